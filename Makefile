@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint check messages worker beat clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+## run: install, migrate, seed the demo data and serve http://127.0.0.1:8000 (with websockets)
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Wijklab draait op http://$(HOST):$(PORT)/ — stoppen met Ctrl+C"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: install and run the whole suite (browser tests when Chromium is present)
+test: $(STAMP)
+	@if [ ! -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then \
+		echo "NOTE: Chromium not found at $${CHROMIUM_PATH:-/usr/bin/chromium}: browser tests (tests/e2e) will be SKIPPED."; \
+		echo "      Install it with: apt-get install -y chromium"; \
+	fi
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+check: $(STAMP)
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## messages: extract Dutch source strings and compile the translations (needs gettext)
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l nl -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -d djangojs -l nl -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## worker / beat: the background processes of the production runtime (REDIS_URL set)
+worker: $(STAMP)
+	$(BIN)/celery -A wijklab worker --loglevel=info
+
+beat: $(STAMP)
+	$(BIN)/celery -A wijklab beat --loglevel=info
+
+clean:
+	rm -rf var test-artifacts

@@ -1,0 +1,21 @@
+// Small progressive enhancements shared by every page; pages work without it.
+(function () {
+  "use strict";
+  // The phone menu: a button that shows and hides the main navigation.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".menu__toggle");
+    if (!toggle) return;
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = !nav.classList.contains("is-open");
+    nav.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  // Confirm destructive actions: <button data-confirm="…">.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+})();

@@ -1,0 +1,3 @@
+"""Pages for this area; each module registers its menu items and overview panels."""
+
+urlpatterns: list = []

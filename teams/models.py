@@ -1,0 +1,155 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assignments.models import Phase
+
+
+class TeamStatus(models.TextChoices):
+    OPEN = "open", _("Open voor aanmelding")
+    ACTIVE = "active", _("Actief")
+    CLOSED = "closed", _("Afgesloten")
+
+
+class Team(models.Model):
+    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(_("naam"), max_length=100)
+    status = models.CharField(_("status"), max_length=20, choices=TeamStatus.choices, default=TeamStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assignment", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "name"], name="team_name_per_assignment")]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    # Denormalised from team.assignment.cohort so the database itself enforces
+    # "at most one active team per cohort", also under concurrent joins.
+    cohort = models.ForeignKey("wijklab.Cohort", on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "cohort"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_active_team_per_cohort",
+            ),
+        ]
+
+
+class DuoRole(models.TextChoices):
+    PROCESROL = "procesrol", _("Procesrol")
+    BEGELEIDINGSROL = "begeleidingsrol", _("Begeleidingsrol")
+
+
+class Duo(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="duos")
+    member_a = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role_a = models.CharField(max_length=30, choices=DuoRole.choices)
+    member_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role_b = models.CharField(max_length=30, choices=DuoRole.choices)
+    carries_youth_case = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", _("Te doen")
+    DOING = "doing", _("Bezig")
+    DONE = "done", _("Klaar")
+
+
+class Task(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tasks")
+    phase = models.CharField(_("fase"), max_length=20, choices=Phase.choices)
+    title = models.CharField(_("titel"), max_length=200)
+    description = models.TextField(_("omschrijving"), blank=True, max_length=2000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    due_on = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+
+class Message(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=4000)
+    client_id = models.CharField(max_length=64, default=uuid.uuid4)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_once")]
+        indexes = [models.Index(fields=["team", "id"])]
+
+
+class MessageRevision(models.Model):
+    """Earlier wording of an edited message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ReadMarker(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="read_markers")
+    last_read_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="read_marker_once")]
+
+
+class FormationRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("In de wachtrij")
+        RUNNING = "running", _("Bezig")
+        DONE = "done", _("Klaar")
+        FAILED = "failed", _("Mislukt")
+        PUBLISHED = "published", _("Gepubliceerd")
+
+    cohort = models.ForeignKey("wijklab.Cohort", on_delete=models.CASCADE, related_name="formation_runs")
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0)
+    proposal = models.JSONField(default=dict, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    bound = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

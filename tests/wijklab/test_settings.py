@@ -1,0 +1,67 @@
+"""Settings come from the environment; bad values stop start-up with a clear message."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    clean.update(env)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; "
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
+        "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_no_environment_gives_the_local_runtime(tmp_path):
+    result = load_settings(WIJKLAB_DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "True",
+    ]
+
+
+def test_database_and_redis_urls_switch_to_production_services():
+    result = load_settings(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY="s"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "django.db.backends.postgresql",
+        "channels_redis.core.RedisChannelLayer",
+        "False",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "misschien"}, "DEBUG must be a boolean"),
+        ({"DATABASE_URL": "mysql://x@y/z", "SECRET_KEY": "s"}, "DATABASE_URL must point to PostgreSQL"),
+        ({"DATABASE_URL": "nonsense", "SECRET_KEY": "s"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://127.0.0.1", "SECRET_KEY": "s"}, "REDIS_URL must start with redis://"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1/x"}, "SECRET_KEY must be set"),
+        (
+            {"REDIS_URL": "redis://127.0.0.1", "SECRET_KEY": "s", "REDIS_MAX_CONNECTIONS": "veel"},
+            "REDIS_MAX_CONNECTIONS",
+        ),
+    ],
+)
+def test_bad_values_stop_start_up_with_a_clear_message(env, message):
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
