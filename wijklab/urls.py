@@ -12,6 +12,7 @@ api_patterns = [
     path("me/", wijklab_api.MeView.as_view(), name="api-me"),
     path("", include("assignments.api")),
     path("", include("teams.api")),
+    path("", include("teams.chat_api")),
     path("", include("supervision.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
