@@ -5,14 +5,16 @@ from django.db.utils import OperationalError
 
 
 @pytest.mark.django_db
-def test_healthz_answers_200_when_the_database_answers(client):
+def test_healthz_answers_200_when_the_database_answers(client, settings):
+    settings.REDIS_URL = ""
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"]["database"] is True
 
 
 @pytest.mark.django_db
-def test_healthz_answers_503_when_the_database_does_not(client):
+def test_healthz_answers_503_when_the_database_does_not(client, settings):
+    settings.REDIS_URL = ""
     with mock.patch("wijklab.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
