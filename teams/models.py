@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -61,11 +62,26 @@ class Duo(models.Model):
     role_a = models.CharField(max_length=30, choices=DuoRole.choices)
     member_b = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role_b = models.CharField(max_length=30, choices=DuoRole.choices)
+    # For a requires_hbo assignment: the duo that carries the youth case (it
+    # must include a niveau 6 student); at most one per team.
     carries_youth_case = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(member_a=models.F("member_b")), name="duo_two_people"),
+            models.UniqueConstraint(
+                fields=["team"], condition=models.Q(carries_youth_case=True), name="one_youth_case_duo_per_team"
+            ),
+        ]
+
+    def role_of(self, user_id: int) -> str | None:
+        if user_id == self.member_a_id:
+            return self.role_a
+        if user_id == self.member_b_id:
+            return self.role_b
+        return None
 
 
 class TaskStatus(models.TextChoices):
@@ -84,11 +100,53 @@ class Task(models.Model):
     )
     due_on = models.DateField(_("deadline"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["due_on", "id"]
+        ordering = [models.F("due_on").asc(nulls_last=True), "id"]
+        indexes = [models.Index(fields=["team", "phase"])]
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.due_on is not None and self.due_on < today and self.status != TaskStatus.DONE
+
+
+class MembershipChange(models.Model):
+    """The record of every change to a team's roster: who, what, when and why.
+
+    A coordinator's move that overrides the composition rules keeps the rules
+    it overrode and the reason, so the decision can be accounted for later.
+    """
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Aangesloten")
+        LEFT = "left", _("Vertrokken")
+        MOVED = "moved", _("Verplaatst door coördinator")
+        REMOVED = "removed", _("Uit het team gehaald door coördinator")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    from_team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    to_team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    override = models.BooleanField(default=False)
+    # Codes of the composition rules the coordinator chose to override.
+    overridden_rules = models.JSONField(default=list, blank=True)
+    reason = models.TextField(_("reden"), max_length=1000, blank=True)
+    # Set when this change made ``to_team`` complete (for the notification).
+    team_completed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the e-mail about this change went out: the task is idempotent.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["to_team", "created_at"]), models.Index(fields=["from_team", "created_at"])]
+        verbose_name = _("teamwijziging")
+        verbose_name_plural = _("teamwijzigingen")
 
 
 class Message(models.Model):
