@@ -211,3 +211,45 @@ class FormationRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", _("Afbeelding")
+    PDF = "pdf", _("PDF")
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # Never the uploaded name: it is user input; the original is kept in ``original_name``.
+    return f"chat/{instance.message.team_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class Attachment(models.Model):
+    """A file sent in the chat; its type is detected from the content, never from the name."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    content_type = models.CharField(max_length=100)
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=_attachment_path, max_length=200, blank=True)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Mention(models.Model):
+    """``@naam`` in a message: an in-app notification at once, an e-mail later if still unread."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the e-mail was sent or found unnecessary (read, deleted, hidden).
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once")]
+        indexes = [models.Index(fields=["settled_at"])]
