@@ -1,0 +1,224 @@
+"""Reads for the team chat: history pages, unread counts, who reads along.
+
+Who may read a team's chat is decided in ``teams.selectors`` (``user_can_read_chat``,
+``team_chat_readers``); everything here starts from a team the caller already
+got through those, or from the user (``teams_with_chat_for``).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.urls import reverse
+
+from teams.models import Attachment, Message, ReadMarker, Team
+from teams.selectors import team_chat_readers
+from wijklab.models import Role, User
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def chat_messages(*, team: Team) -> QuerySet[Message]:
+    """A team's messages with what rendering them needs, in a constant number of queries."""
+    return (
+        Message.objects.filter(team_id=team.pk)
+        .select_related("author", "hidden_by")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("id")
+    )
+
+
+def messages_after(*, team: Team, after: int = 0, limit: int = PAGE_SIZE) -> list[Message]:
+    """Messages with an id above ``after``, oldest first (catch-up after a gap)."""
+    return list(chat_messages(team=team).filter(id__gt=after)[:limit])
+
+
+def messages_before(*, team: Team, before: int | None = None, limit: int = PAGE_SIZE) -> list[Message]:
+    """The ``limit`` messages just below ``before`` (or the latest ones), returned oldest first."""
+    qs = chat_messages(team=team).order_by("-id")
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    return list(reversed(qs[:limit]))
+
+
+def message_in_team(*, team: Team, message_id: object) -> Message:
+    """A message of this team, or 404 exactly as if it did not exist."""
+    try:
+        return chat_messages(team=team).get(pk=int(message_id))  # type: ignore[arg-type]
+    except (Message.DoesNotExist, ValueError, TypeError):
+        raise Http404("Bericht niet gevonden.") from None
+
+
+def attachment_in_team(*, team: Team, attachment_id: object) -> Attachment:
+    """A downloadable attachment of this team; gone with its message when that was deleted or hidden."""
+    try:
+        return Attachment.objects.select_related("message").get(
+            pk=int(attachment_id),  # type: ignore[arg-type]
+            message__team_id=team.pk,
+            message__deleted_at__isnull=True,
+            message__hidden_at__isnull=True,
+        )
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("Bijlage niet gevonden.") from None
+
+
+def teams_with_chat_for(*, user: User) -> QuerySet[Team]:
+    """Every team whose chat ``user`` may read.
+
+    The same rule as ``team_chat_readers`` seen from the other side (a test
+    holds the two together): members, the team's supervisors and the
+    assignment's organisation contacts; coordinators see teams, not chats.
+    """
+    if not user.is_authenticated:
+        return Team.objects.none()
+    if user.role == Role.STUDENT:
+        ids = Team.objects.filter(memberships__student=user, memberships__left_at__isnull=True).values("pk")
+    elif user.role == Role.SUPERVISOR:
+        ids = Team.objects.filter(supervision_assignments__supervisor=user).values("pk")
+    elif user.role == Role.ORGANISATION and user.organisation_id is not None:
+        ids = Team.objects.filter(assignment__organisation_id=user.organisation_id).values("pk")
+    else:
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=ids)
+
+
+def _unread_filter(user: User) -> Q:
+    last_read = Coalesce(
+        Subquery(
+            ReadMarker.objects.filter(team_id=OuterRef("pk"), user_id=user.pk).values("last_read_id")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+    return (
+        Q(messages__id__gt=last_read)
+        & ~Q(messages__author_id=user.pk)
+        & Q(messages__deleted_at__isnull=True, messages__hidden_at__isnull=True)
+    )
+
+
+def chat_overview(*, user: User) -> QuerySet[Team]:
+    """The user's chats with ``unread`` and ``last_message_id``, newest activity first: one query."""
+    return (
+        teams_with_chat_for(user=user)
+        .select_related("assignment")
+        .annotate(unread=Count("messages", filter=_unread_filter(user)), last_message_id=Max("messages__id"))
+        .order_by(Coalesce("last_message_id", Value(0)).desc(), "name", "id")
+    )
+
+
+def unread_counts(*, user: User, team_ids: list[int] | None = None) -> dict[int, int]:
+    """Unread messages (not one's own, not deleted or hidden) per team, in one query."""
+    qs = teams_with_chat_for(user=user)
+    if team_ids is not None:
+        qs = qs.filter(pk__in=team_ids)
+    return dict(qs.annotate(unread=Count("messages", filter=_unread_filter(user))).values_list("pk", "unread"))
+
+
+def read_marker_for(*, user: User, team: Team) -> int:
+    marker = ReadMarker.objects.filter(user_id=user.pk, team_id=team.pk).values_list("last_read_id", flat=True).first()
+    return marker or 0
+
+
+def presence_is_shown(*, user: User) -> bool:
+    """Supervisors read along without showing up as online or typing."""
+    return user.role != Role.SUPERVISOR
+
+
+@dataclass(frozen=True)
+class Reader:
+    id: int
+    display_name: str
+    group: str  # "team", "supervisor" or "organisation"
+    shows_presence: bool
+
+
+def chat_readers(*, team: Team) -> list[Reader]:
+    """Everyone who can read the chat, for the chat header: team first, then supervisors, then the organisation.
+
+    Only names and the reason they read along: no niveau (organisation
+    contacts read this header too).
+    """
+    member_ids = set(
+        team.memberships.filter(left_at__isnull=True).values_list("student_id", flat=True)  # type: ignore[attr-defined]
+    )
+    order = {"team": 0, "organisation": 1, "supervisor": 2}
+    readers = []
+    for user in team_chat_readers(team=team).only("id", "display_name", "first_name", "last_name", "username", "role"):
+        if user.pk in member_ids:
+            group = "team"
+        elif user.role == Role.SUPERVISOR:
+            group = "supervisor"
+        else:
+            group = "organisation"
+        readers.append(
+            Reader(
+                id=user.pk,
+                display_name=user.get_display_name(),
+                group=group,
+                shows_presence=presence_is_shown(user=user),
+            )
+        )
+    readers.sort(key=lambda r: (order[r.group], r.display_name.lower()))
+    return readers
+
+
+def mention_candidates(*, team: Team, exclude_user_id: int | None = None) -> list[User]:
+    qs = team_chat_readers(team=team).only("id", "display_name", "first_name", "last_name", "username", "email")
+    if exclude_user_id is not None:
+        qs = qs.exclude(pk=exclude_user_id)
+    return list(qs)
+
+
+# --- the wire format (API.md "Chat over WebSocket") ----------------------
+
+
+def attachment_data(attachment: Attachment, *, team_id: int) -> dict:
+    url = reverse("api-chat-attachment", kwargs={"team_id": team_id, "attachment_id": attachment.pk})
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "name": attachment.original_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "url": url,
+        "thumbnail_url": f"{url}?thumbnail=1" if attachment.thumbnail else None,
+        "width": attachment.width,
+        "height": attachment.height,
+    }
+
+
+def message_data(message: Message, *, event: str = "message") -> dict:
+    """A message as it goes over the websocket and out of the API.
+
+    Deleted and hidden messages keep their place and id but lose their body
+    and files: the text stays in the database (with its revisions) for
+    accountability, never on a screen.
+    """
+    gone = message.deleted_at is not None or message.hidden_at is not None
+    hidden = None
+    if message.hidden_at is not None:
+        hidden = {
+            "by": message.hidden_by.get_display_name() if message.hidden_by else "",
+            "reason": message.hidden_reason,
+            "at": message.hidden_at.isoformat(),
+        }
+    return {
+        "type": event,
+        "id": message.pk,
+        "team": message.team_id,
+        "author": {"id": message.author_id, "display_name": message.author.get_display_name()},
+        "body": "" if gone else message.body,
+        "created_at": message.created_at.isoformat(),
+        "client_id": message.client_id,
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.deleted_at is not None,
+        "hidden": hidden,
+        "attachments": [] if gone else [attachment_data(a, team_id=message.team_id) for a in message.attachments.all()],
+    }
+
+
+def latest_message_id(*, team: Team) -> int:
+    return Message.objects.filter(team_id=team.pk).aggregate(m=Max("id"))["m"] or 0
