@@ -67,12 +67,52 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["starts_on", "title", "id"]
-        indexes = [models.Index(fields=["cohort", "status"])]
+        indexes = [
+            models.Index(fields=["cohort", "status"]),
+            models.Index(fields=["organisation", "status"]),
+        ]
+        # The rules of assignments.validators, kept by the database too: team
+        # formation and self-join rely on them, whatever wrote the row.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team_size_min__gte=1, team_size_min__lte=models.F("team_size_max")),
+                name="assignment_team_size_min_le_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="assignment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    team_size_max__gte=models.F("min_niveau_4") + models.F("min_niveau_5") + models.F("min_niveau_6")
+                ),
+                name="assignment_niveau_minimums_fit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requires_hbo=False) | models.Q(min_niveau_6__gte=1),
+                name="assignment_requires_hbo_has_niveau_6",
+            ),
+        ]
         verbose_name = _("opdracht")
         verbose_name_plural = _("opdrachten")
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == AssignmentStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AssignmentStatus.OPEN
+
+    @property
+    def is_editable(self) -> bool:
+        """Finished or cancelled assignments are history; they are no longer changed."""
+        return self.status in EDITABLE_STATUSES
+
+
+EDITABLE_STATUSES = frozenset({AssignmentStatus.DRAFT, AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS})
 
 
 class AssignmentCompetence(models.Model):
@@ -88,8 +128,13 @@ class AssignmentCompetence(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assignment", "competence"], name="assignment_competence_once"),
+            models.CheckConstraint(
+                condition=models.Q(importance__gte=1, importance__lte=3), name="assignment_competence_importance_1_3"
+            ),
         ]
         ordering = ["-importance", "competence__name"]
+        verbose_name = _("gevraagde competentie")
+        verbose_name_plural = _("gevraagde competenties")
 
 
 class AssignmentRevision(models.Model):
@@ -103,6 +148,8 @@ class AssignmentRevision(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        verbose_name = _("wijziging")
+        verbose_name_plural = _("wijzigingen")
 
 
 class Preference(models.Model):
@@ -119,3 +166,5 @@ class Preference(models.Model):
             models.UniqueConstraint(fields=["student", "assignment"], name="preference_assignment_once"),
             models.CheckConstraint(condition=models.Q(rank__gte=1, rank__lte=5), name="preference_rank_1_5"),
         ]
+        verbose_name = _("voorkeur")
+        verbose_name_plural = _("voorkeuren")

@@ -1,0 +1,72 @@
+"""The filters of the assignment list, shared by ``GET /api/assignments/`` and the "Opdrachten" page."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Phase
+from wijklab.models import Competence, Neighbourhood, Organisation
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=AssignmentStatus.choices, label=_("Status"), help_text=_("Herhaal voor meer statussen.")
+    )
+    neighbourhood = django_filters.ModelMultipleChoiceFilter(
+        queryset=Neighbourhood.objects.all(), label=_("Wijk"), help_text=_("Id van een wijk; herhaal voor meer.")
+    )
+    competence = django_filters.ModelMultipleChoiceFilter(
+        queryset=Competence.objects.all(),
+        method="filter_competence",
+        label=_("Competentie"),
+        help_text=_("Opdrachten die minstens één van deze competenties vragen."),
+    )
+    phase = django_filters.MultipleChoiceFilter(choices=Phase.choices, label=_("Fase"))
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label=_("Zoeken"),
+        max_length=100,
+        help_text=_("Zoekt in titel, omschrijving, doelgroep, vraag, organisatie en wijk."),
+    )
+    period_from = django_filters.DateFilter(
+        field_name="ends_on", lookup_expr="gte", label=_("Periode van"), help_text=_("Loopt op of na deze datum.")
+    )
+    period_to = django_filters.DateFilter(
+        field_name="starts_on", lookup_expr="lte", label=_("Periode tot"), help_text=_("Begint op of voor deze datum.")
+    )
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all(), label=_("Organisatie"))
+    requires_hbo = django_filters.BooleanFilter(label=_("Jeugdcasus met risico's"))
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "status",
+            "neighbourhood",
+            "competence",
+            "phase",
+            "q",
+            "period_from",
+            "period_to",
+            "organisation",
+            "requires_hbo",
+        ]
+
+    def filter_competence(self, queryset: QuerySet[Assignment], name: str, value: list) -> QuerySet[Assignment]:
+        if not value:
+            return queryset
+        # A sub-select rather than a join: rows stay unique and the list's counts stay right.
+        matching = AssignmentCompetence.objects.filter(competence__in=value).values("assignment_id")
+        return queryset.filter(pk__in=matching)
+
+    def filter_text(self, queryset: QuerySet[Assignment], name: str, value: str) -> QuerySet[Assignment]:
+        condition = Q()
+        for word in value.split()[:8]:
+            condition &= (
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(target_group__icontains=word)
+                | Q(goal__icontains=word)
+                | Q(organisation__name__icontains=word)
+                | Q(neighbourhood__name__icontains=word)
+            )
+        return queryset.filter(condition)

@@ -1,0 +1,351 @@
+"""Reads about assignments and preferences, scoped by the visibility rules of DESIGN.md.
+
+Who sees which assignment:
+
+- a student: the open assignments of their own cohort, plus any published
+  assignment they are (or were) in a team on or ranked;
+- an organisation contact: everything of their own organisation, drafts and
+  cancelled ones included, plus the open assignments of others (to see what is
+  already asked in a neighbourhood);
+- a coordinator: everything in the cohorts they coordinate;
+- a supervisor: the open assignments, plus every published assignment of a
+  team or student they supervise and, for a werkbegeleider, of their own
+  organisation.
+
+Drafts are seen only by the owning organisation and the cohort's
+coordinators. Every page and endpoint gets its assignments from here; an
+assignment someone may not see answers 404, exactly as if it did not exist.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.http import Http404
+
+from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
+from supervision.models import SupervisionAssignment
+from teams.models import Membership, Team
+from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
+
+PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
+
+
+def student_cohort_id(*, user: User) -> int | None:
+    profile = getattr(user, "student_profile", None)
+    return profile.cohort_id if profile is not None else None
+
+
+def coordinated_cohort_ids(*, user: User) -> list[int]:
+    """The cohorts a coordinator runs, cached on the user object for the request."""
+    if user.role != Role.COORDINATOR:
+        return []
+    cached = getattr(user, "_coordinated_cohort_ids", None)
+    if cached is None:
+        cached = list(user.coordinated_cohorts.values_list("pk", flat=True))
+        user._coordinated_cohort_ids = cached
+    return cached
+
+
+def assignments_visible_to(*, user: User) -> QuerySet[Assignment]:
+    """Every assignment ``user`` may see (see the module docstring). No joins, so no duplicates."""
+    qs = Assignment.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.STUDENT:
+        cohort_id = student_cohort_id(user=user)
+        if cohort_id is None:
+            return qs.none()
+        worked_on = Team.objects.filter(memberships__student=user).values("assignment_id")
+        ranked = Preference.objects.filter(student=user).values("assignment_id")
+        return qs.filter(
+            Q(cohort_id=cohort_id, status=AssignmentStatus.OPEN)
+            | (PUBLISHED & (Q(pk__in=worked_on) | Q(pk__in=ranked)))
+        )
+    if user.role == Role.ORGANISATION:
+        if user.organisation_id is None:
+            return qs.filter(status=AssignmentStatus.OPEN)
+        return qs.filter(Q(organisation_id=user.organisation_id) | Q(status=AssignmentStatus.OPEN))
+    if user.role == Role.COORDINATOR:
+        return qs.filter(cohort__in=Cohort.objects.filter(coordinators=user).values("pk"))
+    if user.role == Role.SUPERVISOR:
+        team_ids = SupervisionAssignment.objects.filter(supervisor=user, team__isnull=False).values("team_id")
+        student_ids = SupervisionAssignment.objects.filter(supervisor=user, student__isnull=False).values("student_id")
+        supervised = Team.objects.filter(
+            Q(pk__in=team_ids) | Q(memberships__student_id__in=student_ids, memberships__left_at__isnull=True)
+        ).values("assignment_id")
+        own_organisation = SupervisorProfile.objects.filter(
+            user=user, kind=SupervisorKind.WERKBEGELEIDER, organisation__isnull=False
+        ).values("organisation_id")
+        return qs.filter(
+            Q(status=AssignmentStatus.OPEN)
+            | (PUBLISHED & (Q(pk__in=supervised) | Q(organisation_id__in=own_organisation)))
+        )
+    return qs.none()
+
+
+def access_assignment_by_id(*, user: User, assignment_id: Any) -> Assignment:
+    """The assignment if ``user`` may see it; otherwise 404, exactly as if it did not exist."""
+    try:
+        return with_details(assignments_visible_to(user=user), user=user).get(pk=int(assignment_id))
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("Opdracht niet gevonden.") from None
+
+
+# --- who may do what ----------------------------------------------------------
+
+
+def user_can_post_assignments(*, user: User) -> bool:
+    if user.role == Role.ORGANISATION:
+        return user.organisation_id is not None
+    return user.role == Role.COORDINATOR and bool(coordinated_cohort_ids(user=user))
+
+
+def user_can_edit_assignment(*, user: User, assignment: Assignment) -> bool:
+    """The owning organisation's contacts and the cohort's coordinators."""
+    if user.role == Role.ORGANISATION:
+        return user.organisation_id is not None and user.organisation_id == assignment.organisation_id
+    if user.role == Role.COORDINATOR:
+        return assignment.cohort_id in coordinated_cohort_ids(user=user)
+    return False
+
+
+def user_sees_interest(*, user: User, assignment: Assignment) -> bool:
+    """How many students showed interest: for the people who posted or run it."""
+    return user_can_edit_assignment(user=user, assignment=assignment)
+
+
+def user_sees_interested_students(*, user: User, assignment: Assignment) -> bool:
+    """Who showed interest, with niveau: coordinators only (never the organisation)."""
+    return user.role == Role.COORDINATOR and assignment.cohort_id in coordinated_cohort_ids(user=user)
+
+
+def organisations_user_can_post_for(*, user: User) -> QuerySet[Organisation]:
+    if user.role == Role.ORGANISATION and user.organisation_id:
+        return Organisation.objects.filter(pk=user.organisation_id)
+    if user.role == Role.COORDINATOR:
+        return Organisation.objects.all()
+    return Organisation.objects.none()
+
+
+def cohorts_user_can_post_in(*, user: User) -> QuerySet[Cohort]:
+    """Coordinators post in their own cohorts; an organisation may offer work to any cohort."""
+    if user.role == Role.COORDINATOR:
+        return Cohort.objects.filter(pk__in=coordinated_cohort_ids(user=user))
+    if user.role == Role.ORGANISATION and user.organisation_id:
+        return Cohort.objects.all()
+    return Cohort.objects.none()
+
+
+def default_cohort_for(*, user: User) -> Cohort | None:
+    """The newest cohort the user may post in (Cohort's ordering is newest first)."""
+    return cohorts_user_can_post_in(user=user).first()
+
+
+# --- annotations for lists ---------------------------------------------------
+
+
+def _count(qs: QuerySet, *, field: str = "pk", aggregate: type = Count) -> Coalesce:
+    """A correlated sub-select per assignment: counts without joins, so rows never multiply."""
+    return Coalesce(
+        Subquery(qs.order_by().values("assignment_id").annotate(n=aggregate(field)).values("n")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def with_interest(qs: QuerySet[Assignment], *, by_niveau: bool = False) -> QuerySet[Assignment]:
+    preferences = Preference.objects.filter(assignment=OuterRef("pk"))
+    qs = qs.annotate(interest_count=_count(preferences))
+    if by_niveau:
+        qs = qs.annotate(
+            **{
+                f"interest_n{niveau}": _count(preferences.filter(student__student_profile__niveau=niveau))
+                for niveau in (4, 5, 6)
+            }
+        )
+    return qs
+
+
+def student_competence_ids(*, user: User) -> list[int]:
+    cached = getattr(user, "_competence_ids", None)
+    if cached is None:
+        profile = getattr(user, "student_profile", None)
+        cached = list(profile.competences.values_list("pk", flat=True)) if profile is not None else []
+        user._competence_ids = cached
+    return cached
+
+
+def with_fit(qs: QuerySet[Assignment], *, student: User) -> QuerySet[Assignment]:
+    """How well the student's own competences match: counts and an importance-weighted share."""
+    required = AssignmentCompetence.objects.filter(assignment=OuterRef("pk"))
+    ids = student_competence_ids(user=student)
+    qs = qs.annotate(
+        fit_required=_count(required),
+        fit_required_weight=_count(required, field="importance", aggregate=Sum),
+    )
+    if ids:
+        matched = required.filter(competence_id__in=ids)
+        qs = qs.annotate(
+            fit_matched=_count(matched),
+            fit_matched_weight=_count(matched, field="importance", aggregate=Sum),
+        )
+    else:
+        qs = qs.annotate(fit_matched=Value(0), fit_matched_weight=Value(0))
+    return qs.annotate(
+        fit_score=ExpressionWrapper(
+            F("fit_matched_weight") * 1.0 / NullIf(F("fit_required_weight"), 0), output_field=FloatField()
+        )
+    )
+
+
+def teams_prefetch() -> Prefetch:
+    seats = Count("memberships", filter=Q(memberships__left_at__isnull=True))
+    return Prefetch("teams", queryset=Team.objects.annotate(seats_taken=seats).order_by("name", "id"))
+
+
+def with_details(qs: QuerySet[Assignment], *, user: User) -> QuerySet[Assignment]:
+    """Everything a card, a detail page or the API shows, in a fixed number of queries."""
+    qs = qs.select_related("organisation", "neighbourhood", "cohort", "contact_person").prefetch_related(
+        Prefetch(
+            "required_competences",
+            queryset=AssignmentCompetence.objects.select_related("competence"),
+        ),
+        teams_prefetch(),
+    )
+    if user.role in (Role.ORGANISATION, Role.COORDINATOR):
+        qs = with_interest(qs, by_niveau=user.role == Role.COORDINATOR)
+    if user.role == Role.STUDENT:
+        qs = with_fit(qs, student=user)
+    return qs
+
+
+def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
+    """The visible assignments with everything a list shows; students get the best fit first."""
+    qs = with_details(assignments_visible_to(user=user), user=user)
+    if user.role == Role.STUDENT:
+        return qs.order_by(F("fit_score").desc(nulls_last=True), "-fit_matched", "starts_on", "title", "pk")
+    if user.role == Role.ORGANISATION:
+        # Own work first (drafts on top: they still need doing), then other organisations' open ones.
+        own = Q(organisation_id=user.organisation_id or 0)
+        return qs.annotate(
+            is_own=ExpressionWrapper(own, output_field=BooleanField()),
+            is_draft=ExpressionWrapper(Q(status=AssignmentStatus.DRAFT), output_field=BooleanField()),
+        ).order_by("-is_own", "-is_draft", "starts_on", "title", "pk")
+    return qs.order_by("starts_on", "title", "pk")
+
+
+# --- preferences --------------------------------------------------------------
+
+
+def preferences_of(*, student: User) -> QuerySet[Preference]:
+    return student.preferences.select_related(
+        "assignment", "assignment__organisation", "assignment__neighbourhood"
+    ).order_by("rank")
+
+
+def preference_ranks_of(*, student: User) -> dict[int, int]:
+    """{assignment id: rank} of a student's current ranking (one query)."""
+    if student.role != Role.STUDENT:
+        return {}
+    return dict(student.preferences.values_list("assignment_id", "rank"))
+
+
+def choosable_assignment_ids(*, student: User) -> set[int]:
+    """What a student may rank: the open assignments of their cohort, plus what they already ranked."""
+    cohort_id = student_cohort_id(user=student)
+    if cohort_id is None:
+        return set()
+    open_ids = Assignment.objects.filter(cohort_id=cohort_id, status=AssignmentStatus.OPEN).values_list("pk", flat=True)
+    return set(open_ids) | set(student.preferences.values_list("assignment_id", flat=True))
+
+
+def preferences_open_for(*, student: User) -> bool:
+    profile = getattr(student, "student_profile", None)
+    return profile is not None and profile.cohort.preferences_open
+
+
+def interested_students(*, assignment: Assignment) -> QuerySet[Preference]:
+    """Who ranked an assignment, with their niveau: for coordinators only (see user_sees_interested_students)."""
+    return assignment.preferences.select_related("student", "student__student_profile").order_by(
+        "rank", "student__display_name"
+    )
+
+
+@dataclass(frozen=True)
+class CohortPreferenceSummary:
+    cohort: Cohort
+    students: int
+    students_with_preferences: int
+    open_assignments: int
+    draft_assignments: int
+
+
+def cohort_summaries(*, user: User) -> list[CohortPreferenceSummary]:
+    """Per coordinated cohort: how far students are with ranking, and the assignments in play."""
+    students = Count("students", distinct=True)
+    ranked = Count(
+        "students",
+        filter=Q(students__user__preferences__isnull=False),
+        distinct=True,
+    )
+    cohorts = Cohort.objects.filter(pk__in=coordinated_cohort_ids(user=user)).annotate(
+        n_students=students,
+        n_ranked=ranked,
+        n_open=_cohort_count(AssignmentStatus.OPEN),
+        n_draft=_cohort_count(AssignmentStatus.DRAFT),
+    )
+    return [
+        CohortPreferenceSummary(
+            cohort=c,
+            students=c.n_students,
+            students_with_preferences=c.n_ranked,
+            open_assignments=c.n_open,
+            draft_assignments=c.n_draft,
+        )
+        for c in cohorts
+    ]
+
+
+def _cohort_count(status: str) -> Coalesce:
+    rows = Assignment.objects.filter(cohort=OuterRef("pk"), status=status).order_by().values("cohort_id")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), Value(0), output_field=IntegerField())
+
+
+def access_coordinated_cohort_by_id(*, user: User, cohort_id: Any) -> Cohort:
+    try:
+        return Cohort.objects.get(pk=int(cohort_id), pk__in=coordinated_cohort_ids(user=user))
+    except (Cohort.DoesNotExist, ValueError, TypeError):
+        raise Http404("Cohort niet gevonden.") from None
+
+
+# --- history --------------------------------------------------------------------
+
+
+def revisions_of(*, assignment: Assignment) -> QuerySet[AssignmentRevision]:
+    return assignment.revisions.select_related("changed_by")
+
+
+def active_member_counts(*, assignment: Assignment) -> list[int]:
+    """Active members per team on the assignment (a lower team_size_max must still fit them)."""
+    return list(
+        Membership.objects.filter(team__assignment=assignment, left_at__isnull=True)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
