@@ -1,6 +1,14 @@
+"""Supervision: who follows whom, the rubric, feedback entries and their scores.
+
+Scores keep the criterion's name and the descriptor wording they were given
+with, so a coordinator can reword the rubric without rewriting history.
+"""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from wijklab.models import SupervisorKind
 
 
 class SupervisionAssignment(models.Model):
@@ -20,8 +28,13 @@ class SupervisionAssignment(models.Model):
         related_name="supervised_by_assignments",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who made the link (a coordinator, or the demo seeding when empty).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
+        ordering = ["id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(team__isnull=False, student__isnull=True)
@@ -39,3 +52,201 @@ class SupervisionAssignment(models.Model):
         ]
         verbose_name = _("begeleidingstoewijzing")
         verbose_name_plural = _("begeleidingstoewijzingen")
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} → {self.team or self.student}"
+
+
+class Category(models.TextChoices):
+    WERKNEMERSVAARDIGHEDEN = "werknemersvaardigheden", _("Werknemersvaardigheden")
+    VAKINHOUDELIJK = "vakinhoudelijk", _("Vakinhoudelijk")
+
+
+class Level(models.IntegerChoices):
+    ONVOLDOENDE = 1, _("Onvoldoende")
+    IN_ONTWIKKELING = 2, _("In ontwikkeling")
+    VOLDOENDE = 3, _("Voldoende")
+    GOED = 4, _("Goed")
+
+
+class FeedbackKind(models.TextChoices):
+    SUPERVISOR = "supervisor", _("Begeleider")
+    SELF = "self", _("Zelfbeoordeling")
+    PEER = "peer", _("Peerfeedback")
+
+
+class Rubric(models.Model):
+    name = models.CharField(_("naam"), max_length=150)
+    description = models.TextField(_("omschrijving"), blank=True)
+    # Exactly one rubric is the one every student is assessed on.
+    is_default = models.BooleanField(_("standaard"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_rubric"
+            )
+        ]
+        verbose_name = _("rubric")
+        verbose_name_plural = _("rubrics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria")
+    category = models.CharField(_("categorie"), max_length=30, choices=Category.choices)
+    name = models.CharField(_("naam"), max_length=150)
+    description = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    # Programme-specific criteria: only for students of this programme in this
+    # cohort. Both empty: the criterion applies to everyone (level-blind).
+    programme = models.CharField(_("opleiding"), max_length=150, blank=True)
+    cohort = models.ForeignKey(
+        "wijklab.Cohort",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="criteria",
+        verbose_name=_("cohort"),
+    )
+    position = models.PositiveIntegerField(_("volgorde"), default=0)
+    # Criteria are archived, never deleted, so old scores keep pointing at them.
+    is_active = models.BooleanField(_("in gebruik"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("criterium")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_work_attitude(self) -> bool:
+        return self.category == Category.WERKNEMERSVAARDIGHEDEN
+
+
+class LevelDescriptor(models.Model):
+    """What a level of a criterion looks like in behaviour."""
+
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="descriptors")
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+    text = models.TextField(_("beschrijving"), max_length=1000)
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "level"], name="descriptor_once_per_level"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=4), name="descriptor_level_1_4"),
+        ]
+        verbose_name = _("niveaubeschrijving")
+        verbose_name_plural = _("niveaubeschrijvingen")
+
+
+class FeedbackEntry(models.Model):
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_received", verbose_name=_("student")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback_written", verbose_name=_("auteur")
+    )
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_entries",
+        verbose_name=_("team"),
+    )
+    date = models.DateField(_("datum"))
+    kind = models.CharField(_("soort"), max_length=20, choices=FeedbackKind.choices)
+    # The author's supervisor kind when they wrote it (docent or werkbegeleider),
+    # so charts keep their series when someone changes role later.
+    author_kind = models.CharField(_("soort begeleider"), max_length=20, choices=SupervisorKind.choices, blank=True)
+    comment = models.TextField(_("opmerking"), blank=True, max_length=4000)
+    # Peer feedback is anonymous to its receiver unless the author chooses otherwise.
+    show_author = models.BooleanField(_("naam tonen aan ontvanger"), default=False)
+    is_observation = models.BooleanField(_("observatie"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["student", "date"]),
+            models.Index(fields=["author", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="self") | models.Q(student=models.F("author")), name="self_feedback_on_self"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="peer") | ~models.Q(student=models.F("author")),
+                name="peer_feedback_on_other",
+            ),
+        ]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.student} · {self.date}"
+
+    @property
+    def source(self) -> str:
+        """The chart series this entry belongs to: docent, werkbegeleider, self or peer."""
+        if self.kind == FeedbackKind.SUPERVISOR:
+            return "werkbegeleider" if self.author_kind == SupervisorKind.WERKBEGELEIDER else "docent"
+        return self.kind
+
+
+class Score(models.Model):
+    entry = models.ForeignKey(FeedbackEntry, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.SET_NULL, null=True, blank=True, related_name="scores")
+    # The wording as given: a later edit of the criterion does not change these.
+    criterion_name = models.CharField(max_length=150)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    descriptor = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "criterion"], condition=models.Q(criterion__isnull=False), name="score_once_per_entry"
+            ),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=4), name="score_level_1_4"),
+        ]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+
+
+class SentMail(models.Model):
+    """A mail that went out, keyed by what it is about, so sending it again is a no-op.
+
+    The row is written in the same transaction as the send: when the mail server
+    fails, the transaction rolls back and the retry finds no row.
+    """
+
+    class Kind(models.TextChoices):
+        FEEDBACK = "feedback", _("Nieuwe feedback")
+        REMINDER = "reminder", _("Wekelijkse herinnering")
+        DIGEST = "digest", _("Wekelijks overzicht")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The period ("2026-W47") for weekly mails, the entry id for feedback notices.
+    key = models.CharField(max_length=50)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "recipient", "key"], name="mail_sent_once")]
+        verbose_name = _("verstuurde e-mail")
+        verbose_name_plural = _("verstuurde e-mails")

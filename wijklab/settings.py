@@ -195,6 +195,18 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Supervision: Monday morning reminders to supervisors and a digest to docenten
+# (idempotent per ISO week; also runnable with `manage.py supervision_weekly`).
+from celery.schedules import crontab  # noqa: E402 - kept next to the schedule it builds
+
+CELERY_BEAT_SCHEDULE["supervision-weekly-reminders"] = {
+    "task": "supervision.tasks.weekly_reminders",
+    "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+}
+CELERY_BEAT_SCHEDULE["supervision-weekly-digests"] = {
+    "task": "supervision.tasks.weekly_digests",
+    "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+}
 
 AUTH_USER_MODEL = "wijklab.User"
 AUTH_PASSWORD_VALIDATORS = [
