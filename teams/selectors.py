@@ -4,11 +4,19 @@ Every page, endpoint and consumer goes through these; nobody calls
 ``Team.objects.get(pk=...)`` directly.
 """
 
-from django.db.models import Q, QuerySet
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from teams.models import Membership, Team
-from wijklab.models import Role, User
+from assignments.models import Assignment, AssignmentStatus, Phase
+from supervision.models import SupervisionAssignment
+from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
+from teams.rules import NIVEAUS, Counts, Problem, Requirements, is_complete, level_blind, problems
+from wijklab.models import Competence, Role, StudentProfile, SupervisorKind, User
+from wijklab.selectors import viewer_sees_niveaus
 
 
 def active_memberships() -> QuerySet[Membership]:
@@ -77,3 +85,359 @@ def user_can_read_chat(*, user: User, team: Team) -> bool:
         # Coordinators see the team, but the chat belongs to the people in it.
         return False
     return team_chat_readers(team=team).filter(pk=user.pk).exists()
+
+
+# --- membership, joining and niveau -----------------------------------------
+
+
+def student_cohort_id(*, student: User) -> int | None:
+    profile = getattr(student, "student_profile", None) if student.role == Role.STUDENT else None
+    return profile.cohort_id if profile is not None else None
+
+
+def active_membership_of(*, student: User, cohort_id: int | None = None) -> Membership | None:
+    """The student's active membership in ``cohort_id`` (their own cohort by default)."""
+    cohort_id = cohort_id if cohort_id is not None else student_cohort_id(student=student)
+    if cohort_id is None:
+        return None
+    return (
+        active_memberships()
+        .filter(student=student, cohort_id=cohort_id)
+        .select_related("team", "team__assignment")
+        .first()
+    )
+
+
+def user_is_team_member(*, user: User, team: Team) -> bool:
+    return (
+        user.is_authenticated
+        and user.role == Role.STUDENT
+        and active_memberships().filter(team=team, student=user).exists()
+    )
+
+
+def niveau_counts(*, team: Team, exclude_student_id: int | None = None) -> Counts:
+    """Head count per niveau of the team's active members, in one query."""
+    rows = active_memberships().filter(team=team)
+    if exclude_student_id is not None:
+        rows = rows.exclude(student_id=exclude_student_id)
+    counts = Counts()
+    for niveau, count in rows.values_list("student__student_profile__niveau").annotate(n=Count("id")):
+        if niveau is not None:
+            counts.per_niveau[niveau] = count
+    return counts
+
+
+def with_niveau_counts(teams: QuerySet[Team]) -> QuerySet[Team]:
+    """Annotate member counts per niveau (for judging completeness in lists, never for display to all)."""
+    active = Q(memberships__left_at__isnull=True)
+    return teams.annotate(
+        member_count=Count("memberships", filter=active, distinct=True),
+        **{
+            f"niveau_{n}_count": Count(
+                "memberships", filter=active & Q(memberships__student__student_profile__niveau=n), distinct=True
+            )
+            for n in NIVEAUS
+        },
+    )
+
+
+def counts_from_annotation(team: Team) -> Counts:
+    return Counts({n: getattr(team, f"niveau_{n}_count", 0) for n in NIVEAUS})
+
+
+def team_is_complete(team: Team) -> bool:
+    """For teams annotated by ``with_niveau_counts``."""
+    return is_complete(Requirements.of(team.assignment), counts_from_annotation(team))
+
+
+def teams_open_to_join(*, student: User) -> QuerySet[Team]:
+    """Teams a student may ask to join: open teams on open assignments of their own cohort."""
+    cohort_id = student_cohort_id(student=student)
+    if cohort_id is None:
+        return Team.objects.none()
+    return Team.objects.filter(
+        status=TeamStatus.OPEN,
+        assignment__cohort_id=cohort_id,
+        assignment__status=AssignmentStatus.OPEN,
+    )
+
+
+def access_team_for_join(*, user: User, team_id: int) -> Team:
+    """A team of the student's own cohort (whatever its state: the join service says why not); else 404."""
+    cohort_id = student_cohort_id(student=user) if user.is_authenticated else None
+    if cohort_id is None:
+        raise Http404("Team niet gevonden.")
+    try:
+        return Team.objects.select_related("assignment").get(pk=team_id, assignment__cohort_id=cohort_id)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise Http404("Team niet gevonden.") from None
+
+
+def niveau_visible_student_ids(*, viewer: User, student_ids: Iterable[int]) -> set[int]:
+    """Of ``student_ids``, those whose niveau ``viewer`` may see.
+
+    The same rule as ``wijklab.selectors.user_can_see_niveau``, for a whole
+    roster in at most one query instead of one per student.
+    """
+    ids = set(student_ids)
+    if not ids or not viewer.is_authenticated:
+        return set()
+    visible = {viewer.pk} & ids
+    if viewer.role == Role.ORGANISATION:
+        return set()
+    if viewer.role == Role.COORDINATOR:
+        found = StudentProfile.objects.filter(user_id__in=ids, cohort__coordinators=viewer).values_list(
+            "user_id", flat=True
+        )
+    elif viewer.role == Role.STUDENT:
+        found = students_sharing_team_with(user=viewer).filter(pk__in=ids).values_list("pk", flat=True)
+    elif viewer.role == Role.SUPERVISOR:
+        found = students_supervised_by(supervisor=viewer).filter(pk__in=ids).values_list("pk", flat=True)
+    else:
+        found = []
+    return visible | set(found)
+
+
+# --- the team page and API --------------------------------------------------
+
+
+@dataclass
+class MemberView:
+    user: User
+    competences: list[Competence]
+    niveau: int | None  # None when the viewer may not see it
+    joined_at: datetime.datetime
+    duo: Duo | None = None
+    role: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return str(DuoRole(self.role).label) if self.role else ""
+
+
+@dataclass
+class DuoView:
+    duo: Duo
+    a: MemberView
+    b: MemberView
+    # Whether the duo has a niveau 6 member; None when the viewer may not know.
+    has_niveau_6: bool | None
+
+
+@dataclass
+class RequiredCompetence:
+    competence: Competence
+    importance: int
+    importance_label: str
+    covered_by: list[MemberView]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.covered_by)
+
+
+@dataclass
+class TeamOverview:
+    team: Team
+    requirements: Requirements
+    members: list[MemberView]
+    duos: list[DuoView]
+    supervisors: list[SupervisionAssignment]
+    required_competences: list[RequiredCompetence]
+    problems: list[Problem]
+    is_complete: bool
+    viewer_is_member: bool
+    viewer_sees_niveaus: bool
+    suggestions: list[tuple[MemberView, MemberView]] = field(default_factory=list)
+
+    @property
+    def covered(self) -> list[RequiredCompetence]:
+        return [rc for rc in self.required_competences if rc.covered]
+
+    @property
+    def lacking(self) -> list[RequiredCompetence]:
+        return [rc for rc in self.required_competences if not rc.covered]
+
+    @property
+    def free_seats(self) -> int:
+        return max(self.requirements.size_max - len(self.members), 0)
+
+    @property
+    def unpaired(self) -> list[MemberView]:
+        return [m for m in self.members if m.duo is None]
+
+    @property
+    def youth_case_duo(self) -> DuoView | None:
+        return next((d for d in self.duos if d.duo.carries_youth_case), None)
+
+
+def suggest_duos(members: list[MemberView]) -> list[tuple[MemberView, MemberView]]:
+    """Mixed-level pairs among members without a duo: lowest niveau with highest, and so on.
+
+    Only a suggestion; students decide. Members of unknown niveau are not paired.
+    """
+    free = sorted((m for m in members if m.duo is None and m.niveau is not None), key=lambda m: (m.niveau, m.user.pk))
+    pairs = []
+    while len(free) >= 2:
+        low, high = free.pop(0), free.pop()
+        if low.niveau == high.niveau:
+            break
+        pairs.append((low, high))
+    return pairs
+
+
+def team_overview(*, team: Team, viewer: User) -> TeamOverview:
+    """Everything the team page and ``GET /api/teams/{id}/`` show, in a constant number of queries."""
+    assignment = team.assignment
+    memberships = list(
+        active_memberships()
+        .filter(team=team)
+        .select_related("student", "student__student_profile")
+        .prefetch_related("student__student_profile__competences")
+    )
+    member_ids = [m.student_id for m in memberships]
+    visible = niveau_visible_student_ids(viewer=viewer, student_ids=member_ids)
+    members: dict[int, MemberView] = {}
+    real_niveau: dict[int, int | None] = {}
+    for membership in memberships:
+        profile = getattr(membership.student, "student_profile", None)
+        real_niveau[membership.student_id] = profile.niveau if profile else None
+        members[membership.student_id] = MemberView(
+            user=membership.student,
+            competences=list(profile.competences.all()) if profile else [],
+            niveau=real_niveau[membership.student_id] if membership.student_id in visible else None,
+            joined_at=membership.joined_at,
+        )
+    duos: list[DuoView] = []
+    # Niveau-specific problems reveal the mix, so only for viewers who may see every member's niveau.
+    sees_niveaus = viewer_sees_niveaus(viewer=viewer) and set(member_ids) <= visible
+    for duo in team.duos.all():
+        a, b = members.get(duo.member_a_id), members.get(duo.member_b_id)
+        if a is None or b is None:  # a duo always has two active members; be safe all the same
+            continue
+        a.duo, a.role, b.duo, b.role = duo, duo.role_a, duo, duo.role_b
+        has_6 = 6 in (real_niveau.get(duo.member_a_id), real_niveau.get(duo.member_b_id))
+        can_know = duo.member_a_id in visible and duo.member_b_id in visible
+        duos.append(DuoView(duo=duo, a=a, b=b, has_niveau_6=has_6 if can_know else None))
+    required = []
+    for rc in assignment.required_competences.select_related("competence"):
+        required.append(
+            RequiredCompetence(
+                competence=rc.competence,
+                importance=rc.importance,
+                importance_label=str(rc.get_importance_display()),
+                covered_by=[m for m in members.values() if any(c.pk == rc.competence_id for c in m.competences)],
+            )
+        )
+    supervisors = list(
+        SupervisionAssignment.objects.filter(team=team)
+        .select_related("supervisor", "supervisor__supervisor_profile")
+        .order_by("supervisor__display_name", "pk")
+    )
+    req = Requirements.of(assignment)
+    counts = Counts.of([n for n in real_niveau.values() if n is not None])
+    has_hbo_docent = any(
+        getattr(getattr(s.supervisor, "supervisor_profile", None), "kind", None) == SupervisorKind.HBO_DOCENT
+        for s in supervisors
+    )
+    youth = next((d for d in duos if d.duo.carries_youth_case), None)
+    youth_has_6 = youth is not None and 6 in (
+        real_niveau.get(youth.duo.member_a_id),
+        real_niveau.get(youth.duo.member_b_id),
+    )
+    found = problems(
+        req,
+        counts,
+        has_hbo_docent=has_hbo_docent,
+        youth_case_duo=(youth is not None) if req.requires_hbo and members else None,
+        youth_case_duo_has_niveau_6=youth_has_6,
+    )
+    if not sees_niveaus:
+        found = level_blind(found)
+    member_list = list(members.values())
+    viewer_is_member = viewer.pk in members and viewer.role == Role.STUDENT
+    return TeamOverview(
+        team=team,
+        requirements=req,
+        members=member_list,
+        duos=duos,
+        supervisors=supervisors,
+        required_competences=required,
+        problems=found,
+        is_complete=is_complete(req, counts),
+        viewer_is_member=viewer_is_member,
+        viewer_sees_niveaus=sees_niveaus,
+        suggestions=suggest_duos(member_list) if viewer_is_member else [],
+    )
+
+
+# --- tasks and duos ---------------------------------------------------------
+
+
+def team_tasks(*, team: Team) -> QuerySet[Task]:
+    return team.tasks.select_related("owner")
+
+
+def task_board(tasks: Iterable[Task]) -> dict[str, dict[str, list[Task]]]:
+    """Tasks grouped per phase, then per status, in the board's order."""
+    board: dict[str, dict[str, list[Task]]] = {p: {s: [] for s in TaskStatus.values} for p in Phase.values}
+    for task in tasks:
+        board[task.phase][task.status].append(task)
+    return board
+
+
+def tasks_visible_to(*, user: User) -> QuerySet[Task]:
+    return Task.objects.filter(team__in=teams_visible_to(user=user))
+
+
+def access_task_by_id(*, user: User, task_id: int) -> Task:
+    try:
+        return tasks_visible_to(user=user).select_related("team", "team__assignment", "owner").get(pk=task_id)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("Taak niet gevonden.") from None
+
+
+def access_duo_by_id(*, user: User, duo_id: int) -> Duo:
+    try:
+        return (
+            Duo.objects.filter(team__in=teams_visible_to(user=user))
+            .select_related("team", "team__assignment")
+            .get(pk=duo_id)
+        )
+    except (Duo.DoesNotExist, ValueError, TypeError):
+        raise Http404("Duo niet gevonden.") from None
+
+
+# --- coordinators -----------------------------------------------------------
+
+
+def membership_changes(*, team: Team) -> QuerySet[MembershipChange]:
+    return MembershipChange.objects.filter(Q(from_team=team) | Q(to_team=team)).select_related(
+        "student", "by", "from_team", "to_team"
+    )
+
+
+def students_placeable_in(*, team: Team) -> QuerySet[User]:
+    """Students of the team's cohort who are not in it: a coordinator may move one of them here."""
+    return (
+        User.objects.filter(role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
+        .exclude(memberships__team=team, memberships__left_at__isnull=True)
+        .select_related("student_profile")
+        .order_by("display_name", "username")
+    )
+
+
+def current_teams_of(*, student_ids: Iterable[int], cohort_id: int) -> dict[int, Team]:
+    rows = active_memberships().filter(student_id__in=list(student_ids), cohort_id=cohort_id).select_related("team")
+    return {m.student_id: m.team for m in rows}
+
+
+def assignments_open_for_teams(*, user: User) -> QuerySet[Assignment]:
+    """Open assignments on which ``user`` may open a team."""
+    qs = Assignment.objects.filter(status=AssignmentStatus.OPEN)
+    if user.role == Role.COORDINATOR:
+        return qs.filter(cohort__coordinators=user).order_by("title", "pk")
+    if user.role == Role.ORGANISATION and user.organisation_id:
+        return qs.filter(organisation_id=user.organisation_id).order_by("title", "pk")
+    return Assignment.objects.none()

@@ -1,0 +1,544 @@
+"""Writes about teams: creating, joining, leaving, moving, duos and tasks.
+
+The composition rules themselves live in ``teams.rules``; here they are
+enforced atomically. Every roster change locks the team row first
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs with
+``transaction_mode=IMMEDIATE``, so a write transaction holds the database's
+single write lock from its start) and only then counts the members, so two
+students racing for the last seat are serialised: exactly one wins.
+"""
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assignments.models import Assignment, AssignmentStatus, Phase
+from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
+from teams.rules import Counts, Refusal, Requirements, is_complete, join_refusal
+from teams.selectors import active_membership_of, active_memberships, niveau_counts, student_cohort_id
+from teams.signals import membership_ended
+from wijklab.errors import RuleViolation
+from wijklab.models import Role, User
+from wijklab.services import notify
+
+# Refusals a coordinator may knowingly override when moving a student.
+OVERRIDABLE = frozenset({"team_full", "needs_niveau", "team_not_open", "assignment_not_open"})
+REASON_MAX = 1000
+DIFFERENT_ROLES = _("In een duo neemt ieder een andere rol: procesrol en begeleidingsrol.")
+
+
+def team_url(team: Team) -> str:
+    return reverse("team-detail", args=[team.pk])
+
+
+# --- locking and judging ----------------------------------------------------
+
+
+def _lock_teams(*team_ids: int) -> dict[int, Team]:
+    """Lock team rows in id order (a fixed order, so two moves cannot deadlock)."""
+    ids = sorted({i for i in team_ids if i is not None})
+    # of=("self",): PostgreSQL cannot lock the nullable side of a join; only the team row matters.
+    rows = Team.objects.select_for_update(of=("self",)).select_related("assignment").filter(pk__in=ids).order_by("pk")
+    return {team.pk: team for team in rows}
+
+
+def _niveau_of(student: User) -> int:
+    profile = getattr(student, "student_profile", None) if student.role == Role.STUDENT else None
+    if profile is None:
+        raise PermissionDenied(_("Alleen studenten kunnen zich bij een team aansluiten."))
+    return profile.niveau
+
+
+def _status_refusals(team: Team, *, for_move: bool = False) -> list[Refusal]:
+    found = []
+    status = team.assignment.status
+    if status != AssignmentStatus.OPEN:
+        if for_move and status not in {AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS}:
+            # A draft, cancelled or completed assignment has no team to move into, override or not.
+            found.append(Refusal("assignment_closed", str(_("Deze opdracht is niet open of lopend."))))
+        else:
+            found.append(
+                Refusal("assignment_not_open", str(_("Deze opdracht staat niet (meer) open voor aanmelding.")))
+            )
+    if team.status != TeamStatus.OPEN:
+        found.append(Refusal("team_not_open", str(_("Dit team neemt geen nieuwe leden meer aan."))))
+    return found
+
+
+@dataclass(frozen=True)
+class JoinCheck:
+    """What a student would meet when joining a team (for the open-teams list and the API)."""
+
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+
+
+def join_check(
+    *, team: Team, student: User, counts: Counts | None = None, current_team_id: int | None = None
+) -> JoinCheck:
+    """Judge a join without changing anything (the join itself re-judges under the lock)."""
+    refusals = _status_refusals(team)
+    if refusals:
+        return JoinCheck(False, refusals[0].code, refusals[0].message)
+    if current_team_id is None:
+        current = active_membership_of(student=student, cohort_id=team.assignment.cohort_id)
+        current_team_id = current.team_id if current else None
+    if current_team_id is not None:
+        refusal = _already_in_team(team_id=team.pk, current_team_id=current_team_id)
+        return JoinCheck(False, refusal.code, refusal.message)
+    counts = counts if counts is not None else niveau_counts(team=team)
+    refusal = join_refusal(Requirements.of(team.assignment), counts, _niveau_of(student))
+    if refusal is not None:
+        return JoinCheck(False, refusal.code, refusal.message)
+    return JoinCheck(True)
+
+
+def _already_in_team(*, team_id: int, current_team_id: int | None) -> Refusal:
+    if current_team_id == team_id:
+        return Refusal("already_in_team", str(_("Je zit al in dit team.")))
+    return Refusal(
+        "already_in_team", str(_("Je zit al in een team in dit cohort. Verlaat dat team eerst als je wilt wisselen."))
+    )
+
+
+def _raise(refusal: Refusal) -> None:
+    raise RuleViolation(refusal.code, refusal.message)
+
+
+# --- what happens after a roster change -------------------------------------
+
+
+def _member_users(team: Team) -> list[User]:
+    return list(User.objects.filter(memberships__team=team, memberships__left_at__isnull=True))
+
+
+def _supervisor_users(team: Team) -> list[User]:
+    return list(User.objects.filter(supervision_assignments__team=team))
+
+
+def _release(*, membership: Membership, now: datetime.datetime) -> None:
+    """End a membership: its duos dissolve and its unfinished tasks lose their owner."""
+    membership.left_at = now
+    membership.save(update_fields=["left_at"])
+    team_id, student_id = membership.team_id, membership.student_id
+    Duo.objects.filter(Q(member_a_id=student_id) | Q(member_b_id=student_id), team_id=team_id).delete()
+    Task.objects.filter(team_id=team_id, owner_id=student_id).exclude(status=TaskStatus.DONE).update(owner=None)
+    # The chat closes the student's sockets; only once the change is committed.
+    transaction.on_commit(lambda: membership_ended.send(sender=Membership, team_id=team_id, user_id=student_id))
+
+
+def _announce(change: MembershipChange, *, actor: User) -> None:
+    """In-app notifications now (inside the transaction), e-mail after commit."""
+    from teams.tasks import email_membership_change
+
+    name = change.student.get_display_name()
+    kinds = MembershipChange.Kind
+    for team in (change.from_team, change.to_team):
+        if team is None:
+            continue
+        arrived = team == change.to_team
+        names = {"name": name, "team": team.name}
+        if change.kind == kinds.JOINED:
+            title = _("%(name)s heeft zich aangesloten bij %(team)s") % names
+        elif arrived:
+            title = _("%(name)s is door de coördinator in %(team)s geplaatst") % names
+        elif change.kind == kinds.LEFT:
+            title = _("%(name)s heeft %(team)s verlaten") % names
+        elif change.kind == kinds.MOVED:
+            title = _("%(name)s is door de coördinator van %(team)s naar %(other)s verplaatst") % {
+                **names,
+                "other": change.to_team.name,
+            }
+        else:
+            title = _("%(name)s is door de coördinator uit %(team)s gehaald") % names
+        people = [u for u in _member_users(team) + _supervisor_users(team) if u.pk != actor.pk]
+        if change.kind == kinds.REMOVED:
+            # No longer a member, but it is about them.
+            people.append(change.student)
+        notify(users=people, kind=f"team_{change.kind}", title=title, url=team_url(team))
+    if change.team_completed and change.to_team is not None:
+        team = change.to_team
+        notify(
+            users=_member_users(team) + _supervisor_users(team),
+            kind="team_complete",
+            title=_("%(team)s is compleet") % {"team": team.name},
+            body=_("Het team voldoet aan de samenstelling die de opdracht %(assignment)s vraagt.")
+            % {"assignment": team.assignment.title},
+            url=team_url(team),
+        )
+    email_membership_change.delay_on_commit(change.pk)
+
+
+# --- teams ------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
+    """A coordinator of the cohort, or a contact of the assignment's organisation, opens a team."""
+    allowed = (by.role == Role.COORDINATOR and assignment.cohort.coordinators.filter(pk=by.pk).exists()) or (
+        by.role == Role.ORGANISATION and by.organisation_id and by.organisation_id == assignment.organisation_id
+    )
+    if not allowed:
+        raise PermissionDenied(_("Je kunt op deze opdracht geen team openen."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Geef het team een naam.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("Een teamnaam is hoogstens 100 tekens.")]})
+    if assignment.status != AssignmentStatus.OPEN:
+        raise RuleViolation("assignment_not_open", _("Alleen op een open opdracht kun je een team openen."))
+    if Team.objects.filter(assignment=assignment, name__iexact=name).exists():
+        raise ValidationError({"name": [_("Er is al een team met deze naam op deze opdracht.")]})
+    try:
+        with transaction.atomic():
+            return Team.objects.create(assignment=assignment, name=name, created_by=by)
+    except IntegrityError:
+        raise ValidationError({"name": [_("Er is al een team met deze naam op deze opdracht.")]}) from None
+
+
+# --- joining and leaving ----------------------------------------------------
+
+
+@transaction.atomic
+def membership_join(*, team: Team, student: User) -> Membership:
+    """A student takes a seat, if the composition rules allow it (judged under the team's lock)."""
+    niveau = _niveau_of(student)
+    team = _lock_teams(team.pk)[team.pk]
+    cohort_id = team.assignment.cohort_id
+    if student_cohort_id(student=student) != cohort_id:
+        raise RuleViolation("wrong_cohort", _("Dit team hoort bij een ander cohort."))
+    for refusal in _status_refusals(team):
+        _raise(refusal)
+    current = active_membership_of(student=student, cohort_id=cohort_id)
+    if current is not None:
+        _raise(_already_in_team(team_id=team.pk, current_team_id=current.team_id))
+    req = Requirements.of(team.assignment)
+    counts = niveau_counts(team=team)
+    refusal = join_refusal(req, counts, niveau)
+    if refusal is not None:
+        _raise(refusal)
+    try:
+        # A savepoint: the unique "one active team per cohort" index may still
+        # refuse (the same student joining two teams at once).
+        with transaction.atomic():
+            membership = Membership.objects.create(team=team, student=student, cohort_id=cohort_id)
+    except IntegrityError:
+        refusal = _already_in_team(team_id=team.pk, current_team_id=None)
+        raise RuleViolation(refusal.code, refusal.message) from None
+    change = MembershipChange.objects.create(
+        kind=MembershipChange.Kind.JOINED,
+        student=student,
+        to_team=team,
+        by=student,
+        team_completed=not is_complete(req, counts) and is_complete(req, counts.plus(niveau)),
+    )
+    _announce(change, actor=student)
+    return membership
+
+
+@transaction.atomic
+def membership_leave(*, team: Team, student: User) -> MembershipChange:
+    team = _lock_teams(team.pk)[team.pk]
+    membership = active_memberships().filter(team=team, student=student).first()
+    if membership is None:
+        raise RuleViolation("not_a_member", _("Je zit niet in dit team."))
+    if team.assignment.status != AssignmentStatus.OPEN or team.status != TeamStatus.OPEN:
+        raise RuleViolation(
+            "team_not_open",
+            _("Dit team is al aan de slag. Wil je wisselen, vraag het dan aan de coördinator."),
+        )
+    _release(membership=membership, now=timezone.now())
+    change = MembershipChange.objects.create(
+        kind=MembershipChange.Kind.LEFT, student=student, from_team=team, by=student
+    )
+    _announce(change, actor=student)
+    return change
+
+
+# --- coordinators -----------------------------------------------------------
+
+
+def _require_coordinator_of(team: Team, by: User) -> None:
+    if by.role != Role.COORDINATOR or not team.assignment.cohort.coordinators.filter(pk=by.pk).exists():
+        raise PermissionDenied(_("Alleen de coördinator van het cohort kan studenten verplaatsen."))
+
+
+def _clean_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": [_("Geef een reden: die wordt bij de wijziging bewaard.")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": [_("De reden is hoogstens 1000 tekens.")]})
+    return reason
+
+
+@transaction.atomic
+def membership_move(
+    *, student: User, to_team: Team, by: User, override: bool = False, reason: str = ""
+) -> MembershipChange:
+    """A coordinator places a student in ``to_team`` (out of their current team, if any).
+
+    The join rules apply; a coordinator may knowingly override the ones in
+    ``OVERRIDABLE`` with a reason, and the override is recorded.
+    """
+    _require_coordinator_of(to_team, by)
+    reason = _clean_reason(reason, required=override)
+    niveau = _niveau_of(student)
+    cohort_id = to_team.assignment.cohort_id
+    if student_cohort_id(student=student) != cohort_id:
+        raise ValidationError({"student": [_("Deze student hoort niet bij het cohort van dit team.")]})
+    current = active_membership_of(student=student, cohort_id=cohort_id)
+    locked = _lock_teams(to_team.pk, current.team_id if current else None)
+    to_team = locked[to_team.pk]
+    if current is not None:
+        # Re-read under the locks: the student may have left in the meantime.
+        current = active_memberships().filter(pk=current.pk).select_related("team").first()
+    if current is not None and current.team_id == to_team.pk:
+        raise RuleViolation("already_in_team", _("Deze student zit al in dit team."))
+    refusals = _status_refusals(to_team, for_move=True)
+    req = Requirements.of(to_team.assignment)
+    counts = niveau_counts(team=to_team)
+    composition = join_refusal(req, counts, niveau)
+    if composition is not None:
+        refusals.append(composition)
+    blocking = [r for r in refusals if r.code not in OVERRIDABLE]
+    if blocking:
+        _raise(blocking[0])
+    if refusals and not override:
+        raise RuleViolation(
+            refusals[0].code,
+            _("%(reason)s Kies 'regels overschrijven' en geef een reden om toch te verplaatsen.")
+            % {"reason": refusals[0].message},
+        )
+    now = timezone.now()
+    from_team = None
+    if current is not None:
+        from_team = locked[current.team_id]
+        _release(membership=current, now=now)
+    try:
+        with transaction.atomic():
+            Membership.objects.create(team=to_team, student=student, cohort_id=cohort_id)
+    except IntegrityError:
+        # Joined another team between our first look and the locks.
+        raise RuleViolation(
+            "already_in_team", _("Deze student is intussen van team gewisseld. Probeer het opnieuw.")
+        ) from None
+    change = MembershipChange.objects.create(
+        kind=MembershipChange.Kind.MOVED,
+        student=student,
+        from_team=from_team,
+        to_team=to_team,
+        by=by,
+        override=bool(refusals),
+        overridden_rules=[r.code for r in refusals],
+        reason=reason,
+        team_completed=not is_complete(req, counts) and is_complete(req, counts.plus(niveau)),
+    )
+    _announce(change, actor=by)
+    return change
+
+
+@transaction.atomic
+def membership_remove(*, team: Team, student: User, by: User, reason: str) -> MembershipChange:
+    """A coordinator takes a student out of a team (recorded with a reason)."""
+    _require_coordinator_of(team, by)
+    reason = _clean_reason(reason, required=True)
+    team = _lock_teams(team.pk)[team.pk]
+    membership = active_memberships().filter(team=team, student=student).first()
+    if membership is None:
+        raise RuleViolation("not_a_member", _("Deze student zit niet in dit team."))
+    _release(membership=membership, now=timezone.now())
+    change = MembershipChange.objects.create(
+        kind=MembershipChange.Kind.REMOVED, student=student, from_team=team, by=by, reason=reason
+    )
+    _announce(change, actor=by)
+    return change
+
+
+# --- duos -------------------------------------------------------------------
+
+
+def _require_member(team: Team, user: User) -> None:
+    if user.role != Role.STUDENT or not active_memberships().filter(team=team, student=user).exists():
+        raise PermissionDenied(_("Alleen teamleden kunnen dit aanpassen."))
+
+
+def _niveaus_of(user_ids: list[int]) -> dict[int, int]:
+    return dict(User.objects.filter(pk__in=user_ids).values_list("pk", "student_profile__niveau"))
+
+
+@transaction.atomic
+def duo_create(*, team: Team, by: User, roles: Mapping[int, str], carries_youth_case: bool = False) -> Duo:
+    """Two team members form a duo (tandem); each takes a different role.
+
+    ``roles`` maps the two members' ids to their role (procesrol, begeleidingsrol).
+    """
+    team = _lock_teams(team.pk)[team.pk]
+    _require_member(team, by)
+    ids = list(roles)
+    if len(ids) != 2 or ids[0] == ids[1]:
+        raise ValidationError({"members": [_("Een duo bestaat uit twee verschillende teamleden.")]})
+    members = set(active_memberships().filter(team=team, student_id__in=ids).values_list("student_id", flat=True))
+    if members != set(ids):
+        raise ValidationError({"members": [_("Kies twee leden van dit team.")]})
+    values = [roles[i] for i in ids]
+    if any(v not in DuoRole.values for v in values):
+        raise ValidationError({"roles": [_("Kies voor beide leden een rol: procesrol of begeleidingsrol.")]})
+    if values[0] == values[1]:
+        raise ValidationError({"roles": [DIFFERENT_ROLES]})
+    taken = team.duos.filter(Q(member_a_id__in=ids) | Q(member_b_id__in=ids)).exists()
+    if taken:
+        raise RuleViolation("already_in_duo", _("Een van beiden zit al in een duo in dit team."))
+    if carries_youth_case:
+        _check_youth_case(team, ids)
+        team.duos.filter(carries_youth_case=True).update(carries_youth_case=False)
+    return Duo.objects.create(
+        team=team,
+        member_a_id=ids[0],
+        role_a=values[0],
+        member_b_id=ids[1],
+        role_b=values[1],
+        carries_youth_case=carries_youth_case,
+    )
+
+
+def _check_youth_case(team: Team, member_ids: list[int]) -> None:
+    if not team.assignment.requires_hbo:
+        raise ValidationError({"carries_youth_case": [_("Deze opdracht is geen jeugdcasus met risico's.")]})
+    if 6 not in _niveaus_of(member_ids).values():
+        raise RuleViolation(
+            "youth_case_needs_niveau_6",
+            _("Het duo dat de jeugdcasus draagt, moet een niveau 6-student hebben."),
+        )
+
+
+@transaction.atomic
+def duo_update(
+    *, duo: Duo, by: User, roles: Mapping[int, str] | None = None, carries_youth_case: bool | None = None
+) -> Duo:
+    team = _lock_teams(duo.team_id)[duo.team_id]
+    _require_member(team, by)
+    duo = team.duos.get(pk=duo.pk)
+    if roles is not None:
+        if set(roles) != {duo.member_a_id, duo.member_b_id}:
+            raise ValidationError({"roles": [_("Geef de rollen van precies de twee leden van dit duo.")]})
+        if any(v not in DuoRole.values for v in roles.values()) or roles[duo.member_a_id] == roles[duo.member_b_id]:
+            raise ValidationError(
+                {"roles": [_("In een duo neemt ieder een andere rol: procesrol en begeleidingsrol.")]}
+            )
+        duo.role_a, duo.role_b = roles[duo.member_a_id], roles[duo.member_b_id]
+    if carries_youth_case is True and not duo.carries_youth_case:
+        _check_youth_case(team, [duo.member_a_id, duo.member_b_id])
+        team.duos.filter(carries_youth_case=True).update(carries_youth_case=False)
+        duo.carries_youth_case = True
+    elif carries_youth_case is False:
+        duo.carries_youth_case = False
+    duo.save()
+    return duo
+
+
+@transaction.atomic
+def duo_dissolve(*, duo: Duo, by: User) -> None:
+    team = _lock_teams(duo.team_id)[duo.team_id]
+    _require_member(team, by)
+    team.duos.filter(pk=duo.pk).delete()
+
+
+# --- tasks ------------------------------------------------------------------
+
+
+def _clean_task_fields(team: Team, fields: Mapping[str, object]) -> dict[str, object]:
+    errors: dict[str, list] = {}
+    clean: dict[str, object] = {}
+    if "title" in fields:
+        title = str(fields["title"] or "").strip()
+        if not title:
+            errors["title"] = [_("Geef de taak een titel.")]
+        elif len(title) > 200:
+            errors["title"] = [_("Een titel is hoogstens 200 tekens.")]
+        clean["title"] = title
+    if "description" in fields:
+        description = str(fields["description"] or "").strip()
+        if len(description) > 2000:
+            errors["description"] = [_("Een omschrijving is hoogstens 2000 tekens.")]
+        clean["description"] = description
+    if "phase" in fields:
+        if fields["phase"] not in Phase.values:
+            errors["phase"] = [_("Kies een fase: verkenning, begeleiding of waakvlam.")]
+        clean["phase"] = fields["phase"]
+    if "status" in fields:
+        if fields["status"] not in TaskStatus.values:
+            errors["status"] = [_("Kies een status: te doen, bezig of klaar.")]
+        clean["status"] = fields["status"]
+    if "due_on" in fields:
+        due_on = fields["due_on"]
+        if due_on is not None and not isinstance(due_on, datetime.date):
+            errors["due_on"] = [_("Geef een geldige datum.")]
+        clean["due_on"] = due_on
+    if "owner" in fields:
+        owner = fields["owner"]
+        owner_id = owner.pk if isinstance(owner, User) else owner
+        if owner_id is not None and not active_memberships().filter(team=team, student_id=owner_id).exists():
+            errors["owner"] = [_("De eigenaar moet lid van dit team zijn.")]
+        clean["owner_id"] = owner_id
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def task_create(
+    *,
+    team: Team,
+    by: User,
+    phase: str,
+    title: str,
+    owner: User | int | None = None,
+    due_on: datetime.date | None = None,
+    description: str = "",
+    status: str = TaskStatus.TODO,
+) -> Task:
+    _require_member(team, by)
+    clean = _clean_task_fields(
+        team,
+        {
+            "phase": phase,
+            "title": title,
+            "owner": owner,
+            "due_on": due_on,
+            "description": description,
+            "status": status,
+        },
+    )
+    return Task.objects.create(team=team, created_by=by, **clean)
+
+
+@transaction.atomic
+def task_update(*, task: Task, by: User, **fields: object) -> Task:
+    """Change a task's status, owner, due date, phase, title or description."""
+    _require_member(task.team, by)
+    unknown = set(fields) - {"title", "description", "phase", "status", "due_on", "owner"}
+    if unknown:
+        raise ValidationError({name: [_("Dit veld bestaat niet.")] for name in sorted(unknown)})
+    clean = _clean_task_fields(task.team, fields)
+    for name, value in clean.items():
+        setattr(task, name, value)
+    task.save()
+    if "owner_id" in clean:
+        # Fresh owner object for the caller's response.
+        task.owner = User.objects.filter(pk=task.owner_id).first() if task.owner_id else None
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: Task, by: User) -> None:
+    _require_member(task.team, by)
+    task.delete()
