@@ -1,1 +1,384 @@
-urlpatterns: list = []
+"""The chat's REST side (API.md): history pages, idempotent posting, edits, files, read markers.
+
+Thin views: the access helper (outsiders and coordinators get 404), then a
+selector or a service. The websocket carries the same messages live.
+"""
+
+from urllib.parse import urlencode
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams import chat_services as services
+from teams.chat_selectors import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    attachment_in_team,
+    chat_overview,
+    message_data,
+    message_in_team,
+    messages_after,
+    messages_before,
+)
+from teams.models import Team
+from teams.selectors import access_team_by_id, user_can_read_chat
+from wijklab.api_support import Pagination
+from wijklab.models import Role
+
+
+def chat_team(request: Request, team_id: int) -> Team:
+    """The team if the user may read its chat; 404 otherwise (also for coordinators: the chat is not theirs)."""
+    team = access_team_by_id(user=request.user, team_id=team_id)
+    if not user_can_read_chat(user=request.user, team=team):
+        raise Http404("Team niet gevonden.")
+    return team
+
+
+def _refused(exc: services.ChatError) -> Exception:
+    if exc.status_code == 400:
+        return ValidationError({exc.field: [str(exc.message)]})
+    return exc
+
+
+# --- schema-only serializers (the data itself comes from chat_selectors.message_data) ---
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["image", "pdf"])
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField(allow_null=True)
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
+class HiddenSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    reason = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class MessageSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+    team = serializers.IntegerField()
+    author = AuthorSerializer()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    client_id = serializers.CharField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    hidden = HiddenSerializer(allow_null=True)
+    attachments = AttachmentSerializer(many=True)
+
+
+class MessagePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = MessageSerializer(many=True)
+
+
+class MessageInSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.BODY_MAX_LENGTH * 2, allow_blank=True, trim_whitespace=False)
+    client_id = serializers.CharField(max_length=services.CLIENT_ID_MAX_LENGTH)
+
+
+class AttachmentInSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    client_id = serializers.CharField(max_length=services.CLIENT_ID_MAX_LENGTH)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+def _int_param(
+    request: Request, name: str, *, default: int | None, minimum: int, maximum: int | None = None
+) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: [_("Geef een geheel getal.")]}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        if maximum is None:
+            text = _("Geef een getal van %(min)s of meer.") % {"min": minimum}
+        else:
+            text = _("Geef een getal van %(min)s tot en met %(max)s.") % {"min": minimum, "max": maximum}
+        raise ValidationError({name: [text]})
+    return value
+
+
+class MessagesView(APIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        summary="Chat history, oldest first",
+        parameters=[
+            OpenApiParameter("after", int, description="Messages with a higher id (catch-up)."),
+            OpenApiParameter("before", int, description="The page just before this id (older history)."),
+            OpenApiParameter("limit", int, description=f"Page size, 1..{MAX_PAGE_SIZE} (default {PAGE_SIZE})."),
+        ],
+        responses=MessagePageSerializer,
+    )
+    def get(self, request: Request, team_id: int) -> Response:
+        team = chat_team(request, team_id)
+        limit = _int_param(request, "limit", default=PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+        after = _int_param(request, "after", default=None, minimum=0)
+        before = _int_param(request, "before", default=None, minimum=1)
+        if after is not None and before is not None:
+            raise ValidationError({"before": [_("Gebruik after óf before, niet allebei.")]})
+        base = request.build_absolute_uri(request.path)
+
+        def page_url(**params: int) -> str:
+            return f"{base}?{urlencode({**params, 'limit': limit})}"
+
+        if before is not None:
+            messages = messages_before(team=team, before=before, limit=limit)
+        else:
+            messages = messages_after(team=team, after=after or 0, limit=limit)
+        first = messages[0].pk if messages else None
+        last = messages[-1].pk if messages else None
+        if before is not None:
+            previous = page_url(before=first) if first and len(messages) == limit else None
+            following = page_url(after=last) if last else None
+        else:
+            previous = page_url(before=first) if first and after else None
+            following = page_url(after=last) if last and len(messages) == limit else None
+        return Response(
+            {
+                "count": team.messages.count(),
+                "next": following,
+                "previous": previous,
+                "results": [message_data(m) for m in messages],
+            }
+        )
+
+    @extend_schema(
+        summary="Post a message (idempotent by client_id)",
+        request=MessageInSerializer,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="Already stored: the stored message."),
+            429: OpenApiResponse(description="More than 20 messages in 10 seconds."),
+        },
+    )
+    def post(self, request: Request, team_id: int) -> Response:
+        team = chat_team(request, team_id)
+        data = MessageInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            message, created = services.message_post(
+                team=team,
+                author=request.user,
+                body=data.validated_data["body"],
+                client_id=data.validated_data["client_id"],
+            )
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response(message_data(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class MessageView(APIView):
+    @extend_schema(
+        summary="Edit your own message (within 15 minutes)",
+        request=inline_serializer("MessageEdit", {"body": serializers.CharField()}),
+        responses=MessageSerializer,
+    )
+    def patch(self, request: Request, team_id: int, message_id: int) -> Response:
+        team = chat_team(request, team_id)
+        message = message_in_team(team=team, message_id=message_id)
+        try:
+            message = services.message_edit(message=message, by=request.user, body=request.data.get("body"))
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response(message_data(message, event="message_updated"))
+
+    @extend_schema(summary="Delete your own message (within 15 minutes)", responses=MessageSerializer)
+    def delete(self, request: Request, team_id: int, message_id: int) -> Response:
+        team = chat_team(request, team_id)
+        message = message_in_team(team=team, message_id=message_id)
+        try:
+            message = services.message_delete(message=message, by=request.user)
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response(message_data(message, event="message_updated"))
+
+
+class MessageHideView(APIView):
+    @extend_schema(
+        summary="Hide a message (the team's supervisors), with a reason",
+        request=inline_serializer("MessageHide", {"reason": serializers.CharField()}),
+        responses=MessageSerializer,
+    )
+    def post(self, request: Request, team_id: int, message_id: int) -> Response:
+        team = chat_team(request, team_id)
+        message = message_in_team(team=team, message_id=message_id)
+        try:
+            message = services.message_hide(message=message, by=request.user, reason=request.data.get("reason"))
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response(message_data(message, event="message_updated"))
+
+
+class MessageRevisionsView(APIView):
+    @extend_schema(
+        summary="Earlier wordings of a message (its author and the team's supervisors)",
+        responses=inline_serializer(
+            "MessageRevision",
+            {"body": serializers.CharField(), "replaced_at": serializers.DateTimeField()},
+            many=True,
+        ),
+    )
+    def get(self, request: Request, team_id: int, message_id: int) -> Response:
+        team = chat_team(request, team_id)
+        message = message_in_team(team=team, message_id=message_id)
+        if message.author_id != request.user.pk and request.user.role != Role.SUPERVISOR:
+            raise Http404("Bericht niet gevonden.")
+        return Response(
+            [{"body": r.body, "replaced_at": r.replaced_at.isoformat()} for r in message.revisions.order_by("id")]
+        )
+
+
+class AttachmentsView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Send a file (image or PDF, up to 10 MB) as a message",
+        request={"multipart/form-data": AttachmentInSerializer},
+        responses={201: MessageSerializer, 200: MessageSerializer},
+    )
+    def post(self, request: Request, team_id: int) -> Response:
+        team = chat_team(request, team_id)
+        data = AttachmentInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            message, created = services.message_post(
+                team=team,
+                author=request.user,
+                body=data.validated_data.get("body", ""),
+                client_id=data.validated_data["client_id"],
+                files=[data.validated_data["file"]],
+            )
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response(message_data(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AttachmentView(APIView):
+    @extend_schema(
+        summary="Download a file (only for those who read the chat)",
+        parameters=[OpenApiParameter("thumbnail", bool, description="The small preview of an image, inline.")],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, team_id: int, attachment_id: int) -> HttpResponse:
+        team = chat_team(request, team_id)
+        attachment = attachment_in_team(team=team, attachment_id=attachment_id)
+        if request.query_params.get("thumbnail"):
+            if not attachment.thumbnail:
+                raise Http404("Geen voorbeeld.")
+            # Our own re-encoded WebP, safe to show inline.
+            response = FileResponse(attachment.thumbnail.open("rb"), content_type="image/webp")
+        else:
+            response = FileResponse(
+                attachment.file.open("rb"),
+                as_attachment=True,
+                filename=attachment.original_name,
+                content_type=attachment.content_type,
+            )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class ReadView(APIView):
+    @extend_schema(
+        summary="Move your read marker forward",
+        request=inline_serializer("ChatRead", {"last_id": serializers.IntegerField()}),
+        responses=inline_serializer("ChatReadResult", {"last_read_id": serializers.IntegerField()}),
+    )
+    def post(self, request: Request, team_id: int) -> Response:
+        team = chat_team(request, team_id)
+        try:
+            last = services.read_marker_advance(user=request.user, team=team, last_read_id=request.data.get("last_id"))
+        except services.ChatError as exc:
+            raise _refused(exc) from None
+        return Response({"last_read_id": last})
+
+
+class ChatOverviewView(APIView):
+    @extend_schema(
+        summary="Your team chats with unread counts",
+        responses=inline_serializer(
+            "ChatOverviewPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": inline_serializer(
+                    "ChatOverviewItem",
+                    {
+                        "team": inline_serializer(
+                            "ChatOverviewTeam", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+                        ),
+                        "unread": serializers.IntegerField(),
+                        "last_message_id": serializers.IntegerField(allow_null=True),
+                        "websocket": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(chat_overview(user=request.user), request, view=self)
+        return paginator.get_paginated_response(
+            [
+                {
+                    "team": {"id": team.pk, "name": team.name},
+                    "unread": team.unread,
+                    "last_message_id": team.last_message_id,
+                    "websocket": f"/ws/teams/{team.pk}/chat/",
+                }
+                for team in page
+            ]
+        )
+
+
+urlpatterns = [
+    path("chats/", ChatOverviewView.as_view(), name="api-chat-overview"),
+    path("teams/<int:team_id>/messages/", MessagesView.as_view(), name="api-chat-messages"),
+    path("teams/<int:team_id>/messages/<int:message_id>/", MessageView.as_view(), name="api-chat-message"),
+    path("teams/<int:team_id>/messages/<int:message_id>/hide/", MessageHideView.as_view(), name="api-chat-hide"),
+    path(
+        "teams/<int:team_id>/messages/<int:message_id>/revisions/",
+        MessageRevisionsView.as_view(),
+        name="api-chat-revisions",
+    ),
+    path("teams/<int:team_id>/read/", ReadView.as_view(), name="api-chat-read"),
+    path("teams/<int:team_id>/attachments/", AttachmentsView.as_view(), name="api-chat-attachments"),
+    path(
+        "teams/<int:team_id>/attachments/<int:attachment_id>/",
+        AttachmentView.as_view(),
+        name="api-chat-attachment",
+    ),
+]

@@ -1,2 +1,7 @@
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from teams.consumers import TeamChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/teams/<int:team_id>/chat/", TeamChatConsumer.as_asgi()),
+]

@@ -1,3 +1,176 @@
-"""Pages for this area; each module registers its menu items and overview panels."""
+"""The team chat pages: the chat itself, the list of one's chats, and the overview panel.
 
-urlpatterns: list = []
+The live part is ``static/chat/chat.js`` over the websocket; without
+JavaScript the page still shows the last messages and posts through a form.
+"""
+
+import re
+import uuid
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from frontend.navigation import nav_item, overview_panel
+from teams import chat_services as services
+from teams.chat_selectors import PAGE_SIZE, chat_overview, chat_readers, message_data, messages_before, read_marker_for
+from teams.models import Team
+from teams.selectors import access_team_by_id, user_can_read_chat
+from wijklab.models import Role
+
+CHAT_ROLES = (Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION)
+
+nav_item(_("Chat"), "chat-index", *CHAT_ROLES, order=35)
+
+# The same pattern as linkify() in static/chat/chat.js: both render a body the same way.
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,:;!?)\]]", re.IGNORECASE)
+
+
+def linkify(text: str) -> SafeString:
+    """Escape everything, then make http(s) links clickable (new tab, no referrer)."""
+    out: list[str] = []
+    last = 0
+    for match in _URL_RE.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        url = match.group(0)
+        href = url if url.lower().startswith("http") else f"https://{url}"
+        out.append(f'<a href="{escape(href)}" target="_blank" rel="noopener noreferrer nofollow">{escape(url)}</a>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    # Every piece above is escaped.
+    return mark_safe("".join(out))
+
+
+def _js_strings() -> dict[str, str]:
+    """The texts the chat script shows, translated here so the script needs no catalogue."""
+    texts = {
+        "connected": _("Verbonden"),
+        "connecting": _("Verbinding maken…"),
+        "reconnecting": _("Verbinding verbroken, opnieuw verbinden…"),
+        "offline": _("Offline: je berichten gaan weg zodra je weer verbinding hebt."),
+        "noAccess": _("Je hebt geen toegang (meer) tot deze chat."),
+        "sending": _("wordt verzonden…"),
+        "uploading": _("bestand wordt verzonden…"),
+        "failed": _("niet verzonden"),
+        "retry": _("Opnieuw proberen"),
+        "discard": _("Weggooien"),
+        "edited": _("(bewerkt)"),
+        "deleted": _("Dit bericht is verwijderd."),
+        "hiddenBy": _("Verborgen door %(by)s: %(reason)s"),
+        "newMessages": _("Nieuwe berichten"),
+        "edit": _("Bewerken"),
+        "delete": _("Verwijderen"),
+        "hide": _("Verbergen"),
+        "save": _("Opslaan"),
+        "cancel": _("Annuleren"),
+        "confirmDelete": _("Dit bericht verwijderen? Iedereen ziet dat het verwijderd is."),
+        "hideReason": _("Waarom verberg je dit bericht? Het team ziet de reden."),
+        "typingOne": _("%(name)s typt…"),
+        "typingMany": _("%(names)s typen…"),
+        "and": _("en"),
+        "online": _("%(count)s online"),
+        "isOnline": _("online"),
+        "loadOlder": _("Oudere berichten laden"),
+        "loading": _("Laden…"),
+        "start": _("Begin van het gesprek"),
+        "fileTooLarge": _("Een bijlage mag hoogstens 10 MB groot zijn."),
+        "empty": _("Nog geen berichten. Zeg hallo tegen je team!"),
+        "messageFrom": _("Bericht van %(name)s"),
+    }
+    return {key: str(value) for key, value in texts.items()}
+
+
+def _chat_team(request: HttpRequest, team_id: int) -> Team:
+    team = access_team_by_id(user=request.user, team_id=team_id)
+    if not user_can_read_chat(user=request.user, team=team):
+        raise Http404("Team niet gevonden.")
+    return team
+
+
+@require_http_methods(["GET", "POST"])
+def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = _chat_team(request, team_id)
+    user = request.user
+    if request.method == "POST":
+        # The form without JavaScript; the client_id in the form makes a double submit harmless.
+        try:
+            message, _created = services.message_post(
+                team=team, author=user, body=request.POST.get("body", ""), client_id=request.POST.get("client_id", "")
+            )
+        except services.ChatError as exc:
+            flash.error(request, exc.message)
+            return redirect("chat-page", team_id=team.pk)
+        return redirect(f"{reverse('chat-page', kwargs={'team_id': team.pk})}#bericht-{message.pk}")
+
+    last_read = read_marker_for(user=user, team=team)
+    recent = messages_before(team=team, limit=PAGE_SIZE)
+    if recent:
+        # Opening the chat reads it; the divider still shows where "new" began.
+        services.read_marker_advance(user=user, team=team, last_read_id=recent[-1].pk)
+    readers = chat_readers(team=team)
+    initial = [message_data(m) for m in recent]
+    rows = [
+        {"message": m, "data": data, "html": linkify(data["body"]), "own": m.author_id == user.pk}
+        for m, data in zip(recent, initial, strict=True)
+    ]
+    first_new = next((r["message"].pk for r in rows if r["message"].pk > last_read and not r["own"]), None)
+    groups = [
+        (_("Team"), [r for r in readers if r.group == "team"]),
+        (_("Organisatie"), [r for r in readers if r.group == "organisation"]),
+        (_("Begeleiders (lezen mee, niet zichtbaar als online)"), [r for r in readers if r.group == "supervisor"]),
+    ]
+    config = {
+        "team": team.pk,
+        "me": {"id": user.pk, "display_name": user.get_display_name()},
+        "canHide": user.role == Role.SUPERVISOR,
+        "silent": user.role == Role.SUPERVISOR,
+        "editWindowMs": int(services.EDIT_WINDOW.total_seconds() * 1000),
+        "maxLength": services.BODY_MAX_LENGTH,
+        "maxFileBytes": services.ATTACHMENT_MAX_BYTES,
+        "wsPath": f"/ws/teams/{team.pk}/chat/",
+        "apiMessages": reverse("api-chat-messages", kwargs={"team_id": team.pk}),
+        "apiAttachments": reverse("api-chat-attachments", kwargs={"team_id": team.pk}),
+        "lastRead": last_read,
+        "hasOlder": len(recent) == PAGE_SIZE,
+        "pageSize": PAGE_SIZE,
+        "messages": initial,
+    }
+    return render(
+        request,
+        "chat/chat.html",
+        {
+            "team": team,
+            "reader_groups": [(label, people) for label, people in groups if people],
+            "reader_count": len(readers),
+            "rows": rows,
+            "first_new": first_new,
+            "config": config,
+            "client_id": uuid.uuid4().hex,
+            "max_length": services.BODY_MAX_LENGTH,
+            "strings": _js_strings(),
+        },
+    )
+
+
+@require_GET
+def chat_index(request: HttpRequest) -> HttpResponse:
+    chats = list(chat_overview(user=request.user)[:100])
+    return render(request, "chat/index.html", {"chats": chats})
+
+
+@overview_panel(*CHAT_ROLES, order=25)
+def chat_panel(request: HttpRequest) -> str:
+    chats = list(chat_overview(user=request.user)[:6])
+    return render_to_string("chat/_panel.html", {"chats": chats}, request=request)
+
+
+urlpatterns = [
+    path("chat/", chat_index, name="chat-index"),
+    path("teams/<int:team_id>/chat/", chat_page, name="chat-page"),
+]

@@ -1,0 +1,318 @@
+"""The team chat over WebSocket: ``/ws/teams/{id}/chat/`` (API.md, "Chat over WebSocket").
+
+One consumer per open socket. Access is decided before ``accept()``: anyone
+who may not read the chat is closed with 4403 and never sees a byte.
+Messages are stored (``chat_services.message_post``) and only then sent to
+the team's group; clients that missed events ask for them with ``sync``.
+
+Beyond the contract the socket carries ``edit``/``delete``/``hide`` (answered
+with ``message_updated`` to everyone), ``read`` (the read marker), ``typing``
+and ``ping``, and the server sends ``presence`` (who is online).
+Supervisors read along silently: no presence, no typing.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from teams import chat_services as services
+from teams.chat_selectors import chat_readers, message_data, message_in_team, messages_after, presence_is_shown
+from teams.models import Team
+from teams.selectors import access_team_by_id, user_can_read_chat
+from wijklab.models import User
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+SYNC_BATCH = 200
+TYPING_EVERY_SECONDS = 2.0
+# A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
+PRESENCE_TTL = 75
+MAX_FRAME_CHARS = 64_000
+
+
+def _presence_key(team_id: int, user_id: int) -> str:
+    return f"chat:online:{team_id}:{user_id}"
+
+
+def _language(scope: dict) -> str:
+    """The interface language for error texts: the language cookie, then Accept-Language, then Dutch."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    cookie = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in supported:
+        return cookie
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            from django.utils.translation.trans_real import parse_accept_lang_header
+
+            for code, _q in parse_accept_lang_header(value.decode("latin1")):
+                base = code.split("-")[0].lower()
+                if base in supported:
+                    return base
+    return settings.LANGUAGE_CODE
+
+
+# --- the database side (runs in the database thread) ----------------------
+
+
+def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict]] | None:
+    """The team, the people whose presence shows and who is online now; None when the user may not read."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        team = access_team_by_id(user=user, team_id=team_id)
+    except Http404:
+        return None
+    if not user_can_read_chat(user=user, team=team):
+        return None
+    shown = [{"id": r.id, "display_name": r.display_name} for r in chat_readers(team=team) if r.shows_presence]
+    if presence_is_shown(user=user):
+        _presence_change(team.pk, user.pk, +1)
+    return team, shown, _online(team.pk, shown)
+
+
+def _presence_change(team_id: int, user_id: int, delta: int) -> bool:
+    """Count this user's open sockets in the team; True when they came online or went offline."""
+    key = _presence_key(team_id, user_id)
+    if delta > 0:
+        cache.add(key, 0, timeout=PRESENCE_TTL)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=PRESENCE_TTL)
+            count = 1
+        cache.touch(key, PRESENCE_TTL)
+        return count == 1
+    try:
+        count = cache.decr(key)
+    except ValueError:
+        return True
+    if count <= 0:
+        cache.delete(key)
+        return True
+    return False
+
+
+def _online(team_id: int, shown: list[dict]) -> list[dict]:
+    keys = {_presence_key(team_id, person["id"]): person for person in shown}
+    counts = cache.get_many(list(keys))
+    return [person for key, person in keys.items() if (counts.get(key) or 0) > 0]
+
+
+def _leave(team_id: int, user_id: int, shown: list[dict]) -> list[dict] | None:
+    if _presence_change(team_id, user_id, -1):
+        return _online(team_id, shown)
+    return None
+
+
+def _touch(team_id: int, user_id: int) -> None:
+    if not cache.touch(_presence_key(team_id, user_id), PRESENCE_TTL):
+        # The key expired while the socket lived (a very long pause): count it again.
+        _presence_change(team_id, user_id, +1)
+
+
+def _post(team: Team, user: User, body: object, client_id: object) -> dict:
+    message, _created = services.message_post(team=team, author=user, body=body, client_id=client_id, announce=False)
+    return message_data(message)
+
+
+def _batch_after(team: Team, after: int) -> list[tuple[int, str]]:
+    return [
+        (m.pk, json.dumps(message_data(m), separators=(",", ":")))
+        for m in messages_after(team=team, after=after, limit=SYNC_BATCH)
+    ]
+
+
+def _change(team: Team, user: User, message_id: object, action: Callable[..., Any], **kwargs: Any) -> dict:
+    message = message_in_team(team=team, message_id=message_id)
+    return message_data(action(message=message, by=user, announce=False, **kwargs), event="message_updated")
+
+
+def _still_reader(user: User, team_id: int) -> bool:
+    try:
+        team = access_team_by_id(user=user, team_id=team_id)
+    except Http404:
+        return False
+    return user_can_read_chat(user=user, team=team)
+
+
+class TeamChatConsumer(AsyncJsonWebsocketConsumer):
+    team: Team
+    user: User
+    shown: list[dict]
+    silent: bool
+    language: str
+    session_fp: str | None
+
+    async def connect(self) -> None:
+        self.team = None  # type: ignore[assignment]
+        user = self.scope.get("user")
+        try:
+            team_id = int(self.scope["url_route"]["kwargs"]["team_id"])
+        except (KeyError, TypeError, ValueError):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        opened = await database_sync_to_async(_open)(user, team_id)
+        if opened is None:
+            # Before accept(): the handshake is refused, nothing about the team is sent.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.team, self.shown, online = opened
+        self.user = user  # type: ignore[assignment]
+        self.silent = not presence_is_shown(user=user)
+        self.language = _language(self.scope)
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        self.session_fp = services.session_fingerprint(key) if key else None
+        self.last_typing = 0.0
+        self.team_group = services.team_group(self.team.pk)
+        await self.channel_layer.group_add(self.team_group, self.channel_name)
+        await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
+        await self.accept()
+        presence = {"type": "presence", "online": online}
+        if self.silent:
+            await self.send_json(presence)
+        else:
+            await self.channel_layer.group_send(self.team_group, services.event_message(presence))
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "team", None) is None:
+            return
+        await self.channel_layer.group_discard(self.team_group, self.channel_name)
+        await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
+        if not self.silent:
+            online = await database_sync_to_async(_leave)(self.team.pk, self.user.pk, self.shown)
+            if online is not None:
+                await self.channel_layer.group_send(
+                    self.team_group, services.event_message({"type": "presence", "online": online})
+                )
+
+    # --- from the client ---------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self._error("bad_request", _("Stuur één JSON-object per bericht."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self._error("bad_request", _("Stuur één JSON-object per bericht."))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict, **kwargs: Any) -> None:
+        handler = {
+            "message": self._on_message,
+            "sync": self._on_sync,
+            "edit": self._on_edit,
+            "delete": self._on_delete,
+            "hide": self._on_hide,
+            "read": self._on_read,
+            "typing": self._on_typing,
+            "ping": self._on_ping,
+        }.get(content.get("type"))  # type: ignore[arg-type]
+        if handler is None:
+            await self._error("bad_request", _("Onbekend berichttype."))
+            return
+        try:
+            await handler(content)
+        except services.ChatError as exc:
+            client_id = content.get("client_id")
+            await self._error(exc.code, exc.message, client_id=client_id if isinstance(client_id, str) else None)
+        except Http404:
+            await self._error("not_found", _("Bericht niet gevonden."))
+
+    async def _db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with translation.override(self.language):
+            return await database_sync_to_async(func)(*args, **kwargs)
+
+    async def _error(self, code: str, detail: object, **extra: Any) -> None:
+        with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
+            text = str(detail)
+        await self.send_json({"type": "error", "code": code, "detail": text, **extra})
+
+    async def _broadcast(self, event: dict) -> None:
+        await self.channel_layer.group_send(self.team_group, services.event_message(event))
+
+    async def _on_message(self, content: dict) -> None:
+        event = await self._db(_post, self.team, self.user, content.get("body"), content.get("client_id"))
+        # Stored and committed: now everyone may hear of it (a resend is sent again; clients skip known ids).
+        await self._broadcast(event)
+
+    async def _on_sync(self, content: dict) -> None:
+        after = content.get("after", 0)
+        if after is None:
+            after = 0
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise services.ChatError("bad_request", _("after moet een geheel getal van 0 of meer zijn."))
+        while True:
+            batch = await self._db(_batch_after, self.team, after)
+            for message_id, text in batch:
+                await self.send(text_data=text)
+                after = message_id
+            if len(batch) < SYNC_BATCH:
+                break
+        await self.send_json({"type": "synced", "last_id": after})
+
+    async def _on_edit(self, content: dict) -> None:
+        event = await self._db(
+            _change, self.team, self.user, content.get("id"), services.message_edit, body=content.get("body")
+        )
+        await self._broadcast(event)
+
+    async def _on_delete(self, content: dict) -> None:
+        await self._broadcast(await self._db(_change, self.team, self.user, content.get("id"), services.message_delete))
+
+    async def _on_hide(self, content: dict) -> None:
+        event = await self._db(
+            _change, self.team, self.user, content.get("id"), services.message_hide, reason=content.get("reason")
+        )
+        await self._broadcast(event)
+
+    async def _on_read(self, content: dict) -> None:
+        await self._db(
+            services.read_marker_advance, user=self.user, team=self.team, last_read_id=content.get("last_id")
+        )
+
+    async def _on_typing(self, content: dict) -> None:
+        now = time.monotonic()
+        if self.silent or now - self.last_typing < TYPING_EVERY_SECONDS:
+            return  # throttled here too: a chatty client cannot flood the team
+        self.last_typing = now
+        await self._broadcast(
+            {"type": "typing", "user": {"id": self.user.pk, "display_name": self.user.get_display_name()}}
+        )
+
+    async def _on_ping(self, content: dict) -> None:
+        if not self.silent:
+            await self._db(_touch, self.team.pk, self.user.pk)
+        await self.send_json({"type": "pong"})
+
+    # --- from the channel layer ------------------------------------------
+
+    async def chat_event(self, event: dict) -> None:
+        await self.send(text_data=event["text"])
+
+    async def chat_revoke(self, event: dict) -> None:
+        session = event.get("session")
+        if session is not None and session != self.session_fp:
+            return
+        team_id = event.get("team_id")
+        if team_id is not None:
+            if team_id != self.team.pk:
+                return
+            if await database_sync_to_async(_still_reader)(self.user, self.team.pk):
+                return
+        await self.close(code=CLOSE_FORBIDDEN)
