@@ -244,9 +244,9 @@ def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
         # Own work first (drafts on top: they still need doing), then other organisations' open ones.
         own = Q(organisation_id=user.organisation_id or 0)
         return qs.annotate(
-            is_own=ExpressionWrapper(own, output_field=BooleanField()),
-            is_draft=ExpressionWrapper(Q(status=AssignmentStatus.DRAFT), output_field=BooleanField()),
-        ).order_by("-is_own", "-is_draft", "starts_on", "title", "pk")
+            sort_own=ExpressionWrapper(own, output_field=BooleanField()),
+            sort_draft=ExpressionWrapper(Q(status=AssignmentStatus.DRAFT), output_field=BooleanField()),
+        ).order_by("-sort_own", "-sort_draft", "starts_on", "title", "pk")
     return qs.order_by("starts_on", "title", "pk")
 
 

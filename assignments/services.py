@@ -289,7 +289,7 @@ def current_ranking(*, student: User) -> list[RankingEntry]:
     ]
 
 
-def _renumbered(entries: list[RankingEntry]) -> list[RankingEntry]:
+def renumbered(entries: list[RankingEntry]) -> list[RankingEntry]:
     return [RankingEntry(assignment=e.assignment, rank=i, motivation=e.motivation) for i, e in enumerate(entries, 1)]
 
 
@@ -304,7 +304,7 @@ def preference_add(*, student: User, assignment: Assignment, motivation: str = "
 
 def preference_remove(*, student: User, assignment_id: int) -> list[Preference]:
     entries = [e for e in current_ranking(student=student) if e.assignment.pk != assignment_id]
-    return preferences_set(student=student, entries=_renumbered(entries))
+    return preferences_set(student=student, entries=renumbered(entries))
 
 
 def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) -> list[RankingEntry]:
@@ -315,7 +315,7 @@ def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) 
         target = index - 1 if direction == "up" else index + 1
         if 0 <= target < len(entries):
             entries[index], entries[target] = entries[target], entries[index]
-    return _renumbered(entries)
+    return renumbered(entries)
 
 
 # --- cohorts --------------------------------------------------------------------
