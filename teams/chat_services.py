@@ -385,7 +385,9 @@ def message_post(
     )
     if existing is not None:
         if existing.team_id != team.pk:
-            raise ChatError("bad_client_id", _("Deze client_id is al gebruikt voor een ander bericht."), "client_id")
+            raise ChatError(
+                "bad_client_id", _("Deze client_id is al gebruikt voor een ander bericht."), field="client_id"
+            )
         return existing, False
     text = clean_body(body, allow_empty=bool(files))
     if len(files) > 1:
