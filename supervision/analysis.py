@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 NO_FEEDBACK_DAYS = 14
 TREND_WINDOW = 3
 SELF_GAP = 1.5
+MAX_NAMED = 3  # criteria named in an alert's text; the rest are counted
 
 UP, DOWN, FLAT = "up", "down", "flat"
 
@@ -72,7 +73,11 @@ class Alert:
     def text(self) -> str:
         if not self.criteria:
             return self.message
-        return f"{self.message}: {', '.join(self.criteria)}"
+        shown = ", ".join(self.criteria[:MAX_NAMED])
+        rest = len(self.criteria) - MAX_NAMED
+        if rest > 0:
+            shown += " " + ngettext("en %(n)d ander", "en %(n)d andere", rest) % {"n": rest}
+        return f"{self.message}: {shown}"
 
 
 @dataclass

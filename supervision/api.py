@@ -1,1 +1,291 @@
-urlpatterns: list = []
+"""REST API for supervision (API.md "Supervision"): thin views over selectors and services.
+
+- ``GET /api/rubrics/``: the rubric with the criteria the caller assesses or is assessed on.
+- ``POST /api/feedback/``: log feedback. A student you may not write about is
+  a 400 on ``student`` ("bestaat niet of je begeleidt deze student niet"), the
+  same answer whether or not the id exists, like every other bad field.
+  Coordinators may not write at all (403).
+- ``GET /api/feedback/?student=<id>``, ``GET /api/feedback/{id}/``: scoped by
+  the visibility rules; a student whose feedback you may not see is a 404.
+- ``GET /api/students/{id}/progress/``: per criterion the series and the trend.
+"""
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from supervision import selectors, services
+from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Level, Rubric
+from wijklab.models import Role, User
+
+# --- serializers ----------------------------------------------------------------
+
+
+class LevelDescriptorSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    label = serializers.CharField()
+    text = serializers.CharField()
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    category_label = serializers.CharField(source="get_category_display")
+    levels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "name", "description", "category", "category_label", "programme", "levels"]
+
+    @extend_schema_field(LevelDescriptorSerializer(many=True))
+    def get_levels(self, criterion: Criterion) -> list[dict[str, Any]]:
+        texts = {d.level: d.text for d in criterion.descriptors.all()}
+        return [{"level": lv.value, "label": str(lv.label), "text": texts.get(lv.value, "")} for lv in Level]
+
+
+class RubricSerializer(serializers.ModelSerializer):
+    criteria = CriterionSerializer(many=True, source="visible_criteria")
+
+    class Meta:
+        model = Rubric
+        fields = ["id", "name", "description", "criteria"]
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ScoreOutSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField(allow_null=True, help_text="Null when the criterion was removed.")
+    criterion_name = serializers.CharField(help_text="The wording the score was given with.")
+    category = serializers.CharField()
+    level = serializers.IntegerField()
+    level_label = serializers.CharField()
+    descriptor = serializers.CharField(help_text="The level description as it read when the score was given.")
+
+
+class FeedbackOutSerializer(serializers.Serializer):
+    """One entry as the viewer may see it: ``author`` is null for a receiver of anonymous peer feedback."""
+
+    id = serializers.IntegerField()
+    student = PersonSerializer()
+    author = PersonSerializer(allow_null=True)
+    author_kind = serializers.CharField(help_text="mbo_docent, hbo_docent, werkbegeleider, or empty.")
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices)
+    team = TeamRefSerializer(allow_null=True)
+    date = serializers.DateField()
+    comment = serializers.CharField()
+    show_author = serializers.BooleanField()
+    is_observation = serializers.BooleanField()
+    scores = ScoreOutSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, entry: FeedbackEntry) -> dict[str, Any]:
+        shown = getattr(entry, "author_shown", False)
+        return {
+            "id": entry.pk,
+            "student": _person(entry.student),
+            "author": _person(entry.author) if shown else None,
+            "author_kind": entry.author_kind if shown else "",
+            "kind": entry.kind,
+            "team": {"id": entry.team_id, "name": entry.team.name} if entry.team_id else None,
+            "date": entry.date.isoformat(),
+            "comment": entry.comment,
+            "show_author": entry.show_author,
+            "is_observation": entry.is_observation,
+            "scores": [
+                {
+                    "criterion": s.criterion_id,
+                    "criterion_name": s.criterion_name,
+                    "category": s.category,
+                    "level": s.level,
+                    "level_label": str(Level(s.level).label),
+                    "descriptor": s.descriptor,
+                }
+                for s in entry.scores.all()
+            ],
+            "created_at": serializers.DateTimeField().to_representation(entry.created_at),
+        }
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "display_name": user.get_display_name()}
+
+
+class FeedbackInSerializer(serializers.Serializer):
+    """Input shape only; every rule (and its Dutch message) is checked by ``feedback_create``."""
+
+    student = serializers.IntegerField(required=False, help_text="Leave out for a self-assessment.")
+    team = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the student's team.")
+    kind = serializers.CharField(required=False, allow_blank=True, help_text="supervisor, self or peer.")
+    scores = serializers.ListField(
+        child=serializers.JSONField(), required=False, default=list, help_text="[{criterion: id, level: 1..4}]"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, default="")
+    date = serializers.DateField(required=False, help_text="Default: today. Not in the future.")
+    show_author = serializers.BooleanField(required=False, default=False, help_text="Peer feedback: show my name.")
+    is_observation = serializers.BooleanField(required=False, default=False)
+
+
+class PointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    level = serializers.IntegerField()
+
+
+class SeriesSerializer(serializers.Serializer):
+    docent = PointSerializer(many=True)
+    werkbegeleider = PointSerializer(many=True)
+    self = PointSerializer(many=True)
+    peer = PointSerializer(many=True)
+
+
+class CriterionProgressSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    category = serializers.CharField()
+    trend = serializers.ChoiceField(choices=["up", "down", "flat"], allow_null=True)
+    latest_level = serializers.IntegerField(allow_null=True)
+    series = SeriesSerializer()
+
+
+class AlertSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    criteria = serializers.ListField(child=serializers.CharField())
+
+
+class ProgressSerializer(serializers.Serializer):
+    student = PersonSerializer()
+    last_supervisor_feedback = serializers.DateField(allow_null=True)
+    criteria = CriterionProgressSerializer(many=True)
+    alerts = AlertSerializer(many=True, help_text="Only for supervisors and coordinators.")
+
+
+# --- views ----------------------------------------------------------------------
+
+
+class RubricListView(GenericAPIView):
+    serializer_class = RubricSerializer
+
+    def get_queryset(self):
+        services.default_rubric()
+        criteria = selectors.criteria_visible_to(viewer=self.request.user).prefetch_related("descriptors")
+        return Rubric.objects.filter(is_default=True).prefetch_related(
+            Prefetch("criteria", queryset=criteria, to_attr="visible_criteria")
+        )
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RubricSerializer(page, many=True).data)
+
+
+class FeedbackListView(GenericAPIView):
+    serializer_class = FeedbackOutSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("student", int, description="Only feedback on this student (404 if not visible)."),
+            OpenApiParameter("kind", str, enum=FeedbackKind.values),
+        ],
+        responses=FeedbackOutSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        viewer = request.user
+        qs = selectors.feedback_for_listing(viewer=viewer)
+        student = request.query_params.get("student")
+        if student not in (None, ""):
+            try:
+                student_id = int(student)
+            except ValueError:
+                raise Http404 from None
+            qs = qs.filter(student_id=student_id)
+            may_see = selectors.students_in_scope(viewer=viewer).filter(pk=student_id).exists()
+            # Authors (e.g. an organisation contact as werkbegeleider) still see what they wrote.
+            if not may_see and not qs.exists():
+                raise Http404
+        kind = request.query_params.get("kind")
+        if kind:
+            qs = qs.filter(kind=kind)
+        page = self.paginate_queryset(qs)
+        entries = selectors.mark_author_visibility(page, viewer=viewer)
+        return self.get_paginated_response(FeedbackOutSerializer(entries, many=True).data)
+
+    @extend_schema(request=FeedbackInSerializer, responses={201: FeedbackOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = FeedbackInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        entry = services.feedback_create(
+            author=request.user,
+            student_id=v.get("student"),
+            team_id=v.get("team"),
+            kind=v.get("kind") or None,
+            scores=v.get("scores", []),
+            comment=v.get("comment", ""),
+            date=v.get("date"),
+            show_author=v.get("show_author", False),
+            is_observation=v.get("is_observation", False),
+        )
+        entry = selectors.access_feedback_by_id(viewer=request.user, entry_id=entry.pk)
+        return Response(FeedbackOutSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackDetailView(GenericAPIView):
+    serializer_class = FeedbackOutSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        entry = selectors.access_feedback_by_id(viewer=request.user, entry_id=pk)
+        return Response(FeedbackOutSerializer(entry).data)
+
+
+class StudentProgressView(GenericAPIView):
+    serializer_class = ProgressSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        viewer = request.user
+        student = selectors.access_student_by_id(viewer=viewer, student_id=pk)
+        progress = selectors.student_progress(student=student, today=timezone.localdate())
+        staff = viewer.role in {Role.SUPERVISOR, Role.COORDINATOR}
+        return Response(
+            {
+                "student": _person(student),
+                "last_supervisor_feedback": progress.last_supervisor_feedback,
+                "criteria": [
+                    {
+                        "criterion": c.criterion_id,
+                        "name": c.name,
+                        "category": c.category,
+                        "trend": c.trend,
+                        "latest_level": c.latest_level,
+                        "series": {
+                            source: [{"date": p.date, "level": p.level} for p in points]
+                            for source, points in c.series.items()
+                        },
+                    }
+                    for c in progress.criteria
+                ],
+                "alerts": [{"code": a.code, "message": a.message, "criteria": a.criteria} for a in progress.alerts]
+                if staff
+                else [],
+            }
+        )
+
+
+urlpatterns = [
+    path("rubrics/", RubricListView.as_view(), name="api-rubrics"),
+    path("feedback/", FeedbackListView.as_view(), name="api-feedback"),
+    path("feedback/<int:pk>/", FeedbackDetailView.as_view(), name="api-feedback-detail"),
+    path("students/<int:pk>/progress/", StudentProgressView.as_view(), name="api-student-progress"),
+]

@@ -1,3 +1,707 @@
-"""Pages for this area; each module registers its menu items and overview panels."""
+"""Supervision pages: logging feedback, progress, the docent overview, coordination.
 
-urlpatterns: list = []
+Thin: access helper (404 for the wrong person) → parse the form → service →
+render. Every rule lives in ``supervision.services`` / ``supervision.selectors``.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from frontend.navigation import nav_item, overview_panel
+from supervision import analysis, charts, exports, selectors, services
+from supervision.models import Category, Criterion, FeedbackKind, Level, SupervisionAssignment
+from wijklab.errors import RuleViolation
+from wijklab.models import Role, User
+
+nav_item(_("Mijn voortgang"), "supervision-my-progress", Role.STUDENT, order=60)
+nav_item(_("Mijn studenten"), "supervision-overview", Role.SUPERVISOR, order=60)
+nav_item(_("Feedback geven"), "supervision-log", Role.SUPERVISOR, order=61)
+nav_item(_("Voortgang"), "supervision-overview", Role.COORDINATOR, order=60)
+nav_item(_("Begeleiders"), "supervision-assign", Role.COORDINATOR, order=61)
+nav_item(_("Rubric"), "supervision-rubric", Role.COORDINATOR, order=62)
+
+OVERVIEW_PAGE_SIZE = 50
+ALERT_BADGES = {
+    analysis.ALERT_NO_FEEDBACK: "badge--alert",
+    analysis.ALERT_DECLINING: "badge--error",
+    analysis.ALERT_SELF_ABOVE: "badge--warn",
+    analysis.ALERT_SELF_BELOW: "badge--warn",
+}
+
+
+def _404_unless(condition: bool) -> None:
+    if not condition:
+        raise Http404
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _is_staff(user: User) -> bool:
+    return user.role in {Role.SUPERVISOR, Role.COORDINATOR}
+
+
+# --- the rubric as a form ----------------------------------------------------------
+
+
+def _rubric_groups(criteria: list[Criterion], selected: dict[int, int]) -> list[dict[str, Any]]:
+    """Criteria grouped per category, each with its four levels and the chosen one."""
+    groups = []
+    for category in Category:
+        items = []
+        for criterion in criteria:
+            if criterion.category != category:
+                continue
+            texts = {d.level: d.text for d in criterion.descriptors.all()}
+            items.append(
+                {
+                    "criterion": criterion,
+                    "selected": selected.get(criterion.pk),
+                    "levels": [{"value": lv.value, "label": lv.label, "text": texts.get(lv.value, "")} for lv in Level],
+                }
+            )
+        if items:
+            groups.append({"category": category, "label": category.label, "items": items})
+    return groups
+
+
+def _selected_levels(post: Any, criteria: list[Criterion]) -> dict[int, int]:
+    selected = {}
+    for criterion in criteria:
+        raw = post.get(f"level-{criterion.pk}", "")
+        if raw.isdigit():
+            selected[criterion.pk] = int(raw)
+    return selected
+
+
+def _parse_date(raw: str, errors: dict[str, list]) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault("date", []).append(_g("Vul een geldige datum in."))
+        return None
+
+
+def _errors_of(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+FORM_MODES = {
+    "supervisor": {
+        "title": _("Feedback geven"),
+        "intro": _("Kies een student, tik de niveaus aan van wat je hebt gezien en schrijf er kort iets bij."),
+    },
+    "self": {
+        "title": _("Zelfbeoordeling"),
+        "intro": _("Hoe sta je ervoor? Beoordeel jezelf op de criteria die je deze periode hebt laten zien."),
+    },
+    "peer": {
+        "title": _("Feedback aan een teamgenoot"),
+        "intro": _(
+            "Geef een teamgenoot eerlijke, opbouwende feedback. Je naam blijft verborgen, tenzij je kiest hem te tonen."
+        ),
+    },
+}
+
+
+def _form_context(
+    request: HttpRequest, *, mode: str, students: list[User], criteria: list[Criterion]
+) -> dict[str, Any]:
+    return {
+        "mode": mode,
+        "title": FORM_MODES[mode]["title"],
+        "intro": FORM_MODES[mode]["intro"],
+        "students": students,
+        "today": _today(),
+        "values": {"student": request.GET.get("student", ""), "date": _today().isoformat(), "comment": ""},
+        "errors": {},
+        "groups": _rubric_groups(criteria, {}),
+    }
+
+
+def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
+    user = request.user
+    services.default_rubric()
+    if mode == "supervisor":
+        _404_unless(selectors.may_write_as_supervisor(user))
+        students = list(selectors.students_for_feedback_by(author=user))
+        criteria_qs = selectors.criteria_visible_to(viewer=user)
+    elif mode == "peer":
+        _404_unless(user.role == Role.STUDENT)
+        students = list(selectors.peers_of(student=user))
+        criteria_qs = selectors.criteria_for_student(student=user).filter(programme="")
+    else:
+        _404_unless(user.role == Role.STUDENT)
+        students = []
+        criteria_qs = selectors.criteria_for_student(student=user)
+    criteria = list(criteria_qs.prefetch_related("descriptors"))
+    ctx = _form_context(request, mode=mode, students=students, criteria=criteria)
+    if request.method == "POST":
+        post = request.POST
+        errors: dict[str, list] = {}
+        selected = _selected_levels(post, criteria)
+        date = _parse_date(post.get("date", ""), errors)
+        ctx["values"] = {
+            "student": post.get("student", ""),
+            "date": post.get("date", ""),
+            "comment": post.get("comment", ""),
+            "show_author": post.get("show_author") == "on",
+        }
+        ctx["groups"] = _rubric_groups(criteria, selected)
+        if not errors:
+            try:
+                entry = services.feedback_create(
+                    author=user,
+                    student_id=post.get("student") if mode != "self" else user.pk,
+                    kind={"supervisor": FeedbackKind.SUPERVISOR, "self": FeedbackKind.SELF, "peer": FeedbackKind.PEER}[
+                        mode
+                    ],
+                    scores=[{"criterion": cid, "level": level} for cid, level in selected.items()],
+                    comment=post.get("comment", ""),
+                    date=date,
+                    show_author=post.get("show_author") == "on",
+                )
+            except ValidationError as exc:
+                errors = _errors_of(exc)
+            else:
+                if mode == "supervisor":
+                    messages.success(
+                        request,
+                        _g("Feedback voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()},
+                    )
+                    return redirect("supervision-log")
+                messages.success(request, _g("Dank je! Je feedback is opgeslagen."))
+                return redirect("supervision-my-progress")
+        ctx["errors"] = errors
+    if mode == "supervisor":
+        recent = selectors.feedback_for_listing(viewer=user).filter(author=user)[:3]
+        ctx["recent"] = selectors.mark_author_visibility(recent, viewer=user)
+        ctx["may_view_progress"] = user.role == Role.SUPERVISOR
+    status = 400 if ctx["errors"] else 200
+    return render(request, "supervision/feedback_form.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def log_feedback(request: HttpRequest) -> HttpResponse:
+    return _feedback_form(request, mode="supervisor")
+
+
+@require_http_methods(["GET", "POST"])
+def self_assessment(request: HttpRequest) -> HttpResponse:
+    return _feedback_form(request, mode="self")
+
+
+@require_http_methods(["GET", "POST"])
+def peer_feedback(request: HttpRequest) -> HttpResponse:
+    return _feedback_form(request, mode="peer")
+
+
+@require_http_methods(["GET", "POST"])
+def observation(request: HttpRequest) -> HttpResponse:
+    """The werkbegeleider's quick note: one criterion, one level, one line."""
+    user = request.user
+    _404_unless(selectors.may_write_as_supervisor(user))
+    services.default_rubric()
+    students = list(selectors.students_for_feedback_by(author=user))
+    criteria = list(selectors.criteria_visible_to(viewer=user).prefetch_related("descriptors"))
+    values = {"student": request.GET.get("student", ""), "criterion": "", "level": "", "comment": "", "date": ""}
+    errors: dict[str, list] = {}
+    if request.method == "POST":
+        post = request.POST
+        values = {k: post.get(k, "") for k in values}
+        date = _parse_date(values["date"], errors)
+        if not values["criterion"]:
+            errors["criterion"] = [_g("Kies een criterium.")]
+        if not values["level"]:
+            errors["level"] = [_g("Kies een niveau.")]
+        if not errors:
+            try:
+                entry = services.feedback_create(
+                    author=user,
+                    student_id=values["student"],
+                    kind=FeedbackKind.SUPERVISOR,
+                    scores=[{"criterion": values["criterion"], "level": values["level"]}],
+                    comment=values["comment"],
+                    date=date,
+                    is_observation=True,
+                )
+            except ValidationError as exc:
+                errors = _errors_of(exc)
+            else:
+                messages.success(
+                    request, _g("Observatie voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()}
+                )
+                return redirect("supervision-observe")
+    return render(
+        request,
+        "supervision/observation_form.html",
+        {
+            "students": students,
+            "groups": _rubric_groups(criteria, {}),
+            "levels": list(Level),
+            "values": values,
+            "errors": errors,
+            "today": _today(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
+    viewer = request.user
+    progress = selectors.student_progress(student=student, today=_today())
+    start, end = progress.date_range
+    cards = []
+    for index, crit in enumerate(progress.criteria):
+        cards.append(
+            {
+                "progress": crit,
+                "svg": mark_safe(charts.criterion_chart(crit, start=start, end=end, chart_id=f"chart-{index}")),
+                "rows": _chart_rows(crit),
+            }
+        )
+    return {
+        "student": student,
+        "own": viewer.pk == student.pk,
+        "progress": progress,
+        "cards_by_category": [
+            (category.label, [c for c in cards if c["progress"].category == category]) for category in Category
+        ],
+        "latest": selectors.latest_feedback(viewer=viewer, student=student, limit=5),
+        "supervisors": selectors.supervisors_of(student=student),
+        "staff": _is_staff(viewer),
+        "can_log": viewer.role == Role.SUPERVISOR,
+        "sources": [(s, charts.source_label(s)) for s in selectors.CHART_SOURCES],
+        "new_this_week": [
+            (charts.source_label(s), progress.new_entries_this_week[s])
+            for s in selectors.SOURCES
+            if progress.new_entries_this_week.get(s)
+        ],
+    }
+
+
+def _chart_rows(crit: selectors.CriterionProgress) -> list[dict[str, Any]]:
+    """The chart as a table (its text alternative): one row per date, one column per source."""
+    by_date: dict[dt.date, dict[str, str]] = {}
+    for source in selectors.CHART_SOURCES:
+        for point in crit.series[source]:
+            cell = by_date.setdefault(point.date, {})
+            label = str(Level(point.level).label)
+            cell[source] = f"{cell[source]}, {label}" if source in cell else label
+    return [
+        {"date": day, "cells": [by_date[day].get(s, "") for s in selectors.CHART_SOURCES]} for day in sorted(by_date)
+    ]
+
+
+def my_progress(request: HttpRequest) -> HttpResponse:
+    _404_unless(request.user.role == Role.STUDENT)
+    return render(request, "supervision/progress.html", _progress_context(request, request.user))
+
+
+def student_progress(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
+    return render(request, "supervision/progress.html", _progress_context(request, student))
+
+
+def student_feedback(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
+    qs = selectors.feedback_for_listing(viewer=request.user).filter(student=student)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    entries = selectors.mark_author_visibility(page.object_list, viewer=request.user)
+    return render(
+        request,
+        "supervision/feedback_list.html",
+        {"student": student, "page": page, "entries": entries, "own": request.user.pk == student.pk},
+    )
+
+
+def student_progress_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
+    progress = selectors.student_progress(student=student, today=_today())
+    entries = selectors.mark_author_visibility(
+        selectors.feedback_for_listing(viewer=request.user).filter(student=student)[: exports.PDF_MAX_ENTRIES],
+        viewer=request.user,
+    )
+    data = exports.progress_pdf(progress=progress, entries=entries, include_alerts=_is_staff(request.user))
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"voortgang-{student.username}-{_today().isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- the overview grid -----------------------------------------------------------------
+
+
+def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, Any]]:
+    viewer = request.user
+    _404_unless(_is_staff(viewer))
+    sort = request.GET.get("sort", "alerts")
+    descending = request.GET.get("dir") == "desc"
+    teams = list(selectors.overview_teams(viewer=viewer))
+    team_id = None
+    raw_team = request.GET.get("team", "")
+    if raw_team.isdigit() and any(t.pk == int(raw_team) for t in teams):
+        team_id = int(raw_team)
+    overview = selectors.progress_overview(
+        viewer=viewer, today=_today(), sort=sort, descending=descending, team_id=team_id
+    )
+    only_alerts = request.GET.get("signalen") == "1"
+    if only_alerts:
+        overview.rows = [r for r in overview.rows if r.alerts]
+    filters = {"team": team_id or "", "signalen": "1" if only_alerts else ""}
+    return overview, {"teams": teams, "sort": sort, "descending": descending, "filters": filters}
+
+
+def _codes(criteria: list[Criterion]) -> list[str]:
+    counters = {Category.WERKNEMERSVAARDIGHEDEN: 0, Category.VAKINHOUDELIJK: 0}
+    codes = []
+    for criterion in criteria:
+        counters[criterion.category] += 1
+        prefix = "W" if criterion.category == Category.WERKNEMERSVAARDIGHEDEN else "V"
+        codes.append(f"{prefix}{counters[criterion.category]}")
+    return codes
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    data, extra = _overview_for(request)
+    base = {k: v for k, v in extra["filters"].items() if v}
+
+    def sort_url(key: str) -> str:
+        descending = extra["sort"] == key and not extra["descending"]
+        return "?" + urlencode({**base, "sort": key, **({"dir": "desc"} if descending else {})})
+
+    codes = _codes(data.criteria)
+    columns = [
+        {"key": key, "label": label, "url": sort_url(key), "active": extra["sort"] == key}
+        for key, label in [("name", _("Student")), ("last", _("Laatste feedback")), ("alerts", _("Signalen"))]
+    ]
+    criteria_columns = [
+        {"criterion": c, "code": code, "url": sort_url(f"c{c.pk}"), "active": extra["sort"] == f"c{c.pk}"}
+        for c, code in zip(data.criteria, codes, strict=True)
+    ]
+    page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
+    query = urlencode({**base, "sort": extra["sort"], **({"dir": "desc"} if extra["descending"] else {})})
+    return render(
+        request,
+        "supervision/overview.html",
+        {
+            "overview": data,
+            "page": page,
+            "columns": columns,
+            "criteria_columns": criteria_columns,
+            "alert_counts": counts,
+            "alert_badges": ALERT_BADGES,
+            "querystring": query,
+            "csv_query": urlencode(base | {"sort": extra["sort"]}),
+            **extra,
+        },
+    )
+
+
+def overview_csv(request: HttpRequest) -> HttpResponse:
+    data, _extra = _overview_for(request)
+    response = HttpResponse(
+        exports.overview_csv(data, codes=_codes(data.criteria)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="voortgang-{_today().isoformat()}.csv"'
+    return response
+
+
+# --- coordination: who supervises whom, and the rubric -----------------------------
+
+
+def assign(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _404_unless(user.role == Role.COORDINATOR)
+    teams_page = Paginator(selectors.teams_for_coordination(coordinator=user), 20).get_page(request.GET.get("page"))
+    supervisors = list(selectors.assignable_supervisors())
+    return render(
+        request,
+        "supervision/assign.html",
+        {
+            "page": teams_page,
+            "team_rows": [_team_row(team, supervisors) for team in teams_page.object_list],
+            "supervisors": [s for s in supervisors if s.role == Role.SUPERVISOR],
+            "student_links": selectors.student_assignments_for_coordination(coordinator=user),
+            "students": selectors.cohort_students(coordinator=user),
+        },
+    )
+
+
+def _team_row(team: Any, supervisors: list[User]) -> dict[str, Any]:
+    links = list(team.supervision_assignments.all())
+    kinds = {getattr(getattr(link.supervisor, "supervisor_profile", None), "kind", "") for link in links}
+    linked = {link.supervisor_id for link in links}
+    # Organisation contacts are offered only for their own organisation's teams.
+    options = [
+        s
+        for s in supervisors
+        if s.pk not in linked and (s.role == Role.SUPERVISOR or s.organisation_id == team.assignment.organisation_id)
+    ]
+    return {
+        "team": team,
+        "links": links,
+        "options": options,
+        "missing_hbo": team.assignment.requires_hbo and "hbo_docent" not in kinds,
+    }
+
+
+@require_POST
+def assign_add(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _404_unless(user.role == Role.COORDINATOR)
+    post = request.POST
+    team = student = None
+    if post.get("team"):
+        team = selectors.teams_for_coordination(coordinator=user).filter(pk=_int(post["team"])).first()
+        _404_unless(team is not None)
+    elif post.get("student"):
+        student = selectors.cohort_students(coordinator=user).filter(pk=_int(post["student"])).first()
+        _404_unless(student is not None)
+    supervisor = selectors.assignable_supervisors().filter(pk=_int(post.get("supervisor"))).first()
+    back = _back(request)
+    if supervisor is None or (team is None and student is None):
+        messages.error(request, _g("Kies een begeleider en een team of student."))
+        return redirect(back)
+    try:
+        services.supervision_assign(by=user, supervisor=supervisor, team=team, student=student)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for msgs in _errors_of(exc).values() for m in msgs))
+    except RuleViolation as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _g("%(supervisor)s begeleidt nu %(subject)s.")
+            % {"supervisor": supervisor, "subject": team.name if team else student.get_display_name()},
+        )
+    return redirect(back)
+
+
+@require_POST
+def assign_remove(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = selectors.access_supervision_assignment(coordinator=request.user, assignment_id=link_id)
+    services.supervision_unassign(by=request.user, link=link)
+    messages.success(request, _g("De koppeling is verwijderd."))
+    return redirect(_back(request))
+
+
+def _int(raw: object) -> int:
+    try:
+        return int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _back(request: HttpRequest) -> str:
+    page = request.POST.get("page", "")
+    url = reverse("supervision-assign")
+    return f"{url}?page={page}" if page.isdigit() else url
+
+
+def _descriptor_values(post: Any) -> list[str]:
+    return [post.get(f"descriptor-{level}", "") for level in Level.values]
+
+
+@require_http_methods(["GET", "POST"])
+def rubric(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _404_unless(user.role == Role.COORDINATOR)
+    services.default_rubric()
+    cohorts = list(user.coordinated_cohorts.all())
+    errors: dict[str, list] = {}
+    values: dict[str, Any] = {"category": Category.WERKNEMERSVAARDIGHEDEN, "descriptors": ["", "", "", ""]}
+    if request.method == "POST":
+        post = request.POST
+        values = {
+            "cohort": post.get("cohort", ""),
+            "category": post.get("category", ""),
+            "name": post.get("name", ""),
+            "description": post.get("description", ""),
+            "programme": post.get("programme", ""),
+            "descriptors": _descriptor_values(post),
+        }
+        cohort = next((c for c in cohorts if str(c.pk) == values["cohort"]), None)
+        if cohort is None and len(cohorts) == 1:
+            cohort = cohorts[0]
+        try:
+            criterion = services.criterion_create(
+                by=user,
+                cohort=cohort,
+                category=values["category"],
+                name=values["name"],
+                description=values["description"],
+                programme=values["programme"],
+                descriptors=values["descriptors"],
+            )
+        except ValidationError as exc:
+            errors = _errors_of(exc)
+        else:
+            messages.success(request, _g("Criterium „%(name)s” is toegevoegd.") % {"name": criterion.name})
+            return redirect("supervision-rubric")
+    criteria = list(selectors.criteria_for_coordinator(coordinator=user))
+    return render(
+        request,
+        "supervision/rubric.html",
+        {
+            "groups": [(category.label, [c for c in criteria if c.category == category]) for category in Category],
+            "cohorts": cohorts,
+            "programmes": selectors.programmes_of(coordinator=user),
+            "categories": list(Category),
+            "levels": list(Level),
+            "values": values,
+            "level_values": list(zip(list(Level), values["descriptors"], strict=True)),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def criterion_edit(request: HttpRequest, criterion_id: int) -> HttpResponse:
+    user = request.user
+    criterion = selectors.access_criterion_for_coordinator(coordinator=user, criterion_id=criterion_id)
+    texts = {d.level: d.text for d in criterion.descriptors.all()}
+    values = {
+        "name": criterion.name,
+        "description": criterion.description,
+        "descriptors": [texts.get(level, "") for level in Level.values],
+    }
+    errors: dict[str, list] = {}
+    if request.method == "POST":
+        values = {
+            "name": request.POST.get("name", ""),
+            "description": request.POST.get("description", ""),
+            "descriptors": _descriptor_values(request.POST),
+        }
+        try:
+            services.criterion_update(
+                by=user,
+                criterion=criterion,
+                name=values["name"],
+                description=values["description"],
+                descriptors=values["descriptors"],
+            )
+        except ValidationError as exc:
+            errors = _errors_of(exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _g("Criterium „%(name)s” is bijgewerkt.") % {"name": criterion.name})
+            return redirect("supervision-rubric")
+    return render(
+        request,
+        "supervision/criterion_form.html",
+        {
+            "criterion": criterion,
+            "values": values,
+            "level_values": list(zip(list(Level), values["descriptors"], strict=True)),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+def criterion_active(request: HttpRequest, criterion_id: int) -> HttpResponse:
+    criterion = selectors.access_criterion_for_coordinator(coordinator=request.user, criterion_id=criterion_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.criterion_set_active(by=request.user, criterion=criterion, active=active)
+    except PermissionDenied:
+        raise Http404 from None
+    if active:
+        messages.success(request, _g("Criterium „%(name)s” is weer in gebruik.") % {"name": criterion.name})
+    else:
+        messages.success(request, _g("Criterium „%(name)s” is gearchiveerd.") % {"name": criterion.name})
+    return redirect("supervision-rubric")
+
+
+# --- overview panels ----------------------------------------------------------------------
+
+
+@overview_panel(Role.STUDENT, order=40)
+def student_panel(request: HttpRequest) -> str:
+    user = request.user
+    return render_to_string(
+        "supervision/panels/student.html",
+        {"latest": selectors.latest_feedback(viewer=user, student=user, limit=3)},
+        request=request,
+    )
+
+
+@overview_panel(Role.SUPERVISOR, order=40)
+def supervisor_panel(request: HttpRequest) -> str:
+    data = selectors.progress_overview(viewer=request.user, today=_today(), sort="alerts")
+    flagged = [r for r in data.rows if r.alerts]
+    return render_to_string(
+        "supervision/panels/supervisor.html",
+        {"overview": data, "flagged": flagged[:5], "flagged_count": len(flagged)},
+        request=request,
+    )
+
+
+@overview_panel(Role.ORGANISATION, order=70)
+def organisation_panel(request: HttpRequest) -> str:
+    """Only for organisation contacts who act as werkbegeleider for a team."""
+    if not SupervisionAssignment.objects.filter(supervisor=request.user).exists():
+        return ""
+    return render_to_string("supervision/panels/organisation.html", {}, request=request)
+
+
+@overview_panel(Role.COORDINATOR, order=40)
+def coordinator_panel(request: HttpRequest) -> str:
+    teams = selectors.teams_for_coordination(coordinator=request.user)
+    rows = [_team_row(team, []) for team in teams]
+    return render_to_string(
+        "supervision/panels/coordinator.html",
+        {
+            "team_count": len(rows),
+            "without": [r["team"] for r in rows if not r["links"]],
+            "missing_hbo": [r["team"] for r in rows if r["missing_hbo"]],
+        },
+        request=request,
+    )
+
+
+urlpatterns = [
+    path("begeleiding/", overview, name="supervision-overview"),
+    path("begeleiding/overzicht.csv", overview_csv, name="supervision-overview-csv"),
+    path("feedback/geven/", log_feedback, name="supervision-log"),
+    path("feedback/observatie/", observation, name="supervision-observe"),
+    path("feedback/zelfbeoordeling/", self_assessment, name="supervision-self"),
+    path("feedback/teamgenoot/", peer_feedback, name="supervision-peer"),
+    path("mijn-voortgang/", my_progress, name="supervision-my-progress"),
+    path("studenten/<int:student_id>/voortgang/", student_progress, name="supervision-progress"),
+    path("studenten/<int:student_id>/voortgang.pdf", student_progress_pdf, name="supervision-progress-pdf"),
+    path("studenten/<int:student_id>/feedback/", student_feedback, name="supervision-feedback-list"),
+    path("coordinatie/begeleiders/", assign, name="supervision-assign"),
+    path("coordinatie/begeleiders/toevoegen/", assign_add, name="supervision-assign-add"),
+    path("coordinatie/begeleiders/<int:link_id>/verwijderen/", assign_remove, name="supervision-assign-remove"),
+    path("coordinatie/rubric/", rubric, name="supervision-rubric"),
+    path("coordinatie/rubric/<int:criterion_id>/", criterion_edit, name="supervision-criterion"),
+    path("coordinatie/rubric/<int:criterion_id>/in-gebruik/", criterion_active, name="supervision-criterion-active"),
+]

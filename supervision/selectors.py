@@ -1,0 +1,660 @@
+"""Reads about supervision, scoped by the visibility rules of DESIGN.md.
+
+Feedback is visible to the student it is about, its author, the student's
+supervisors and the coordinators of the student's cohort. Peer feedback is
+shown to its receiver without the author's name unless the author chose
+otherwise. Organisation contacts only ever see what they wrote themselves as
+werkbegeleider; other students see nothing. Every page, endpoint, export and
+task reads through these functions.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from supervision import analysis
+from supervision.models import (
+    Category,
+    Criterion,
+    FeedbackEntry,
+    FeedbackKind,
+    Level,
+    Score,
+    SupervisionAssignment,
+)
+from teams.models import Membership, Team
+from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
+from wijklab.models import Role, StudentProfile, SupervisorKind, User
+
+# The chart series, in legend order. Peer ratings are in the API, not in the chart.
+SOURCES = ("docent", "werkbegeleider", "self", "peer")
+CHART_SOURCES = ("docent", "werkbegeleider", "self")
+
+
+# --- who may write, who may read -------------------------------------------
+
+
+def may_write_as_supervisor(user: User) -> bool:
+    """Supervisors, and organisation contacts acting as werkbegeleider, write supervisor feedback."""
+    return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.ORGANISATION}
+
+
+def author_kind_of(user: User) -> str:
+    """The supervisor kind snapshot stored with an entry ('' for students)."""
+    if user.role == Role.ORGANISATION:
+        return SupervisorKind.WERKBEGELEIDER
+    profile = getattr(user, "supervisor_profile", None) if user.role == Role.SUPERVISOR else None
+    return profile.kind if profile is not None else ""
+
+
+def students_for_feedback_by(*, author: User) -> QuerySet[User]:
+    """Students ``author`` may write supervisor feedback on, with their current team's name."""
+    if not may_write_as_supervisor(author):
+        return User.objects.none()
+    team_name = (
+        Membership.objects.filter(student=OuterRef("pk"), left_at__isnull=True)
+        .order_by("-joined_at")
+        .values("team__name")
+    )
+    return (
+        User.objects.filter(pk__in=students_supervised_by(supervisor=author).values("pk"), role=Role.STUDENT)
+        .annotate(team_name=Subquery(team_name[:1]))
+        .order_by("team_name", "display_name", "username")
+    )
+
+
+def peers_of(*, student: User) -> QuerySet[User]:
+    """Current teammates a student may give peer feedback."""
+    if not student.is_authenticated or student.role != Role.STUDENT:
+        return User.objects.none()
+    return (
+        User.objects.filter(pk__in=students_sharing_team_with(user=student).values("pk"), role=Role.STUDENT)
+        .exclude(pk=student.pk)
+        .order_by("display_name", "username")
+    )
+
+
+def students_in_scope(*, viewer: User) -> QuerySet[User]:
+    """Students whose progress ``viewer`` may follow: themself, supervised students, the cohort's students."""
+    if not viewer.is_authenticated:
+        return User.objects.none()
+    if viewer.role == Role.STUDENT:
+        return User.objects.filter(pk=viewer.pk)
+    if viewer.role == Role.SUPERVISOR:
+        return User.objects.filter(pk__in=students_supervised_by(supervisor=viewer).values("pk"), role=Role.STUDENT)
+    if viewer.role == Role.COORDINATOR:
+        return User.objects.filter(
+            role=Role.STUDENT,
+            student_profile__cohort__in=viewer.coordinated_cohorts.values("pk"),
+        )
+    # Organisation contacts never follow a student's progress, not even as werkbegeleider.
+    return User.objects.none()
+
+
+def access_student_by_id(*, viewer: User, student_id: object) -> User:
+    """The student if ``viewer`` may see their progress; 404 exactly as if they did not exist."""
+    try:
+        return (
+            students_in_scope(viewer=viewer)
+            .select_related("student_profile", "student_profile__cohort")
+            .get(pk=int(student_id))
+        )
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("Student niet gevonden.") from None
+
+
+def feedback_visible_to(*, viewer: User) -> QuerySet[FeedbackEntry]:
+    if not viewer.is_authenticated:
+        return FeedbackEntry.objects.none()
+    own = Q(author=viewer)
+    if viewer.role == Role.STUDENT:
+        scope = Q(student=viewer) | own
+    elif viewer.role in {Role.SUPERVISOR, Role.COORDINATOR}:
+        scope = Q(student__in=students_in_scope(viewer=viewer).values("pk")) | own
+    elif viewer.role == Role.ORGANISATION:
+        scope = own
+    else:
+        return FeedbackEntry.objects.none()
+    return FeedbackEntry.objects.filter(scope)
+
+
+def author_visible(*, viewer: User, entry: FeedbackEntry) -> bool:
+    """Peer feedback hides its author from the receiver unless the author chose otherwise."""
+    if entry.author_id == viewer.pk:
+        return True
+    return not (entry.kind == FeedbackKind.PEER and entry.student_id == viewer.pk and not entry.show_author)
+
+
+def mark_author_visibility(entries: Iterable[FeedbackEntry], *, viewer: User) -> list[FeedbackEntry]:
+    """Set ``entry.author_shown`` for templates and serializers."""
+    result = list(entries)
+    for entry in result:
+        entry.author_shown = author_visible(viewer=viewer, entry=entry)
+    return result
+
+
+def feedback_for_listing(*, viewer: User) -> QuerySet[FeedbackEntry]:
+    return (
+        feedback_visible_to(viewer=viewer)
+        .select_related("student", "author", "team")
+        .prefetch_related("scores")
+        .order_by("-date", "-id")
+    )
+
+
+def access_feedback_by_id(*, viewer: User, entry_id: object) -> FeedbackEntry:
+    try:
+        entry = feedback_for_listing(viewer=viewer).get(pk=int(entry_id))
+    except (FeedbackEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404("Feedback niet gevonden.") from None
+    mark_author_visibility([entry], viewer=viewer)
+    return entry
+
+
+def viewer_may_see_feedback_on(*, viewer: User, student: User) -> bool:
+    return students_in_scope(viewer=viewer).filter(pk=student.pk).exists()
+
+
+# --- rubric -----------------------------------------------------------------
+
+
+def default_criteria() -> QuerySet[Criterion]:
+    return Criterion.objects.filter(rubric__is_default=True, is_active=True)
+
+
+def criterion_applies(criterion: Criterion, profile: StudentProfile | None) -> bool:
+    if profile is None:
+        return not criterion.programme and criterion.cohort_id is None
+    return (not criterion.programme or criterion.programme == profile.programme) and (
+        criterion.cohort_id is None or criterion.cohort_id == profile.cohort_id
+    )
+
+
+def criteria_for_student(*, student: User) -> QuerySet[Criterion]:
+    """The active criteria a student is assessed on: the general ones plus their programme's."""
+    profile = getattr(student, "student_profile", None)
+    qs = default_criteria()
+    if profile is None:
+        return qs.filter(programme="", cohort__isnull=True)
+    return qs.filter(Q(programme="") | Q(programme=profile.programme)).filter(
+        Q(cohort__isnull=True) | Q(cohort_id=profile.cohort_id)
+    )
+
+
+def criteria_visible_to(*, viewer: User) -> QuerySet[Criterion]:
+    """Criteria listed by GET /api/rubrics/: what the viewer may assess or be assessed on."""
+    if viewer.role == Role.STUDENT:
+        return criteria_for_student(student=viewer)
+    if viewer.role == Role.COORDINATOR:
+        cohorts = viewer.coordinated_cohorts.values("pk")
+    else:
+        cohorts = StudentProfile.objects.filter(user__in=students_supervised_by(supervisor=viewer).values("pk")).values(
+            "cohort_id"
+        )
+    return default_criteria().filter(Q(cohort__isnull=True) | Q(cohort__in=cohorts))
+
+
+def criteria_for_coordinator(*, coordinator: User) -> QuerySet[Criterion]:
+    """Criteria a coordinator may edit: the general ones and those of their cohorts (also archived)."""
+    return (
+        Criterion.objects.filter(rubric__is_default=True)
+        .filter(Q(cohort__isnull=True) | Q(cohort__in=coordinator.coordinated_cohorts.values("pk")))
+        .select_related("cohort")
+        .prefetch_related("descriptors")
+    )
+
+
+def access_criterion_for_coordinator(*, coordinator: User, criterion_id: object) -> Criterion:
+    if coordinator.role != Role.COORDINATOR:
+        raise Http404("Criterium niet gevonden.")
+    try:
+        return criteria_for_coordinator(coordinator=coordinator).get(pk=int(criterion_id))
+    except (Criterion.DoesNotExist, ValueError, TypeError):
+        raise Http404("Criterium niet gevonden.") from None
+
+
+def programmes_of(*, coordinator: User) -> list[str]:
+    return sorted(
+        set(
+            StudentProfile.objects.filter(cohort__in=coordinator.coordinated_cohorts.values("pk")).values_list(
+                "programme", flat=True
+            )
+        )
+    )
+
+
+# --- progress of one student ------------------------------------------------
+
+
+@dataclass
+class Point:
+    date: dt.date
+    level: int
+    entry_id: int
+
+
+@dataclass
+class Change:
+    name: str
+    before: int | None
+    after: int
+
+    @property
+    def before_label(self) -> str:
+        return str(Level(self.before).label) if self.before else ""
+
+    @property
+    def after_label(self) -> str:
+        return str(Level(self.after).label)
+
+    @property
+    def direction(self) -> str:
+        if self.before is None:
+            return "new"
+        return analysis.UP if self.after > self.before else analysis.DOWN
+
+
+@dataclass
+class CriterionProgress:
+    criterion_id: int | None
+    name: str
+    category: str
+    series: dict[str, list[Point]] = field(default_factory=lambda: {s: [] for s in SOURCES})
+
+    @property
+    def supervisor_points(self) -> list[Point]:
+        return sorted(self.series["docent"] + self.series["werkbegeleider"], key=lambda p: (p.date, p.entry_id))
+
+    @property
+    def supervisor_levels(self) -> list[int]:
+        return [p.level for p in self.supervisor_points]
+
+    @property
+    def trend(self) -> str | None:
+        return analysis.trend(self.supervisor_levels)
+
+    @property
+    def latest_level(self) -> int | None:
+        points = self.supervisor_points
+        return points[-1].level if points else None
+
+    @property
+    def latest_level_label(self) -> str:
+        return str(Level(self.latest_level).label) if self.latest_level else ""
+
+    @property
+    def latest_self_level(self) -> int | None:
+        return self.series["self"][-1].level if self.series["self"] else None
+
+    @property
+    def has_ratings(self) -> bool:
+        return any(self.series[s] for s in CHART_SOURCES)
+
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.category).label)
+
+    def history(self) -> analysis.CriterionHistory:
+        return analysis.CriterionHistory(
+            name=self.name,
+            work_attitude=self.category == Category.WERKNEMERSVAARDIGHEDEN,
+            supervisor_levels=self.supervisor_levels,
+            self_levels=[p.level for p in self.series["self"]],
+        )
+
+    def level_on(self, day: dt.date) -> int | None:
+        """The supervisors' latest rating given on or before ``day``."""
+        points = [p for p in self.supervisor_points if p.date <= day]
+        return points[-1].level if points else None
+
+
+@dataclass
+class Progress:
+    student: User
+    today: dt.date
+    criteria: list[CriterionProgress]
+    last_supervisor_feedback: dt.date | None
+    new_entries_this_week: dict[str, int]
+    alerts: list[analysis.Alert]
+
+    @property
+    def week_ago(self) -> dt.date:
+        return self.today - dt.timedelta(days=7)
+
+    @property
+    def changes_since_last_week(self) -> list[Change]:
+        changes = []
+        for crit in self.criteria:
+            after = crit.latest_level
+            before = crit.level_on(self.week_ago)
+            recent = any(p.date > self.week_ago for p in crit.supervisor_points)
+            if after is not None and recent and after != before:
+                changes.append(Change(name=crit.name, before=before, after=after))
+        return changes
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date]:
+        dates = [p.date for c in self.criteria for s in CHART_SOURCES for p in c.series[s]]
+        if not dates:
+            return self.today - dt.timedelta(days=28), self.today
+        return min(dates), max(max(dates), self.today)
+
+
+def _score_source(kind: str, author_kind: str) -> str:
+    if kind == FeedbackKind.SUPERVISOR:
+        return "werkbegeleider" if author_kind == SupervisorKind.WERKBEGELEIDER else "docent"
+    return kind
+
+
+def student_progress(*, student: User, today: dt.date) -> Progress:
+    """Per criterion the ratings over time per source, the trend and the alerts (three queries)."""
+    criteria = list(criteria_for_student(student=student))
+    by_key: dict[object, CriterionProgress] = {
+        c.pk: CriterionProgress(criterion_id=c.pk, name=c.name, category=c.category) for c in criteria
+    }
+    rows = Score.objects.filter(entry__student=student).order_by("entry__date", "entry__id")
+    for crit_id, name, category, level, date, kind, author_kind, entry_id in rows.values_list(
+        "criterion_id",
+        "criterion_name",
+        "category",
+        "level",
+        "entry__date",
+        "entry__kind",
+        "entry__author_kind",
+        "entry_id",
+    ):
+        # Archived or removed criteria keep their history under the name they had.
+        key = crit_id if crit_id is not None else ("name", name)
+        if key not in by_key:
+            by_key[key] = CriterionProgress(criterion_id=crit_id, name=name, category=category)
+        by_key[key].series[_score_source(kind, author_kind)].append(Point(date=date, level=level, entry_id=entry_id))
+    week_ago = today - dt.timedelta(days=7)
+    entries = FeedbackEntry.objects.filter(student=student)
+    last = entries.filter(kind=FeedbackKind.SUPERVISOR).aggregate(last=Max("date"))["last"]
+    recent: dict[str, int] = defaultdict(int)
+    for kind, author_kind in entries.filter(date__gt=week_ago).values_list("kind", "author_kind"):
+        recent[_score_source(kind, author_kind)] += 1
+    ordered = sorted(by_key.values(), key=lambda c: (c.category != Category.WERKNEMERSVAARDIGHEDEN,))
+    alerts = analysis.alerts_for(last_supervisor_feedback=last, histories=[c.history() for c in ordered], today=today)
+    return Progress(
+        student=student,
+        today=today,
+        criteria=ordered,
+        last_supervisor_feedback=last,
+        new_entries_this_week=dict(recent),
+        alerts=alerts,
+    )
+
+
+def supervisors_of(*, student: User) -> list[SupervisionAssignment]:
+    """Who supervises a student, through a current team or individually (one link per person)."""
+    team_ids = Membership.objects.filter(student=student, left_at__isnull=True).values("team_id")
+    links = (
+        SupervisionAssignment.objects.filter(Q(student=student) | Q(team__in=team_ids))
+        .select_related("supervisor", "supervisor__supervisor_profile", "team")
+        .order_by("supervisor__display_name", "id")
+    )
+    seen: set[int] = set()
+    result = []
+    for link in links:
+        if link.supervisor_id not in seen:
+            seen.add(link.supervisor_id)
+            result.append(link)
+    return result
+
+
+def latest_feedback(*, viewer: User, student: User, limit: int = 5) -> list[FeedbackEntry]:
+    entries = feedback_for_listing(viewer=viewer).filter(student=student)[:limit]
+    return mark_author_visibility(entries, viewer=viewer)
+
+
+# --- the overview grid: students x criteria ---------------------------------
+
+
+@dataclass
+class Cell:
+    level: int | None = None
+    trend: str | None = None
+    applies: bool = True
+
+    @property
+    def label(self) -> str:
+        return str(Level(self.level).label) if self.level else ""
+
+
+@dataclass
+class OverviewRow:
+    student: User
+    team_names: list[str]
+    niveau: int | None
+    last_feedback: dt.date | None
+    days_since: int | None
+    cells: list[Cell]
+    alerts: list[analysis.Alert]
+
+    @property
+    def alert_codes(self) -> set[str]:
+        return {a.code for a in self.alerts}
+
+
+@dataclass
+class Overview:
+    criteria: list[Criterion]
+    rows: list[OverviewRow]
+    today: dt.date
+
+
+SORT_KEYS = ("alerts", "name", "team", "last")
+
+
+def _sort_rows(
+    rows: list[OverviewRow], criteria: Sequence[Criterion], sort: str, descending: bool
+) -> list[OverviewRow]:
+    by_name = sorted(rows, key=lambda r: (r.student.get_display_name().casefold(), r.student.pk))
+    if sort == "name":
+        return list(reversed(by_name)) if descending else by_name
+    if sort == "team":
+        key = lambda r: ((r.team_names or ["\uffff"])[0].casefold(),)  # noqa: E731 - students without a team last
+    elif sort == "last":
+        # Never any feedback counts as the longest ago.
+        key = lambda r: (r.last_feedback or dt.date.min,)  # noqa: E731
+    elif sort.startswith("c") and sort[1:].isdigit():
+        index = next((i for i, c in enumerate(criteria) if c.pk == int(sort[1:])), None)
+        if index is None:
+            return by_name
+        key = lambda r: (r.cells[index].level or 0,)  # noqa: E731
+    else:  # alerts: most alerts first by default
+        key = lambda r: (-len(r.alerts),)  # noqa: E731
+    return sorted(by_name, key=key, reverse=descending)
+
+
+def progress_overview(
+    *, viewer: User, today: dt.date, sort: str = "alerts", descending: bool = False, team_id: int | None = None
+) -> Overview:
+    """The docent's (or coordinator's) grid; a constant number of queries whatever the size."""
+    students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
+    if team_id is not None:
+        students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
+    student_list = list(students.select_related("student_profile").order_by("display_name", "username").distinct())
+    student_ids = students.values("pk")
+    profiles = {s.pk: getattr(s, "student_profile", None) for s in student_list}
+    cohort_ids = {p.cohort_id for p in profiles.values() if p}
+    programmes = {p.programme for p in profiles.values() if p}
+    criteria = list(
+        default_criteria()
+        .filter(Q(cohort__isnull=True) | Q(cohort__in=cohort_ids))
+        .filter(Q(programme="") | Q(programme__in=programmes))
+    )
+    histories: dict[tuple[int, object], analysis.CriterionHistory] = {}
+    score_rows = (
+        Score.objects.filter(
+            entry__student__in=student_ids, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF]
+        )
+        .order_by("entry__date", "entry__id")
+        .values_list("entry__student_id", "criterion_id", "criterion_name", "category", "level", "entry__kind")
+    )
+    for student_id, crit_id, name, category, level, kind in score_rows:
+        key = (student_id, crit_id)
+        if key not in histories:
+            histories[key] = analysis.CriterionHistory(
+                name=name, work_attitude=category == Category.WERKNEMERSVAARDIGHEDEN
+            )
+        target = histories[key].supervisor_levels if kind == FeedbackKind.SUPERVISOR else histories[key].self_levels
+        target.append(level)
+    last_dates = dict(
+        FeedbackEntry.objects.filter(student__in=student_ids, kind=FeedbackKind.SUPERVISOR)
+        .values("student_id")
+        .annotate(last=Max("date"))
+        .values_list("student_id", "last")
+    )
+    team_names: dict[int, list[str]] = defaultdict(list)
+    for student_id, name in (
+        Membership.objects.filter(student__in=student_ids, left_at__isnull=True)
+        .order_by("team__name")
+        .values_list("student_id", "team__name")
+    ):
+        team_names[student_id].append(name)
+    names = {c.pk: c.name for c in criteria}
+    rows = []
+    for student in student_list:
+        profile = profiles[student.pk]
+        cells = []
+        for crit in criteria:
+            h = histories.get((student.pk, crit.pk))
+            levels = h.supervisor_levels if h else []
+            cells.append(
+                Cell(
+                    level=levels[-1] if levels else None,
+                    trend=analysis.trend(levels),
+                    applies=criterion_applies(crit, profile),
+                )
+            )
+        # Alerts use the current names; archived criteria keep their snapshot name.
+        student_histories = []
+        for (sid, crit_id), h in histories.items():
+            if sid == student.pk:
+                h.name = names.get(crit_id, h.name)
+                student_histories.append(h)
+        last = last_dates.get(student.pk)
+        rows.append(
+            OverviewRow(
+                student=student,
+                team_names=team_names.get(student.pk, []),
+                niveau=profile.niveau if profile else None,
+                last_feedback=last,
+                days_since=analysis.days_without_feedback(last, today),
+                cells=cells,
+                alerts=analysis.alerts_for(last_supervisor_feedback=last, histories=student_histories, today=today),
+            )
+        )
+    return Overview(criteria=criteria, rows=_sort_rows(rows, criteria, sort, descending), today=today)
+
+
+def overview_teams(*, viewer: User) -> QuerySet[Team]:
+    """Teams to filter the overview by."""
+    return teams_visible_to(user=viewer).order_by("name", "id")
+
+
+def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[OverviewRow]:
+    """The supervisor's students without supervisor feedback for 14 days (or ever)."""
+    overview = progress_overview(viewer=supervisor, today=today, sort="last")
+    return [r for r in overview.rows if analysis.ALERT_NO_FEEDBACK in r.alert_codes]
+
+
+# --- coordination -----------------------------------------------------------
+
+
+def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
+    if coordinator.role != Role.COORDINATOR:
+        return Team.objects.none()
+    return (
+        teams_visible_to(user=coordinator)
+        .select_related("assignment", "assignment__organisation")
+        .prefetch_related("supervision_assignments__supervisor__supervisor_profile")
+        .order_by("assignment__title", "name", "id")
+    )
+
+
+def student_assignments_for_coordination(*, coordinator: User) -> QuerySet[SupervisionAssignment]:
+    if coordinator.role != Role.COORDINATOR:
+        return SupervisionAssignment.objects.none()
+    return (
+        SupervisionAssignment.objects.filter(
+            student__student_profile__cohort__in=coordinator.coordinated_cohorts.values("pk")
+        )
+        .select_related("supervisor", "supervisor__supervisor_profile", "student")
+        .order_by("student__display_name", "id")
+    )
+
+
+def assignable_supervisors() -> QuerySet[User]:
+    """Supervisors of every kind; organisation contacts act as werkbegeleider for their own teams."""
+    return (
+        User.objects.filter(role__in=[Role.SUPERVISOR, Role.ORGANISATION], is_active=True)
+        .select_related("supervisor_profile", "organisation")
+        .order_by("role", "display_name", "username")
+    )
+
+
+def cohort_students(*, coordinator: User) -> QuerySet[User]:
+    return students_in_scope(viewer=coordinator).order_by("display_name", "username")
+
+
+def access_supervision_assignment(*, coordinator: User, assignment_id: object) -> SupervisionAssignment:
+    """A link a coordinator may remove: for a team or a student of one of their cohorts."""
+    if coordinator.role != Role.COORDINATOR:
+        raise Http404
+    cohorts = coordinator.coordinated_cohorts.values("pk")
+    try:
+        return SupervisionAssignment.objects.filter(
+            Q(team__assignment__cohort__in=cohorts) | Q(student__student_profile__cohort__in=cohorts)
+        ).get(pk=int(assignment_id))
+    except (SupervisionAssignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("Koppeling niet gevonden.") from None
+
+
+# --- e-mail digests ---------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    supervisor: User
+    overview: Overview
+    entries_last_week: int
+    own_entries_last_week: int
+
+    @property
+    def rows_with_alerts(self) -> list[OverviewRow]:
+        return [r for r in self.overview.rows if r.alerts]
+
+
+def docent_digest(*, docent: User, today: dt.date) -> Digest:
+    overview = progress_overview(viewer=docent, today=today, sort="alerts")
+    week = FeedbackEntry.objects.filter(
+        student__in=students_in_scope(viewer=docent).values("pk"),
+        date__gt=today - dt.timedelta(days=7),
+        date__lte=today,
+    )
+    return Digest(
+        supervisor=docent,
+        overview=overview,
+        entries_last_week=week.count(),
+        own_entries_last_week=week.filter(author=docent).count(),
+    )
+
+
+def supervisors_with_students() -> QuerySet[User]:
+    """Everyone who supervises someone (for the weekly reminder)."""
+    return User.objects.filter(
+        pk__in=SupervisionAssignment.objects.values("supervisor_id"), role=Role.SUPERVISOR, is_active=True
+    ).order_by("pk")
+
+
+def docenten_with_students() -> QuerySet[User]:
+    return supervisors_with_students().filter(
+        supervisor_profile__kind__in=[SupervisorKind.MBO_DOCENT, SupervisorKind.HBO_DOCENT]
+    )

@@ -1,0 +1,583 @@
+"""Writes about supervision: the rubric, feedback, supervisor links and the mails.
+
+Every rule about who may write what lives here, called by the API, the pages,
+the tasks and the demo alike. Bad input raises ``ValidationError`` with Dutch
+field messages (the API answers 400) and nothing is stored.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from supervision import selectors
+from supervision.defaults import DEFAULT_CRITERIA, DEFAULT_RUBRIC_DESCRIPTION, DEFAULT_RUBRIC_NAME
+from supervision.models import (
+    Category,
+    Criterion,
+    FeedbackEntry,
+    FeedbackKind,
+    Level,
+    LevelDescriptor,
+    Rubric,
+    Score,
+    SentMail,
+    SupervisionAssignment,
+)
+from teams.models import Team
+from teams.selectors import students_supervised_by, teams_visible_to
+from wijklab.errors import RuleViolation
+from wijklab.models import Cohort, Role, SupervisorKind, User
+from wijklab.services import notify
+
+MAX_COMMENT = 4000
+MAX_OBSERVATION = 280
+MAX_AGE_DAYS = 366
+# Positions leave room per category so new criteria sort inside their category.
+CATEGORY_OFFSET = {Category.WERKNEMERSVAARDIGHEDEN: 1000, Category.VAKINHOUDELIJK: 2000}
+
+
+# --- the rubric -------------------------------------------------------------
+
+
+@transaction.atomic
+def default_rubric() -> Rubric:
+    """The default rubric, created with its criteria the first time it is needed.
+
+    Criteria are only added when the rubric is new, so coordinators' edits
+    (renames, archived criteria) survive every later call and every seed_demo.
+    """
+    rubric = Rubric.objects.filter(is_default=True).first()
+    if rubric is not None:
+        return rubric
+    try:
+        with transaction.atomic():
+            rubric = Rubric.objects.create(
+                name=DEFAULT_RUBRIC_NAME, description=DEFAULT_RUBRIC_DESCRIPTION, is_default=True
+            )
+    except IntegrityError:  # created at the same moment by someone else
+        return Rubric.objects.get(is_default=True)
+    counters = {category: 0 for category in CATEGORY_OFFSET}
+    for category, name, description, descriptors in DEFAULT_CRITERIA:
+        counters[category] += 10
+        criterion = Criterion.objects.create(
+            rubric=rubric,
+            category=category,
+            name=name,
+            description=description,
+            position=CATEGORY_OFFSET[category] + counters[category],
+        )
+        LevelDescriptor.objects.bulk_create(
+            LevelDescriptor(criterion=criterion, level=level, text=text)
+            for level, text in zip(Level.values, descriptors, strict=True)
+        )
+    return rubric
+
+
+def _clean_descriptors(descriptors: Sequence[str], errors: dict[str, list]) -> list[str]:
+    texts = [str(t or "").strip() for t in descriptors]
+    if len(texts) != len(Level.values) or not all(texts):
+        errors.setdefault("descriptors", []).append(
+            _("Beschrijf alle vier de niveaus: onvoldoende, in ontwikkeling, voldoende en goed.")
+        )
+    elif any(len(t) > 1000 for t in texts):
+        errors.setdefault("descriptors", []).append(_("Een niveaubeschrijving is hoogstens 1000 tekens."))
+    return texts
+
+
+def _clean_name(name: str, errors: dict[str, list]) -> str:
+    name = (name or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("Geef het criterium een naam."))
+    elif len(name) > 150:
+        errors.setdefault("name", []).append(_("Een naam is hoogstens 150 tekens."))
+    return name
+
+
+def _require_coordinator_of_criterion(*, by: User, criterion: Criterion) -> None:
+    if by.role != Role.COORDINATOR:
+        raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
+    if criterion.cohort_id is not None and not by.coordinated_cohorts.filter(pk=criterion.cohort_id).exists():
+        raise PermissionDenied(_("Dit criterium hoort bij een ander cohort."))
+
+
+@transaction.atomic
+def criterion_create(
+    *,
+    by: User,
+    cohort: Cohort | None,
+    category: str,
+    name: str,
+    descriptors: Sequence[str],
+    description: str = "",
+    programme: str = "",
+) -> Criterion:
+    """A coordinator adds a criterion for one of their cohorts, optionally for one programme only."""
+    if by.role != Role.COORDINATOR:
+        raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
+    errors: dict[str, list] = {}
+    if cohort is None or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+        errors["cohort"] = [_("Kies een cohort dat jij coördineert.")]
+    if category not in Category.values:
+        errors["category"] = [_("Kies werknemersvaardigheden of vakinhoudelijk.")]
+    name = _clean_name(name, errors)
+    texts = _clean_descriptors(descriptors, errors)
+    programme = (programme or "").strip()[:150]
+    if errors:
+        raise ValidationError(errors)
+    rubric = default_rubric()
+    last = rubric.criteria.filter(category=category).aggregate(m=Max("position"))["m"]
+    criterion = Criterion.objects.create(
+        rubric=rubric,
+        category=category,
+        name=name,
+        description=(description or "").strip()[:1000],
+        programme=programme,
+        cohort=cohort,
+        position=(last or CATEGORY_OFFSET[category]) + 10,
+        created_by=by,
+    )
+    LevelDescriptor.objects.bulk_create(
+        LevelDescriptor(criterion=criterion, level=level, text=text)
+        for level, text in zip(Level.values, texts, strict=True)
+    )
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(
+    *, by: User, criterion: Criterion, name: str, descriptors: Sequence[str], description: str = ""
+) -> Criterion:
+    """Reword a criterion. Feedback given earlier keeps the wording it was given with (``Score``)."""
+    _require_coordinator_of_criterion(by=by, criterion=criterion)
+    errors: dict[str, list] = {}
+    name = _clean_name(name, errors)
+    texts = _clean_descriptors(descriptors, errors)
+    if errors:
+        raise ValidationError(errors)
+    criterion.name = name
+    criterion.description = (description or "").strip()[:1000]
+    criterion.save(update_fields=["name", "description", "updated_at"])
+    for level, text in zip(Level.values, texts, strict=True):
+        LevelDescriptor.objects.update_or_create(criterion=criterion, level=level, defaults={"text": text})
+    return criterion
+
+
+@transaction.atomic
+def criterion_set_active(*, by: User, criterion: Criterion, active: bool) -> Criterion:
+    """Archive (or bring back) a criterion; archived criteria keep their scores and history."""
+    _require_coordinator_of_criterion(by=by, criterion=criterion)
+    criterion.is_active = active
+    criterion.save(update_fields=["is_active", "updated_at"])
+    return criterion
+
+
+# --- feedback ---------------------------------------------------------------
+
+
+def _add(errors: dict[str, list], field: str, message: Any) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _resolve_kind(*, author: User, student_id: int | None, kind: str | None, errors: dict[str, list]) -> str | None:
+    if author.role == Role.STUDENT:
+        if kind in (None, ""):
+            return FeedbackKind.SELF if student_id in (None, author.pk) else FeedbackKind.PEER
+        if kind not in (FeedbackKind.SELF, FeedbackKind.PEER):
+            _add(errors, "kind", _("Als student geef je een zelfbeoordeling (self) of peerfeedback (peer)."))
+            return None
+        return kind
+    if kind not in (None, "", FeedbackKind.SUPERVISOR):
+        _add(errors, "kind", _("Als begeleider geef je feedback van de soort begeleider (supervisor)."))
+        return None
+    return FeedbackKind.SUPERVISOR
+
+
+def _resolve_student(*, author: User, kind: str, student_id: int | None, errors: dict[str, list]) -> User | None:
+    if kind == FeedbackKind.SELF:
+        if student_id not in (None, author.pk):
+            _add(errors, "student", _("Een zelfbeoordeling gaat over jezelf."))
+            return None
+        return author
+    if student_id is None:
+        _add(errors, "student", _("Kies een student."))
+        return None
+    if kind == FeedbackKind.PEER:
+        student = selectors.peers_of(student=author).filter(pk=student_id).first()
+        if student is None:
+            _add(errors, "student", _("Je kunt alleen peerfeedback geven aan je huidige teamgenoten."))
+        return student
+    # One message whether the student does not exist or is not yours: ids are not probed.
+    student = (
+        User.objects.filter(pk__in=students_supervised_by(supervisor=author).values("pk"), role=Role.STUDENT)
+        .filter(pk=student_id)
+        .first()
+    )
+    if student is None:
+        _add(errors, "student", _("Deze student bestaat niet of je begeleidt deze student niet."))
+    return student
+
+
+def _resolve_team(
+    *, author: User, kind: str, student: User, team_id: int | None, errors: dict[str, list]
+) -> Team | None:
+    teams = Team.objects.filter(memberships__student=student, memberships__left_at__isnull=True)
+    if kind == FeedbackKind.PEER:
+        teams = teams.filter(pk__in=Team.objects.filter(memberships__student=author, memberships__left_at__isnull=True))
+    if team_id is None:
+        # The student's current team, when there is one (individual supervision may have none).
+        return teams.order_by("-memberships__joined_at").first()
+    team = teams.filter(pk=team_id).first()
+    if team is None:
+        _add(errors, "team", _("Deze student zit niet (meer) in dit team."))
+    return team
+
+
+@transaction.atomic
+def feedback_create(
+    *,
+    author: User,
+    student_id: object = None,
+    scores: Sequence[Mapping[str, object]] = (),
+    comment: str = "",
+    kind: str | None = None,
+    team_id: object = None,
+    date: dt.date | None = None,
+    show_author: bool = False,
+    is_observation: bool = False,
+) -> FeedbackEntry:
+    """Log feedback on a student.
+
+    Supervisors (and organisation contacts acting as werkbegeleider) write on
+    students they supervise, through a team or individually; students write a
+    self-assessment on themselves and peer feedback on current teammates.
+    Coordinators read, they do not write (403).
+    """
+    if not author.is_authenticated or author.role not in {Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION}:
+        raise PermissionDenied(_("Je kunt geen feedback geven."))
+    errors: dict[str, list] = {}
+    sid = _as_int(student_id) if student_id not in (None, "") else None
+    if student_id not in (None, "") and sid is None:
+        _add(errors, "student", _("Kies een student."))
+    kind = _resolve_kind(author=author, student_id=sid, kind=kind, errors=errors)
+    student = _resolve_student(author=author, kind=kind, student_id=sid, errors=errors) if kind else None
+    team = None
+    if student is not None:
+        tid = _as_int(team_id) if team_id not in (None, "") else None
+        if team_id not in (None, "") and tid is None:
+            _add(errors, "team", _("Deze student zit niet (meer) in dit team."))
+        else:
+            team = _resolve_team(author=author, kind=kind, student=student, team_id=tid, errors=errors)
+
+    today = timezone.localdate()
+    date = date or today
+    if date > today:
+        _add(errors, "date", _("De datum mag niet in de toekomst liggen."))
+    elif (today - date).days > MAX_AGE_DAYS:
+        _add(errors, "date", _("De datum ligt meer dan een jaar terug."))
+
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        _add(errors, "comment", _("Een opmerking is hoogstens 4000 tekens."))
+
+    cleaned: list[tuple[Criterion, int]] = []
+    if not isinstance(scores, list | tuple):
+        _add(errors, "scores", _("Geef de beoordelingen als een lijst van {criterion, level}."))
+        scores = []
+    allowed = (
+        {c.pk: c for c in selectors.criteria_for_student(student=student).prefetch_related("descriptors")}
+        if student is not None
+        else {}
+    )
+    seen: set[int] = set()
+    for item in scores:
+        if not isinstance(item, Mapping):
+            _add(errors, "scores", _("Geef de beoordelingen als een lijst van {criterion, level}."))
+            continue
+        cid, level = _as_int(item.get("criterion")), _as_int(item.get("level"))
+        if cid is None or (student is not None and cid not in allowed):
+            _add(
+                errors,
+                "scores",
+                _("Criterium %(id)s hoort niet bij de rubric van deze student.") % {"id": item.get("criterion")},
+            )
+            continue
+        if cid in seen:
+            _add(errors, "scores", _("Elk criterium mag maar één keer beoordeeld worden."))
+            continue
+        seen.add(cid)
+        if level not in Level.values:
+            name = allowed[cid].name if cid in allowed else cid
+            _add(
+                errors,
+                "scores",
+                _("Kies bij „%(name)s” een beoordeling van 1 (onvoldoende) tot en met 4 (goed).") % {"name": name},
+            )
+            continue
+        if student is not None:
+            cleaned.append((allowed[cid], level))
+
+    if not scores and not comment:
+        _add(errors, "non_field_errors", _("Geef minstens één beoordeling of schrijf een opmerking."))
+    if is_observation:
+        if kind != FeedbackKind.SUPERVISOR:
+            _add(errors, "is_observation", _("Een observatie is voor begeleiders."))
+        if len(scores) != 1 or not comment or len(comment) > MAX_OBSERVATION:
+            _add(
+                errors,
+                "is_observation",
+                _("Een observatie is één criterium met één korte regel (hoogstens 280 tekens)."),
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    entry = FeedbackEntry.objects.create(
+        student=student,
+        author=author,
+        team=team,
+        date=date,
+        kind=kind,
+        author_kind=selectors.author_kind_of(author) if kind == FeedbackKind.SUPERVISOR else "",
+        comment=comment,
+        show_author=bool(show_author) if kind == FeedbackKind.PEER else False,
+        is_observation=bool(is_observation),
+    )
+    Score.objects.bulk_create(_score(entry, criterion, level) for criterion, level in cleaned)
+    if kind != FeedbackKind.SELF:
+        _notify_student(entry)
+    return entry
+
+
+def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:
+    descriptor = next((d.text for d in criterion.descriptors.all() if d.level == level), "")
+    return Score(
+        entry=entry,
+        criterion=criterion,
+        criterion_name=criterion.name,
+        category=criterion.category,
+        level=level,
+        descriptor=descriptor,
+    )
+
+
+def _notify_student(entry: FeedbackEntry) -> None:
+    from supervision.tasks import send_feedback_email
+
+    if entry.kind == FeedbackKind.PEER and not entry.show_author:
+        title = _g("Nieuwe peerfeedback van een teamgenoot")
+    elif entry.kind == FeedbackKind.PEER:
+        title = _g("Nieuwe peerfeedback van %(name)s") % {"name": entry.author.get_display_name()}
+    else:
+        title = _g("Nieuwe feedback van %(name)s") % {"name": entry.author.get_display_name()}
+    notify(
+        users=[entry.student],
+        kind="feedback",
+        title=title,
+        body=entry.comment[:300],
+        url=reverse("supervision-my-progress"),
+    )
+    # The e-mail goes out after commit, from a worker, with retries.
+    send_feedback_email.delay_on_commit(entry.pk)
+
+
+# --- who supervises whom ----------------------------------------------------
+
+
+@transaction.atomic
+def supervision_assign(
+    *, by: User, supervisor: User, team: Team | None = None, student: User | None = None
+) -> SupervisionAssignment:
+    """A coordinator links a supervisor to a team or to one student of their cohort."""
+    if by.role != Role.COORDINATOR:
+        raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
+    if (team is None) == (student is None):
+        raise ValidationError({"non_field_errors": [_("Kies een team of een student.")]})
+    if team is not None and not teams_visible_to(user=by).filter(pk=team.pk).exists():
+        raise ValidationError({"team": [_("Dit team hoort niet bij jouw cohort.")]})
+    if student is not None and not selectors.cohort_students(coordinator=by).filter(pk=student.pk).exists():
+        raise ValidationError({"student": [_("Deze student hoort niet bij jouw cohort.")]})
+    if supervisor.role == Role.ORGANISATION:
+        # An organisation contact may act as werkbegeleider for a team on their own organisation's assignment.
+        if team is None or supervisor.organisation_id != team.assignment.organisation_id:
+            raise ValidationError(
+                {
+                    "supervisor": [
+                        _("Een contactpersoon kan alleen werkbegeleider zijn van een team van de eigen organisatie.")
+                    ]
+                }
+            )
+    elif supervisor.role != Role.SUPERVISOR:
+        raise ValidationError({"supervisor": [_("Kies een docent of werkbegeleider.")]})
+    exists = SupervisionAssignment.objects.filter(supervisor=supervisor, team=team, student=student).exists()
+    if exists:
+        raise RuleViolation("already_assigned", _("%(name)s is hier al begeleider.") % {"name": supervisor})
+    link = SupervisionAssignment.objects.create(supervisor=supervisor, team=team, student=student, created_by=by)
+    subject = team.name if team is not None else student.get_display_name()
+    notify(
+        users=[supervisor],
+        kind="supervision_assigned",
+        title=_g("Je begeleidt nu %(subject)s") % {"subject": subject},
+        url=reverse("supervision-overview") if supervisor.role == Role.SUPERVISOR else reverse("supervision-log"),
+    )
+    return link
+
+
+@transaction.atomic
+def supervision_unassign(*, by: User, link: SupervisionAssignment) -> None:
+    if by.role != Role.COORDINATOR:
+        raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
+    link.delete()
+
+
+# --- mails, each sent at most once -----------------------------------------
+
+
+def period_key(day: dt.date) -> str:
+    """The ISO week a weekly mail belongs to, e.g. ``2026-W47``."""
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_once(*, kind: str, recipient: User, key: str, subject: str, body: str) -> bool:
+    """Send one mail unless it was sent before; True when sent now.
+
+    The sent-record is inserted in the same transaction as the send, before
+    it: a second run (or a concurrent one, which waits on the unique key)
+    finds the row and sends nothing; a failing mail server raises, the
+    transaction rolls back and the retry starts clean.
+    """
+    if not recipient.email:
+        return False
+    with transaction.atomic():
+        _record, created = SentMail.objects.get_or_create(kind=kind, recipient=recipient, key=key)
+        if not created:
+            return False
+        EmailMessage(subject=subject, body=body, to=[recipient.email]).send()
+    return True
+
+
+def send_feedback_notice(*, entry_id: int) -> bool:
+    entry = FeedbackEntry.objects.select_related("student", "author").filter(pk=entry_id).first()
+    if entry is None or entry.kind == FeedbackKind.SELF:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        if entry.kind == FeedbackKind.PEER and not entry.show_author:
+            who = _g("een teamgenoot")
+        else:
+            who = entry.author.get_display_name()
+        subject = _g("Wijklab: nieuwe feedback van %(who)s") % {"who": who}
+        lines = [
+            _g("Hallo %(name)s,") % {"name": entry.student.get_display_name()},
+            "",
+            _g("Je hebt op %(date)s nieuwe feedback gekregen van %(who)s.")
+            % {"date": entry.date.strftime("%d-%m-%Y"), "who": who},
+        ]
+        for score in entry.scores.all():
+            lines.append(f"- {score.criterion_name}: {Level(score.level).label}")
+        if entry.comment:
+            lines += ["", entry.comment]
+        lines += ["", _g("Bekijk je voortgang: %(url)s") % {"url": _site(reverse("supervision-my-progress"))}]
+        return _send_once(
+            kind=SentMail.Kind.FEEDBACK,
+            recipient=entry.student,
+            key=str(entry.pk),
+            subject=subject,
+            body="\n".join(lines),
+        )
+
+
+def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
+    """This week's reminder: the supervisor's students without feedback for 14 days."""
+    supervisor = User.objects.filter(pk=supervisor_id, role=Role.SUPERVISOR).first()
+    if supervisor is None:
+        return False
+    rows = selectors.students_needing_feedback(supervisor=supervisor, today=today)
+    if not rows:
+        return False
+    period = period_key(today)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _g("Wijklab: %(count)d studenten wachten op feedback") % {"count": len(rows)}
+        lines = [_g("Hallo %(name)s,") % {"name": supervisor.get_display_name()}, ""]
+        lines.append(_g("Deze studenten hebben 14 dagen of langer geen feedback van een begeleider gehad:"))
+        for row in rows:
+            if row.days_since is None:
+                since = _g("nog nooit feedback")
+            else:
+                since = _g("%(days)d dagen geleden") % {"days": row.days_since}
+            team = f" ({', '.join(row.team_names)})" if row.team_names else ""
+            lines.append(f"- {row.student.get_display_name()}{team}: {since}")
+        url = _site(reverse("supervision-overview"))
+        lines += ["", _g("Geef feedback: %(url)s") % {"url": url}]
+        with transaction.atomic():
+            sent = _send_once(
+                kind=SentMail.Kind.REMINDER, recipient=supervisor, key=period, subject=subject, body="\n".join(lines)
+            )
+            if sent:
+                notify(
+                    users=[supervisor], kind="supervision_reminder", title=subject, url=reverse("supervision-overview")
+                )
+    return sent
+
+
+def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
+    """This week's digest for a docent: feedback given, students with alerts."""
+    docent = User.objects.filter(
+        pk=docent_id,
+        role=Role.SUPERVISOR,
+        supervisor_profile__kind__in=[SupervisorKind.MBO_DOCENT, SupervisorKind.HBO_DOCENT],
+    ).first()
+    if docent is None:
+        return False
+    digest = selectors.docent_digest(docent=docent, today=today)
+    if not digest.overview.rows:
+        return False
+    period = period_key(today)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _g("Wijklab: weekoverzicht begeleiding (%(period)s)") % {"period": period}
+        lines = [
+            _g("Hallo %(name)s,") % {"name": docent.get_display_name()},
+            "",
+            _g(
+                "Je begeleidt %(students)d studenten. Afgelopen week zijn er %(entries)d feedbackmomenten vastgelegd, "
+                "waarvan %(own)d door jou."
+            )
+            % {
+                "students": len(digest.overview.rows),
+                "entries": digest.entries_last_week,
+                "own": digest.own_entries_last_week,
+            },
+            "",
+        ]
+        if digest.rows_with_alerts:
+            lines.append(_g("Studenten die aandacht vragen:"))
+            for row in digest.rows_with_alerts:
+                lines.append(f"- {row.student.get_display_name()}: {'; '.join(a.text for a in row.alerts)}")
+        else:
+            lines.append(_g("Geen signalen deze week."))
+        lines += ["", _g("Naar je overzicht: %(url)s") % {"url": _site(reverse("supervision-overview"))}]
+        return _send_once(
+            kind=SentMail.Kind.DIGEST, recipient=docent, key=period, subject=subject, body="\n".join(lines)
+        )
