@@ -52,7 +52,7 @@ MAIN_CONVERSATION = [
         "org",
         3 * 24 * 60 - 20,
         "Het buurthuis aan de Brede Hilledijk heeft op donderdag een ruimte vrij voor een koffie-uur. Zie "
-        "https://www.dock.nl voor hun programma.",
+        "https://www.rotterdam.nl voor de openingstijden.",
     ),
     ("b", 2 * 24 * 60, "Donderdag koffie-uur klinkt goed. Ik maak een flyer in het Nederlands, Turks en Arabisch."),
     ("a", 2 * 24 * 60 - 5, "Mevrouw Jansen (3e verdieping) wil wel komen als iemand haar ophaalt. Zij loopt slecht."),
