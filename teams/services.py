@@ -81,14 +81,20 @@ class JoinCheck:
     reason: str = ""
 
 
+UNKNOWN = object()
+
+
 def join_check(
-    *, team: Team, student: User, counts: Counts | None = None, current_team_id: int | None = None
+    *, team: Team, student: User, counts: Counts | None = None, current_team_id: "int | object | None" = UNKNOWN
 ) -> JoinCheck:
-    """Judge a join without changing anything (the join itself re-judges under the lock)."""
+    """Judge a join without changing anything (the join itself re-judges under the lock).
+
+    Lists pass ``counts`` and ``current_team_id`` (None: in no team) to judge many teams without queries.
+    """
     refusals = _status_refusals(team)
     if refusals:
         return JoinCheck(False, refusals[0].code, refusals[0].message)
-    if current_team_id is None:
+    if current_team_id is UNKNOWN:
         current = active_membership_of(student=student, cohort_id=team.assignment.cohort_id)
         current_team_id = current.team_id if current else None
     if current_team_id is not None:

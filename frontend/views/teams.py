@@ -1,3 +1,396 @@
-"""Pages for this area; each module registers its menu items and overview panels."""
+"""Team pages: the open teams to join, the team page (roster, competences, duos,
+phase task board) and the coordinator's moves.
 
-urlpatterns: list = []
+Thin: selector (404 for outsiders) → service → render, the partial when htmx asks.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from assignments.models import Assignment, Phase
+from frontend.navigation import nav_item, overview_panel
+from teams import selectors, services
+from teams.api import open_team_rows, open_teams_queryset
+from teams.models import DuoRole, Task, TaskStatus, Team, TeamStatus
+from wijklab.errors import RuleViolation
+from wijklab.models import Role, User
+
+nav_item(_("Mijn team"), "team-list", Role.STUDENT, order=30)
+nav_item(_("Teams"), "team-list", Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=30)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+# --- the list of teams ------------------------------------------------------
+
+
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.STUDENT:
+        return _student_teams(request)
+    teams = selectors.with_niveau_counts(
+        selectors.teams_visible_to(user=user).select_related("assignment", "assignment__organisation")
+    ).order_by("assignment__title", "name", "pk")
+    assignments = Assignment.objects.filter(pk__in=selectors.teams_visible_to(user=user).values("assignment_id"))
+    assignment_id = request.GET.get("opdracht", "")
+    if assignment_id.isdigit():
+        teams = teams.filter(assignment_id=int(assignment_id))
+    page = Paginator(teams, 25).get_page(request.GET.get("page"))
+    rows = [(team, selectors.team_is_complete(team)) for team in page]
+    return render(
+        request,
+        "teams/team_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "assignments": assignments.order_by("title", "pk"),
+            "assignment_id": assignment_id,
+            "querystring": f"opdracht={assignment_id}" if assignment_id.isdigit() else "",
+            "creatable": selectors.assignments_open_for_teams(user=user),
+        },
+    )
+
+
+def _student_teams(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    current = selectors.active_membership_of(student=user)
+    page = Paginator(open_teams_queryset(user), 20).get_page(request.GET.get("page"))
+    # Open teams grouped by their (open) assignment, with the student's own join check.
+    groups: list[tuple[Assignment, list]] = []
+    for team, check in open_team_rows(user, list(page)):
+        if not groups or groups[-1][0].pk != team.assignment_id:
+            groups.append((team.assignment, []))
+        groups[-1][1].append((team, check))
+    return render(request, "teams/student_teams.html", {"current": current, "groups": groups, "page": page})
+
+
+@require_POST
+def team_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assignment = selectors.assignments_open_for_teams(user=user).filter(pk=_int(request.POST.get("assignment"))).first()
+    if assignment is None:
+        messages.error(request, _("Kies een open opdracht."))
+        return redirect("team-list")
+    try:
+        team = services.team_create(assignment=assignment, name=request.POST.get("name", ""), by=user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("team-list")
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect("team-list")
+    messages.success(request, _("Team %(name)s is geopend.") % {"name": team.name})
+    return redirect("team-detail", team_id=team.pk)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the team page ----------------------------------------------------------
+
+
+def _board(team: Team, *, only_phase: str | None = None) -> list[dict]:
+    tasks = selectors.team_tasks(team=team)
+    if only_phase:
+        tasks = tasks.filter(phase=only_phase)
+    grouped = selectors.task_board(tasks)
+    today = timezone.localdate()
+    for column in grouped.values():
+        for task_list in column.values():
+            for task in task_list:
+                task.overdue = task.is_overdue(today)
+                task.moves = [(s.value, s.label) for s in TaskStatus if s.value != task.status]
+    phases = [p for p in Phase if only_phase is None or p.value == only_phase]
+    return [
+        {
+            "phase": phase.value,
+            "label": phase.label,
+            "count": sum(len(v) for v in grouped[phase.value].values()),
+            "columns": [
+                {"status": status.value, "label": status.label, "tasks": grouped[phase.value][status.value]}
+                for status in TaskStatus
+            ],
+        }
+        for phase in phases
+    ]
+
+
+def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
+    user = request.user
+    overview = selectors.team_overview(team=team, viewer=user)
+    context: dict = {
+        "team": team,
+        "o": overview,
+        "board": _board(team),
+        "today": timezone.localdate(),
+        "can_work": overview.viewer_is_member,
+        "phases": Phase.choices,
+        "statuses": TaskStatus.choices,
+        "roles": DuoRole.choices,
+        "prefill": {
+            "procesrol": _int(request.GET.get("procesrol")),
+            "begeleidingsrol": _int(request.GET.get("begeleidingsrol")),
+        },
+        "is_coordinator": user.role == Role.COORDINATOR,
+        "team_open": team.status == TeamStatus.OPEN,
+    }
+    if user.role == Role.COORDINATOR:
+        students = list(selectors.students_placeable_in(team=team))
+        current = selectors.current_teams_of(student_ids=[s.pk for s in students], cohort_id=team.assignment.cohort_id)
+        context["placeable"] = [(s, current.get(s.pk)) for s in students]
+        context["changes"] = list(selectors.membership_changes(team=team)[:10])
+    context.update(extra)
+    return context
+
+
+@require_GET
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    return render(request, "teams/team_detail.html", _team_context(request, team))
+
+
+@require_POST
+def team_join(request: HttpRequest, team_id: int) -> HttpResponse:
+    if request.user.role != Role.STUDENT:
+        raise PermissionDenied
+    team = selectors.access_team_for_join(user=request.user, team_id=team_id)
+    try:
+        services.membership_join(team=team, student=request.user)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect("team-list")
+    messages.success(request, _("Welkom in %(team)s!") % {"team": team.name})
+    return redirect("team-detail", team_id=team.pk)
+
+
+@require_POST
+def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    try:
+        services.membership_leave(team=team, student=request.user)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect("team-detail", team_id=team.pk)
+    messages.success(request, _("Je hebt %(team)s verlaten.") % {"team": team.name})
+    return redirect("team-list")
+
+
+def _cohort_student(team: Team, value: object) -> User | None:
+    return (
+        User.objects.filter(pk=_int(value), role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
+        .select_related("student_profile")
+        .first()
+    )
+
+
+@require_POST
+def team_move(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    student = _cohort_student(team, request.POST.get("student"))
+    if student is None:
+        messages.error(request, _("Kies een student uit dit cohort."))
+        return redirect("team-detail", team_id=team.pk)
+    try:
+        change = services.membership_move(
+            student=student,
+            to_team=team,
+            by=request.user,
+            override=request.POST.get("override") == "on",
+            reason=request.POST.get("reason", ""),
+        )
+    except (RuleViolation, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, RuleViolation) else _error_text(exc))
+        return redirect("team-detail", team_id=team.pk)
+    if change.override:
+        messages.warning(
+            request,
+            _("%(name)s is in dit team geplaatst; de overschreven regels en de reden zijn vastgelegd.")
+            % {"name": student.get_display_name()},
+        )
+    else:
+        messages.success(request, _("%(name)s is in dit team geplaatst.") % {"name": student.get_display_name()})
+    return redirect("team-detail", team_id=team.pk)
+
+
+@require_POST
+def team_remove(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    student = _cohort_student(team, request.POST.get("student"))
+    if student is None:
+        raise Http404
+    try:
+        services.membership_remove(team=team, student=student, by=request.user, reason=request.POST.get("reason", ""))
+    except (RuleViolation, ValidationError) as exc:
+        messages.error(request, exc.message if isinstance(exc, RuleViolation) else _error_text(exc))
+        return redirect("team-detail", team_id=team.pk)
+    messages.success(request, _("%(name)s is uit het team gehaald.") % {"name": student.get_display_name()})
+    return redirect("team-detail", team_id=team.pk)
+
+
+# --- duos -------------------------------------------------------------------
+
+
+@require_POST
+def duo_create(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    proces, begeleiding = _int(request.POST.get("procesrol")), _int(request.POST.get("begeleidingsrol"))
+    url = reverse("team-detail", args=[team.pk]) + "#duos"
+    if proces is None or begeleiding is None:
+        messages.error(request, _("Kies wie de procesrol en wie de begeleidingsrol neemt."))
+        return redirect(url)
+    try:
+        services.duo_create(
+            team=team,
+            by=request.user,
+            roles={proces: DuoRole.PROCESROL, begeleiding: DuoRole.BEGELEIDINGSROL},
+            carries_youth_case=request.POST.get("carries_youth_case") == "on",
+        )
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Het duo is gevormd."))
+    return redirect(url)
+
+
+@require_POST
+def duo_youth_case(request: HttpRequest, duo_id: int) -> HttpResponse:
+    duo = selectors.access_duo_by_id(user=request.user, duo_id=duo_id)
+    try:
+        services.duo_update(duo=duo, by=request.user, carries_youth_case=True)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Dit duo draagt nu de jeugdcasus."))
+    return redirect(reverse("team-detail", args=[duo.team_id]) + "#duos")
+
+
+@require_POST
+def duo_dissolve(request: HttpRequest, duo_id: int) -> HttpResponse:
+    duo = selectors.access_duo_by_id(user=request.user, duo_id=duo_id)
+    services.duo_dissolve(duo=duo, by=request.user)
+    messages.success(request, _("Het duo is opgeheven."))
+    return redirect(reverse("team-detail", args=[duo.team_id]) + "#duos")
+
+
+# --- tasks ------------------------------------------------------------------
+
+
+def _parse_date(value: str) -> datetime.date | str | None:
+    """A date, None when empty, or the raw text (the service then says it is not a valid date)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+@require_POST
+def task_create(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    errors: dict[str, list[str]] = {}
+    try:
+        services.task_create(
+            team=team,
+            by=request.user,
+            phase=request.POST.get("phase", ""),
+            title=request.POST.get("title", ""),
+            owner=_int(request.POST.get("owner")),
+            due_on=_parse_date(request.POST.get("due_on", "")),
+        )
+    except ValidationError as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    if not request.htmx:
+        for field_errors in errors.values():
+            messages.error(request, " ".join(field_errors))
+        return redirect(reverse("team-detail", args=[team.pk]) + "#taken")
+    context = _team_context(request, team, task_errors=errors, task_form=request.POST if errors else {})
+    return render(request, "teams/team_detail.html#task-board", context)
+
+
+@require_POST
+def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = selectors.access_task_by_id(user=request.user, task_id=task_id)
+    new_status = request.POST.get("status", "")
+    try:
+        services.task_update(task=task, by=request.user, status=new_status)
+    except ValidationError as exc:
+        if request.htmx:
+            return HttpResponse(_error_text(exc), status=400)
+        messages.error(request, _error_text(exc))
+    if not request.htmx:
+        return redirect(reverse("team-detail", args=[task.team_id]) + f"#fase-{task.phase}")
+    if task.phase not in Phase.values:
+        return HttpResponseClientRefresh()
+    phase = _board(task.team, only_phase=task.phase)[0]
+    return render(
+        request,
+        "teams/team_detail.html#phase-board",
+        {"phase": phase, "today": timezone.localdate(), "can_work": True, "team": task.team, "moved": task},
+    )
+
+
+# --- overview panels --------------------------------------------------------
+
+
+@overview_panel(Role.STUDENT, order=30)
+def student_team_panel(request: HttpRequest) -> str:
+    membership = selectors.active_membership_of(student=request.user)
+    context: dict = {"membership": membership}
+    if membership is not None:
+        mine = Task.objects.filter(team_id=membership.team_id, owner=request.user).exclude(status=TaskStatus.DONE)
+        today = timezone.localdate()
+        context["open_tasks"] = mine.count()
+        context["overdue_tasks"] = mine.filter(due_on__lt=today).count()
+    return render_to_string("teams/panel_student.html", context, request=request)
+
+
+@overview_panel(Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=30)
+def teams_panel(request: HttpRequest) -> str:
+    teams = list(
+        selectors.with_niveau_counts(
+            selectors.teams_visible_to(user=request.user).select_related("assignment", "assignment__organisation")
+        ).order_by("assignment__title", "name", "pk")[:6]
+    )
+    total = selectors.teams_visible_to(user=request.user).count()
+    rows = [(team, selectors.team_is_complete(team)) for team in teams]
+    return render_to_string("teams/panel_teams.html", {"rows": rows, "total": total}, request=request)
+
+
+urlpatterns = [
+    path("teams/", team_list, name="team-list"),
+    path("teams/nieuw/", team_create, name="team-create"),
+    path("teams/<int:team_id>/", team_detail, name="team-detail"),
+    path("teams/<int:team_id>/aansluiten/", team_join, name="team-join"),
+    path("teams/<int:team_id>/verlaten/", team_leave, name="team-leave"),
+    path("teams/<int:team_id>/verplaatsen/", team_move, name="team-move"),
+    path("teams/<int:team_id>/uit-team/", team_remove, name="team-remove"),
+    path("teams/<int:team_id>/duos/", duo_create, name="team-duo-create"),
+    path("teams/<int:team_id>/taken/", task_create, name="team-task-create"),
+    path("duos/<int:duo_id>/jeugdcasus/", duo_youth_case, name="duo-youth-case"),
+    path("duos/<int:duo_id>/opheffen/", duo_dissolve, name="duo-dissolve"),
+    path("taken/<int:task_id>/status/", task_status, name="task-status"),
+]

@@ -1,0 +1,471 @@
+"""The team pages role by role: outsiders get 404, organisations never read a niveau, htmx swaps, constant queries."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assignments.models import AssignmentStatus
+from supervision.models import SupervisionAssignment
+from teams.models import Duo, Membership, MembershipChange, Task, TeamStatus
+from tests.factories import add_member
+from tests.teams.builders import open_team, small_assignment, student
+
+PEOPLE = [
+    "student4",
+    "outsider_student",
+    "org_contact",
+    "other_org_contact",
+    "mbo_docent",
+    "other_supervisor",
+    "coordinator",
+    "other_coordinator",
+]
+SEES_TEAM = {"student4", "org_contact", "mbo_docent", "coordinator"}
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def people(request, team):
+    return {name: request.getfixturevalue(name) for name in PEOPLE}
+
+
+@pytest.fixture
+def small(cohort, organisation, neighbourhood, coordinator):
+    return small_assignment(cohort, organisation, neighbourhood, coordinator)
+
+
+def page(client, user, url, **kwargs):
+    client.force_login(user)
+    return client.get(url, **kwargs)
+
+
+def niveau_mentions(html: str) -> list[str]:
+    return re.findall(r".{0,40}niveau.{0,40}", html.lower())
+
+
+# --- who sees what ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+def test_team_page_is_404_for_outsiders(client, people, team, name):
+    response = page(client, people[name], reverse("team-detail", args=[team.pk]))
+    assert response.status_code == (200 if name in SEES_TEAM else 404)
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+def test_every_role_has_a_teams_page_and_an_overview_panel(client, people, team, name):
+    response = page(client, people[name], reverse("team-list"))
+    assert response.status_code == 200
+    # A student without a team sees the open teams of the cohort, to join one.
+    assert (team.name in response.content.decode()) is (name in SEES_TEAM | {"outsider_student"})
+    home = page(client, people[name], reverse("home")).content.decode()
+    assert (team.name in home) is (name in SEES_TEAM)
+
+
+def test_the_roster_shows_competences_and_niveau_to_teammates(client, team, student4, student6, competences):
+    student6.student_profile.competences.add(competences[1])
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    assert "Lotte Jansen" in html
+    assert competences[1].name in html
+    assert "niveau 6" in html
+
+
+@pytest.mark.parametrize("name", ["mbo_docent", "coordinator"])
+def test_supervisors_and_coordinators_see_niveaus(client, people, team, name):
+    html = page(client, people[name], reverse("team-detail", args=[team.pk])).content.decode()
+    assert {"niveau 4", "niveau 5", "niveau 6"} <= set(re.findall(r"niveau \d", html))
+
+
+def test_an_organisation_contact_never_reads_a_niveau(client, team, org_contact, student4, student6, competences):
+    team.assignment.requires_hbo = True
+    team.assignment.save()
+    team.assignment.required_competences.create(competence=competences[0], importance=3)
+    SupervisionAssignment.objects.filter(supervisor__supervisor_profile__kind="hbo_docent").delete()
+    Duo.objects.create(
+        team=team,
+        member_a=student4,
+        role_a="procesrol",
+        member_b=student6,
+        role_b="begeleidingsrol",
+        carries_youth_case=True,
+    )
+    Task.objects.create(team=team, phase="verkenning", title="Kennismaken", owner=student4)
+    add_member(open_team(team.assignment), student(team.assignment.cohort, 4))  # an incomplete team too
+    for url in [reverse("home"), reverse("team-list"), reverse("team-detail", args=[team.pk])]:
+        html = page(client, org_contact, url).content.decode()
+        assert niveau_mentions(html) == [], url
+    html = page(client, org_contact, reverse("team-detail", args=[team.pk])).content.decode()
+    assert "Procesrol" in html
+    assert "Draagt de jeugdcasus" in html
+    assert "Kennismaken" in html
+    assert "hbo-docent als begeleider" in html  # the problem, level-blind
+
+
+def test_requires_hbo_shows_the_youth_case_duo_with_its_niveau_6_to_members(client, team, student4, student6):
+    team.assignment.requires_hbo = True
+    team.assignment.save()
+    Duo.objects.create(
+        team=team,
+        member_a=student4,
+        role_a="procesrol",
+        member_b=student6,
+        role_b="begeleidingsrol",
+        carries_youth_case=True,
+    )
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    assert "draagt de verantwoordelijkheid voor de jeugdcasus" in html
+    assert "met een niveau 6-student" in html
+
+
+def test_a_missing_hbo_docent_is_shown_as_a_problem(client, team, student4):
+    team.assignment.requires_hbo = True
+    team.assignment.save()
+    SupervisionAssignment.objects.filter(supervisor__supervisor_profile__kind="hbo_docent").delete()
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    assert 'data-code="needs_hbo_docent"' in html
+    assert 'data-code="no_youth_case_duo"' in html
+
+
+def test_the_page_shows_which_required_competences_are_covered_and_lacking(client, team, student4, competences):
+    team.assignment.required_competences.create(competence=competences[0], importance=3)
+    team.assignment.required_competences.create(competence=competences[1], importance=2)
+    student4.student_profile.competences.add(competences[0])
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    covered = re.search(r'mix__item--covered">.*?</li>', html, re.S).group(0)
+    lacking = re.search(r'mix__item--lacking">.*?</li>', html, re.S).group(0)
+    assert competences[0].name in covered
+    assert "Sanne de Vries" in covered
+    assert competences[1].name in lacking
+    assert "1 van de 2" in html
+
+
+# --- joining and leaving in the browser -------------------------------------
+
+
+def test_a_student_without_team_sees_open_teams_and_joins(client, small, cohort):
+    team = open_team(small, "Team Open")
+    newcomer = student(cohort, 6)
+    html = page(client, newcomer, reverse("team-list")).content.decode()
+    assert "Team Open" in html
+    assert reverse("team-join", args=[team.pk]) in html
+    response = client.post(reverse("team-join", args=[team.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("team-detail", args=[team.pk])
+    assert Membership.objects.filter(team=team, student=newcomer, left_at__isnull=True).exists()
+
+
+def test_a_refused_join_shows_its_plain_dutch_reason(client, small, cohort):
+    team = open_team(small)
+    add_member(team, student(cohort, 4))
+    add_member(team, student(cohort, 5))
+    late = student(cohort, 4)
+    listing = page(client, late, reverse("team-list")).content.decode()
+    assert "Dit team heeft de laatste plek nodig voor een niveau 6-student." in listing
+    response = client.post(reverse("team-join", args=[team.pk]), follow=True)
+    assert "Dit team heeft de laatste plek nodig voor een niveau 6-student." in response.content.decode()
+    assert not Membership.objects.filter(student=late).exists()
+
+
+def test_a_team_of_another_cohort_cannot_be_joined(client, team, other_cohort):
+    client.force_login(student(other_cohort, 6))
+    assert client.post(reverse("team-join", args=[team.pk])).status_code == 404
+
+
+def test_a_member_leaves_from_the_team_page(client, team, student4):
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    assert reverse("team-leave", args=[team.pk]) in html
+    response = client.post(reverse("team-leave", args=[team.pk]))
+    assert response.status_code == 302
+    assert client.get(reverse("team-detail", args=[team.pk])).status_code == 404
+
+
+def test_leaving_a_started_team_is_refused_with_a_message(client, team, student4):
+    team.status = TeamStatus.ACTIVE
+    team.save()
+    client.force_login(student4)
+    response = client.post(reverse("team-leave", args=[team.pk]), follow=True)
+    assert "vraag het dan aan de coördinator" in response.content.decode()
+
+
+def test_outsiders_cannot_leave_or_join_other_teams(client, team, outsider_student, org_contact):
+    client.force_login(outsider_student)
+    assert client.post(reverse("team-leave", args=[team.pk])).status_code == 404
+    client.force_login(org_contact)
+    assert client.post(reverse("team-join", args=[team.pk])).status_code == 403
+
+
+# --- duos -------------------------------------------------------------------
+
+
+def test_members_get_a_mixed_duo_suggestion_and_form_a_duo(client, team, student4, student6):
+    url = reverse("team-detail", args=[team.pk])
+    html = page(client, student4, url).content.decode()
+    assert "Voorstel: gemengde duo" in html
+    assert "Sanne de Vries (niveau 4) en Lotte Jansen (niveau 6)" in html
+    prefilled = client.get(url, {"procesrol": student6.pk, "begeleidingsrol": student4.pk}).content.decode()
+    assert f'<option value="{student6.pk}" selected>' in prefilled
+    response = client.post(
+        reverse("team-duo-create", args=[team.pk]), {"procesrol": student6.pk, "begeleidingsrol": student4.pk}
+    )
+    assert response.status_code == 302
+    duo = Duo.objects.get()
+    assert (duo.role_of(student6.pk), duo.role_of(student4.pk)) == ("procesrol", "begeleidingsrol")
+
+
+def test_a_bad_duo_is_refused_with_a_message(client, team, student4):
+    client.force_login(student4)
+    response = client.post(
+        reverse("team-duo-create", args=[team.pk]),
+        {"procesrol": student4.pk, "begeleidingsrol": student4.pk},
+        follow=True,
+    )
+    assert "twee verschillende teamleden" in response.content.decode()
+    assert not Duo.objects.exists()
+
+
+def test_only_members_form_duos_in_pages(client, team, student4, student6, mbo_docent, outsider_student):
+    data = {"procesrol": student6.pk, "begeleidingsrol": student4.pk}
+    client.force_login(mbo_docent)
+    assert client.post(reverse("team-duo-create", args=[team.pk]), data).status_code == 403
+    client.force_login(outsider_student)
+    assert client.post(reverse("team-duo-create", args=[team.pk]), data).status_code == 404
+    assert not Duo.objects.exists()
+
+
+def test_members_mark_the_youth_case_duo_and_dissolve_duos(client, team, student4, student6):
+    team.assignment.requires_hbo = True
+    team.assignment.save()
+    duo = Duo.objects.create(
+        team=team, member_a=student4, role_a="procesrol", member_b=student6, role_b="begeleidingsrol"
+    )
+    client.force_login(student4)
+    client.post(reverse("duo-youth-case", args=[duo.pk]))
+    duo.refresh_from_db()
+    assert duo.carries_youth_case
+    client.post(reverse("duo-dissolve", args=[duo.pk]))
+    assert not Duo.objects.exists()
+
+
+# --- the task board ---------------------------------------------------------
+
+
+def test_the_board_has_three_phases_and_overdue_tasks_stand_out(client, team, student4):
+    Task.objects.create(team=team, phase="begeleiding", title="Te laat", due_on=datetime.date(2020, 1, 1))
+    Task.objects.create(team=team, phase="waakvlam", title="Op tijd", due_on=datetime.date(2099, 1, 1))
+    html = page(client, student4, reverse("team-detail", args=[team.pk])).content.decode()
+    for phase in ("verkenning", "begeleiding", "waakvlam"):
+        assert f'id="fase-{phase}"' in html
+    late = re.search(r'<article class="task[^"]*"[^>]*>\s*<p class="task__title">Te laat', html).group(0)
+    assert "task--overdue" in late
+    on_time = re.search(r'<article class="task[^"]*"[^>]*>\s*<p class="task__title">Op tijd', html).group(0)
+    assert "task--overdue" not in on_time
+
+
+def test_moving_a_task_with_htmx_returns_only_its_phase(client, team, student4):
+    task = Task.objects.create(team=team, phase="verkenning", title="Bellen")
+    client.force_login(student4)
+    response = client.post(reverse("task-status", args=[task.pk]), {"status": "done"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.strip().startswith('<section class="phase" id="fase-verkenning"')
+    done_column = re.search(r'data-status="done">.*?</div>\s*</div>', html, re.S).group(0)
+    assert "Bellen" in done_column
+    task.refresh_from_db()
+    assert task.status == "done"
+
+
+def test_moving_a_task_without_javascript_redirects_back(client, team, student4):
+    task = Task.objects.create(team=team, phase="waakvlam", title="Nazorg")
+    client.force_login(student4)
+    response = client.post(reverse("task-status", args=[task.pk]), {"status": "doing"})
+    assert response.status_code == 302
+    assert response.url.endswith("#fase-waakvlam")
+
+
+def test_a_bad_status_changes_nothing(client, team, student4):
+    task = Task.objects.create(team=team, phase="waakvlam", title="Nazorg")
+    client.force_login(student4)
+    assert client.post(reverse("task-status", args=[task.pk]), {"status": "x"}, headers=HTMX).status_code == 400
+    task.refresh_from_db()
+    assert task.status == "todo"
+
+
+@pytest.mark.parametrize(("name", "status"), [("mbo_docent", 403), ("org_contact", 403), ("outsider_student", 404)])
+def test_only_members_move_or_add_tasks(client, people, team, name, status):
+    task = Task.objects.create(team=team, phase="waakvlam", title="Nazorg")
+    client.force_login(people[name])
+    assert client.post(reverse("task-status", args=[task.pk]), {"status": "done"}, headers=HTMX).status_code == status
+    response = client.post(reverse("team-task-create", args=[team.pk]), {"phase": "waakvlam", "title": "x"})
+    assert response.status_code == status
+    assert Task.objects.get().status == "todo"
+
+
+def test_adding_a_task_with_htmx_swaps_the_board_and_shows_errors_inline(client, team, student4, student5):
+    client.force_login(student4)
+    url = reverse("team-task-create", args=[team.pk])
+    response = client.post(
+        url,
+        {"title": "Buurthuis bellen", "phase": "begeleiding", "owner": student5.pk, "due_on": "2026-12-01"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert html.strip().startswith('<section class="card" id="taken"')
+    assert "Buurthuis bellen" in html
+    assert Task.objects.get().owner == student5
+    bad = client.post(url, {"title": "", "phase": "begeleiding", "due_on": "morgen"}, headers=HTMX).content.decode()
+    assert "Geef de taak een titel." in bad
+    assert "Geef een geldige datum." in bad
+    assert Task.objects.count() == 1
+
+
+# --- coordinators and organisation contacts ---------------------------------
+
+
+def test_coordinator_moves_a_student_with_a_recorded_override(client, team, small, cohort, coordinator, student4):
+    target = open_team(small)
+    add_member(target, student(cohort, 4))
+    add_member(target, student(cohort, 5))
+    url = reverse("team-detail", args=[target.pk])
+    html = page(client, coordinator, url).content.decode()
+    assert "Student in dit team plaatsen" in html
+    refused = client.post(reverse("team-move", args=[target.pk]), {"student": student4.pk}, follow=True)
+    assert "laatste plek nodig voor een niveau 6-student" in refused.content.decode()
+    assert not MembershipChange.objects.filter(kind="moved").exists()
+    client.post(
+        reverse("team-move", args=[target.pk]),
+        {"student": student4.pk, "override": "on", "reason": "Alleen zo past het rooster"},
+    )
+    change = MembershipChange.objects.get(kind="moved")
+    assert (change.override, change.reason, change.from_team, change.to_team) == (
+        True,
+        "Alleen zo past het rooster",
+        team,
+        target,
+    )
+    history = client.get(url).content.decode()
+    assert "Alleen zo past het rooster" in history
+    assert "Regels overschreven" in history
+
+
+def test_coordinator_removes_a_student_with_a_reason(client, team, coordinator, student5):
+    client.force_login(coordinator)
+    client.post(reverse("team-remove", args=[team.pk]), {"student": student5.pk, "reason": ""})
+    assert team.memberships.filter(student=student5, left_at__isnull=True).exists()
+    client.post(reverse("team-remove", args=[team.pk]), {"student": student5.pk, "reason": "Stopt"})
+    assert not team.memberships.filter(student=student5, left_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("name", ["student4", "org_contact", "mbo_docent"])
+def test_others_cannot_move_students(client, people, team, outsider_student, name):
+    client.force_login(people[name])
+    response = client.post(reverse("team-move", args=[team.pk]), {"student": outsider_student.pk})
+    assert response.status_code == 403
+    assert not MembershipChange.objects.exists()
+
+
+def test_the_move_form_is_only_for_coordinators(client, team, student4, org_contact):
+    for user in (student4, org_contact):
+        html = page(client, user, reverse("team-detail", args=[team.pk])).content.decode()
+        assert "Student in dit team plaatsen" not in html
+
+
+@pytest.mark.parametrize("name", ["coordinator", "org_contact"])
+def test_coordinators_and_organisations_open_teams_from_the_list(client, people, assignment, name):
+    html = page(client, people[name], reverse("team-list")).content.decode()
+    assert "Nieuw team openen" in html
+    response = client.post(reverse("team-create"), {"assignment": assignment.pk, "name": "Team Nieuw"})
+    assert response.status_code == 302
+    assert assignment.teams.filter(name="Team Nieuw").exists()
+
+
+@pytest.mark.parametrize("name", ["other_org_contact", "mbo_docent", "student4"])
+def test_others_cannot_open_teams_from_pages(client, people, assignment, name):
+    client.force_login(people[name])
+    client.post(reverse("team-create"), {"assignment": assignment.pk, "name": "Team Nieuw"})
+    assert not assignment.teams.filter(name="Team Nieuw").exists()
+
+
+def test_no_team_on_a_closed_assignment(client, assignment, coordinator):
+    assignment.status = AssignmentStatus.COMPLETED
+    assignment.save()
+    client.force_login(coordinator)
+    response = client.post(reverse("team-create"), {"assignment": assignment.pk, "name": "Team Nieuw"}, follow=True)
+    assert "Kies een open opdracht." in response.content.decode()
+
+
+# --- query counts -----------------------------------------------------------
+
+
+def grow(team, cohort, competences, *, members: int, tasks: int) -> None:
+    new = [student(cohort, (4, 5, 6)[i % 3]) for i in range(members)]
+    for s in new:
+        add_member(team, s)
+        s.student_profile.competences.add(*competences)
+    for a, b in zip(new[::2], new[1::2], strict=False):
+        Duo.objects.create(team=team, member_a=a, role_a="procesrol", member_b=b, role_b="begeleidingsrol")
+    for i in range(tasks):
+        Task.objects.create(
+            team=team,
+            phase=("verkenning", "begeleiding", "waakvlam")[i % 3],
+            status=("todo", "doing", "done")[i % 3],
+            title=f"T{i}",
+            owner=new[0],
+            due_on=datetime.date(2020, 1, 1),
+        )
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["student4", "org_contact", "mbo_docent", "coordinator"])
+def test_team_page_queries_do_not_grow_with_team_size_or_tasks(client, people, team, cohort, competences, name):
+    team.assignment.team_size_max = 40
+    team.assignment.save()
+    for c in competences:
+        team.assignment.required_competences.create(competence=c)
+    client.force_login(people[name])
+    url = reverse("team-detail", args=[team.pk])
+    grow(team, cohort, competences[:1], members=2, tasks=3)
+    before = count_queries(client, url)
+    grow(team, cohort, competences, members=12, tasks=18)
+    assert count_queries(client, url) == before
+    assert before <= 25
+
+
+@pytest.mark.parametrize("name", ["org_contact", "coordinator"])
+def test_team_list_queries_do_not_grow_with_the_number_of_teams(client, people, team, name):
+    client.force_login(people[name])
+    before = count_queries(client, reverse("team-list"))
+    for _ in range(8):
+        add_member(open_team(team.assignment), student(team.assignment.cohort, 4))
+    assert count_queries(client, reverse("team-list")) == before
+
+
+def test_open_teams_page_queries_do_not_grow_with_the_number_of_teams(client, small, cohort):
+    viewer = student(cohort, 5)
+    client.force_login(viewer)
+    open_team(small)
+    before = count_queries(client, reverse("team-list"))
+    for _ in range(8):
+        add_member(open_team(small), student(cohort, 4))
+    assert count_queries(client, reverse("team-list")) == before
+
+
+def test_htmx_task_move_query_count_does_not_grow(client, team, cohort, competences, student4):
+    client.force_login(student4)
+    grow(team, cohort, competences[:1], members=2, tasks=3)
+    task = Task.objects.filter(phase="verkenning").first()
+    with CaptureQueriesContext(connection) as small_board:
+        client.post(reverse("task-status", args=[task.pk]), {"status": "doing"}, headers=HTMX)
+    grow(team, cohort, competences[:1], members=2, tasks=30)
+    with CaptureQueriesContext(connection) as big_board:
+        client.post(reverse("task-status", args=[task.pk]), {"status": "done"}, headers=HTMX)
+    assert len(big_board.captured_queries) == len(small_board.captured_queries)
