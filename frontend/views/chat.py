@@ -81,7 +81,6 @@ def _js_strings() -> dict[str, str]:
         "start": _("Begin van het gesprek"),
         "fileTooLarge": _("Een bijlage mag hoogstens 10 MB groot zijn."),
         "empty": _("Nog geen berichten. Zeg hallo tegen je team!"),
-        "messageFrom": _("Bericht van %(name)s"),
     }
     return {key: str(value) for key, value in texts.items()}
 

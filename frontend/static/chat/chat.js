@@ -107,7 +107,6 @@
     li.id = "bericht-" + m.id;
     li.dataset.id = m.id;
     var bubble = li.appendChild(el("div", "msg__bubble"));
-    bubble.setAttribute("aria-label", fmt(T.messageFrom, { name: m.author.display_name }));
     var meta = bubble.appendChild(el("p", "msg__meta"));
     meta.appendChild(el("span", "msg__author", m.author.display_name));
     var time = meta.appendChild(el("time", null, when(m.created_at)));
@@ -125,9 +124,11 @@
         a.setAttribute("download", "");
         if (file.thumbnail_url) {
           var img = a.appendChild(el("img"));
-          img.src = file.thumbnail_url;
+          // The size from the server reserves the space, so the list does not jump when it loads.
+          if (file.width && file.height) { img.width = file.width; img.height = file.height; }
           img.alt = file.name;
-          img.loading = "lazy";
+          img.addEventListener("load", function () { if (stickToBottom) toBottom(); });
+          img.src = file.thumbnail_url;
         } else {
           a.appendChild(el("span", "msg__file-icon", "PDF")).setAttribute("aria-hidden", "true");
         }
@@ -154,6 +155,8 @@
   function nearBottom() {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
   }
+  // Whether the reader follows the newest messages (kept up to date on scroll).
+  var stickToBottom = true;
   function toBottom() { scroller.scrollTop = scroller.scrollHeight; }
 
   function firstPending() { return list.querySelector("li.msg--pending"); }
@@ -504,8 +507,8 @@
   });
 
   function autosize() {
-    input.style.height = "auto";
-    input.style.height = Math.min(input.scrollHeight + 2, 144) + "px";
+    input.style.height = "";
+    if (input.value) input.style.height = Math.min(input.scrollHeight + 2, 144) + "px";
   }
   var lastTyping = 0;
   input.addEventListener("input", function () {
@@ -643,7 +646,7 @@
   if (divider) divider.scrollIntoView({ block: "center" }); else toBottom();
   autosize();
 
-  scroller.addEventListener("scroll", markRead, { passive: true });
+  scroller.addEventListener("scroll", function () { stickToBottom = nearBottom(); markRead(); }, { passive: true });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { markRead(); if (!ws && !stopped) { attempt = 0; connect(); } }
   });
