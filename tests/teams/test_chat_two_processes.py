@@ -1,0 +1,180 @@
+"""Two ASGI server processes on PostgreSQL and the Redis channel layer: every message reaches every client.
+
+Runs in the PostgreSQL + Redis pass of .ci/run. The servers use the test
+database (this test commits its data) and the same Redis as the test.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.teams.chat_support import _fresh_chat_cache, login_cookie  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+MESSAGES_EACH = 10
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_servers(redis_url: str, tmp_path: Path, count: int = 2) -> tuple[list[subprocess.Popen], list[int]]:
+    base, _, _name = os.environ["DATABASE_URL"].rpartition("/")
+    prefix = f"chat2p{uuid.uuid4().hex[:6]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        {
+            "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
+            "REDIS_URL": redis_url,
+            # The same key as this test process: the sessions made here must hold over there.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "CHANNEL_LAYER_PREFIX": prefix,
+            "CACHE_PREFIX": prefix,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "false",
+            "WIJKLAB_DATA_DIR": str(tmp_path),
+        }
+    )
+    processes, ports = [], []
+    for i in range(count):
+        port = _free_port()
+        log = open(tmp_path / f"server{i}.log", "w")  # noqa: SIM115 - closed with the process
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "wijklab.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        ports.append(port)
+    deadline = time.monotonic() + 30
+    for process, port in zip(processes, ports, strict=True):
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                _stop(processes)
+                logs = "\n".join((tmp_path / f"server{j}.log").read_text() for j in range(count))
+                raise AssertionError(f"chat server did not start:\n{logs}")
+            time.sleep(0.2)
+    return processes, ports
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def _chat(clients: list[tuple[str, int, str]], team_id: int) -> tuple[dict[str, list[dict]], list[dict]]:
+    from websockets.asyncio.client import connect
+
+    async def open_one(name: str, port: int, cookie: str):
+        return await connect(
+            f"ws://127.0.0.1:{port}/ws/teams/{team_id}/chat/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+            open_timeout=10,
+        )
+
+    sockets = {name: await open_one(name, port, cookie) for name, port, cookie in clients}
+    received: dict[str, list[dict]] = {name: [] for name in sockets}
+    expected = MESSAGES_EACH * len(sockets)
+
+    async def listen(name: str) -> None:
+        async for frame in sockets[name]:
+            event = json.loads(frame)
+            if event["type"] == "message":
+                received[name].append(event)
+                if len(received[name]) >= expected:
+                    return
+            elif event["type"] == "error":
+                raise AssertionError(f"{name} got an error: {event}")
+
+    listeners = [asyncio.create_task(listen(name)) for name in sockets]
+    await asyncio.sleep(0.5)  # everyone has joined the group on both servers
+
+    async def talk(name: str) -> None:
+        for i in range(MESSAGES_EACH):
+            body = f"{name} {i}"
+            await sockets[name].send(json.dumps({"type": "message", "body": body, "client_id": str(uuid.uuid4())}))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(talk(name) for name in sockets))
+    await asyncio.wait_for(asyncio.gather(*listeners), timeout=20)
+
+    # A latecomer on the other server catches up from the database, in order.
+    late_name, late_port, late_cookie = clients[1]
+    late = await open_one(late_name, late_port, late_cookie)
+    await late.send(json.dumps({"type": "sync", "after": 0}))
+    synced = []
+    async for frame in late:
+        event = json.loads(frame)
+        if event["type"] == "message":
+            synced.append(event)
+        elif event["type"] == "synced":
+            break
+    for ws in [*sockets.values(), late]:
+        await ws.close()
+    return received, synced
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_message_reaches_every_client_on_two_server_processes(
+    require_postgres, redis_url, tmp_path, team, student4, student5, student6, mbo_docent
+):
+    processes, ports = _start_servers(redis_url, tmp_path)
+    try:
+        people = {"sanne": student4, "youssef": student5, "lotte": student6, "docent": mbo_docent}
+        cookies = {name: login_cookie(user) for name, user in people.items()}
+        # Alternate the servers, so every team conversation crosses processes.
+        clients = [(name, ports[i % 2], cookies[name]) for i, name in enumerate(people)]
+        received, synced = asyncio.run(_chat(clients, team.pk))
+    finally:
+        _stop(processes)
+
+    bodies = sorted(f"{name} {i}" for name in people for i in range(MESSAGES_EACH))
+    for name, events in received.items():
+        assert sorted(e["body"] for e in events) == bodies, name
+        assert len({e["id"] for e in events}) == len(events), f"{name} got a duplicate"
+    # Each person's own messages arrive in the order they were sent and stored.
+    for name in people:
+        own = [e for e in received[name] if e["body"].startswith(f"{name} ")]
+        assert [e["body"] for e in own] == [f"{name} {i}" for i in range(MESSAGES_EACH)]
+    assert [e["id"] for e in synced] == sorted(e["id"] for e in received["sanne"])
+    from teams.models import Message
+
+    assert Message.objects.filter(team=team).count() == len(bodies)
