@@ -440,3 +440,22 @@ async def test_read_over_the_socket_moves_the_read_marker_forward_only(student4,
     assert marker.last_read_id == ids[1]
     await sanne.disconnect()
     await youssef.disconnect()
+
+
+async def test_a_message_posted_through_the_api_reaches_open_sockets_after_commit(student4, student5, team):
+    from rest_framework.test import APIClient
+
+    youssef, _, _ = await open_socket(student5, team.pk)
+
+    def post() -> int:
+        client = APIClient()
+        client.force_authenticate(student4)
+        response = client.post(
+            f"/api/teams/{team.pk}/messages/", {"body": "Via de app", "client_id": new_client_id()}, format="json"
+        )
+        return response.data["id"]
+
+    message_id = await database_sync_to_async(post)()
+    event = await receive(youssef, "message")
+    assert (event["id"], event["body"]) == (message_id, "Via de app")
+    await youssef.disconnect()
