@@ -411,7 +411,7 @@ class AssignmentViewSet(
 
 
 class PreferenceSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
+    assignment = serializers.IntegerField(source="assignment_id")
     rank = serializers.IntegerField(help_text=_("1 tot en met 5; elke keuze één keer."))
     motivation = serializers.CharField(required=False, allow_blank=True, default="")
     assignment_title = serializers.CharField(read_only=True, source="assignment.title")
@@ -447,11 +447,11 @@ class PreferencesView(APIView):
         serializer = PreferenceSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data
-        found = Assignment.objects.in_bulk([item["assignment"] for item in items])
+        found = Assignment.objects.in_bulk([item["assignment_id"] for item in items])
         entries = [
             RankingEntry(
                 # An unknown id stays an unsaved stub: the ranking rules then call it not choosable.
-                assignment=found.get(item["assignment"]) or Assignment(pk=item["assignment"], title=""),
+                assignment=found.get(item["assignment_id"]) or Assignment(pk=item["assignment_id"], title=""),
                 rank=item["rank"],
                 motivation=item.get("motivation", ""),
             )

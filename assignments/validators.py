@@ -78,7 +78,6 @@ MSG_NUMBER_REQUIRED = _("Vul een aantal in.")
 MSG_UNKNOWN_NEIGHBOURHOOD = _("Deze wijk kennen we niet. Kies een wijk uit de lijst.")
 MSG_UNKNOWN_COMPETENCE = _("Competentie %(value)s kennen we niet. Kies competenties uit de lijst.")
 MSG_UNKNOWN_ORGANISATION = _("Deze organisatie kennen we niet. Kies een organisatie uit de lijst.")
-MSG_UNKNOWN_CONTACT = _("Deze persoon kennen we niet. Kies een contactpersoon uit de lijst.")
 MSG_PHASE = _("Kies een fase: verkenning, begeleiding of waakvlam.")
 MSG_IMPORTANCE = _("Kies een belang: 1 (handig), 2 (belangrijk) of 3 (onmisbaar).")
 MSG_NO_COMPETENCES = _("Kies minstens één competentie die de opdracht vraagt.")
@@ -245,11 +244,12 @@ def clean_assignment(values: dict[str, Any], *, organisation: Organisation) -> d
         errors["ends_on"].append(MSG_END_BEFORE_START)
 
     contact = values.get("contact_person")
-    if contact is not None:
-        if not isinstance(contact, User):
-            errors["contact_person"].append(MSG_UNKNOWN_CONTACT)
-        elif not allowed_contact_people(organisation=organisation).filter(pk=contact.pk).exists():
-            errors["contact_person"].append(MSG_CONTACT_ELSEWHERE % {"organisation": organisation.name})
+    # One message for "unknown" and "someone else's": ids of other people are nobody's business.
+    if contact is not None and (
+        not isinstance(contact, User)
+        or not allowed_contact_people(organisation=organisation).filter(pk=contact.pk).exists()
+    ):
+        errors["contact_person"].append(MSG_CONTACT_ELSEWHERE % {"organisation": organisation.name})
 
     problems = {name: [str(m) for m in messages] for name, messages in errors.items() if messages}
     if problems:
