@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -222,6 +222,90 @@ class DuoPatchInput(serializers.Serializer):
     carries_youth_case = serializers.BooleanField(required=False)
 
 
+# --- output shapes (for the OpenAPI schema; the views build plain dicts) ----
+
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class TeamSummaryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=TeamStatus.choices)
+    assignment = serializers.DictField()
+    member_count = serializers.IntegerField()
+    free_seats = serializers.IntegerField()
+    is_complete = serializers.BooleanField()
+
+
+class OpenTeamOut(TeamSummaryOut):
+    members = PersonOut(many=True)
+    can_join = serializers.BooleanField()
+    code = serializers.CharField(help_text="Why not: team_full, needs_niveau, already_in_team, …")
+    reason = serializers.CharField()
+
+
+class MemberOut(PersonOut):
+    competences = serializers.ListField(child=serializers.DictField())
+    duo = serializers.IntegerField(allow_null=True)
+    duo_role = serializers.ChoiceField(choices=DuoRole.choices, allow_null=True)
+    joined_at = serializers.DateTimeField()
+    niveau = serializers.IntegerField(required=False, help_text="Only for viewers allowed to see it.")
+
+
+class DuoOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    members = serializers.ListField(child=serializers.IntegerField())
+    roles = serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices))
+    member_details = serializers.ListField(child=serializers.DictField())
+    carries_youth_case = serializers.BooleanField()
+
+
+class ProblemOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TeamOut(TeamSummaryOut):
+    members = MemberOut(many=True)
+    duos = DuoOut(many=True)
+    supervisors = serializers.ListField(child=serializers.DictField())
+    covered_competences = serializers.ListField(child=serializers.IntegerField())
+    missing_competences = serializers.ListField(child=serializers.IntegerField())
+    problems = ProblemOut(many=True)
+
+
+class TaskOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.IntegerField()
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    owner = PersonOut(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    overdue = serializers.BooleanField()
+
+
+class ChangeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=MembershipChange.Kind.choices)
+    student = PersonOut()
+    from_team = serializers.IntegerField(allow_null=True)
+    to_team = serializers.IntegerField(allow_null=True)
+    by = PersonOut()
+    override = serializers.BooleanField()
+    overridden_rules = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DetailOut(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 def _valid(serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -235,28 +319,15 @@ def _require_role(user: User, *roles: str) -> None:
 
 # --- teams ------------------------------------------------------------------
 
-TEAM_SCHEMA = inline_serializer(
-    "Team",
-    {
-        "id": serializers.IntegerField(),
-        "name": serializers.CharField(),
-        "status": serializers.ChoiceField(choices=TeamStatus.choices),
-        "assignment": serializers.DictField(),
-        "members": serializers.ListField(child=serializers.DictField()),
-        "duos": serializers.ListField(child=serializers.DictField()),
-        "supervisors": serializers.ListField(child=serializers.DictField()),
-        "is_complete": serializers.BooleanField(),
-        "problems": serializers.ListField(child=serializers.DictField()),
-    },
-)
-
 
 class TeamListView(GenericAPIView):
     """Teams the user may see; coordinators and organisation contacts open new ones."""
 
+    queryset = Team.objects.none()
+
     @extend_schema(
         parameters=[OpenApiParameter("assignment", int), OpenApiParameter("status", str)],
-        responses=inline_serializer("TeamSummary", {"id": serializers.IntegerField()}, many=True),
+        responses=TeamSummaryOut(many=True),
     )
     def get(self, request: Request) -> Response:
         teams = selectors.with_niveau_counts(
@@ -275,7 +346,7 @@ class TeamListView(GenericAPIView):
         page = self.paginate_queryset(teams)
         return self.get_paginated_response([team_summary(t) for t in page])
 
-    @extend_schema(request=TeamCreateInput, responses={201: TEAM_SCHEMA})
+    @extend_schema(request=TeamCreateInput, responses={201: TeamOut})
     def post(self, request: Request) -> Response:
         _require_role(request.user, Role.COORDINATOR, Role.ORGANISATION)
         data = _valid(TeamCreateInput, request)
@@ -299,7 +370,9 @@ def _assignment_for_team(user: User, assignment_id: int) -> Assignment:
 class OpenTeamListView(GenericAPIView):
     """For students: the open teams of their cohort, with whether and why not they may join."""
 
-    @extend_schema(responses=inline_serializer("OpenTeam", {"id": serializers.IntegerField()}, many=True))
+    queryset = Team.objects.none()
+
+    @extend_schema(responses=OpenTeamOut(many=True))
     def get(self, request: Request) -> Response:
         _require_role(request.user, Role.STUDENT)
         page = self.paginate_queryset(open_teams_queryset(request.user))
@@ -348,14 +421,14 @@ def open_team_rows(student: User, teams: list[Team], *, as_data: bool = False) -
 
 
 class TeamDetailView(APIView):
-    @extend_schema(responses=TEAM_SCHEMA)
+    @extend_schema(responses=TeamOut)
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
 
 
 class TeamJoinView(APIView):
-    @extend_schema(request=None, responses=TEAM_SCHEMA)
+    @extend_schema(request=None, responses=TeamOut)
     def post(self, request: Request, team_id: int) -> Response:
         _require_role(request.user, Role.STUDENT)
         team = selectors.access_team_for_join(user=request.user, team_id=team_id)
@@ -365,7 +438,7 @@ class TeamJoinView(APIView):
 
 
 class TeamLeaveView(APIView):
-    @extend_schema(request=None, responses=inline_serializer("Left", {"detail": serializers.CharField()}))
+    @extend_schema(request=None, responses=DetailOut)
     def post(self, request: Request, team_id: int) -> Response:
         _require_role(request.user, Role.STUDENT)
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
@@ -384,27 +457,10 @@ def _cohort_student(team: Team, student_id: int) -> User:
     return student
 
 
-CHANGE_SCHEMA = inline_serializer(
-    "MembershipChange",
-    {
-        "id": serializers.IntegerField(),
-        "kind": serializers.ChoiceField(choices=MembershipChange.Kind.choices),
-        "student": serializers.DictField(),
-        "from_team": serializers.IntegerField(allow_null=True),
-        "to_team": serializers.IntegerField(allow_null=True),
-        "override": serializers.BooleanField(),
-        "overridden_rules": serializers.ListField(child=serializers.CharField()),
-        "reason": serializers.CharField(),
-    },
-)
-
-
 class TeamMoveView(APIView):
     """A coordinator places a student in this team; ``override`` + ``reason`` to knowingly break a rule."""
 
-    @extend_schema(
-        request=MoveInput, responses=inline_serializer("MembershipChange", {"id": serializers.IntegerField()})
-    )
+    @extend_schema(request=MoveInput, responses=ChangeOut)
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         _require_role(request.user, Role.COORDINATOR)
@@ -420,7 +476,7 @@ class TeamMoveView(APIView):
 
 
 class TeamRemoveView(APIView):
-    @extend_schema(request=RemoveInput, responses=CHANGE_SCHEMA)
+    @extend_schema(request=RemoveInput, responses=ChangeOut)
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         _require_role(request.user, Role.COORDINATOR)
@@ -434,7 +490,9 @@ class TeamRemoveView(APIView):
 class TeamChangesView(GenericAPIView):
     """The roster history of a team, with overrides and reasons (coordinators)."""
 
-    @extend_schema(responses=CHANGE_SCHEMA)
+    queryset = MembershipChange.objects.none()
+
+    @extend_schema(responses=ChangeOut(many=True))
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         _require_role(request.user, Role.COORDINATOR)
@@ -444,24 +502,13 @@ class TeamChangesView(GenericAPIView):
 
 # --- tasks ------------------------------------------------------------------
 
-TASK_SCHEMA = inline_serializer(
-    "Task",
-    {
-        "id": serializers.IntegerField(),
-        "phase": serializers.ChoiceField(choices=Phase.choices),
-        "title": serializers.CharField(),
-        "owner": serializers.DictField(allow_null=True),
-        "due_on": serializers.DateField(allow_null=True),
-        "status": serializers.ChoiceField(choices=TaskStatus.choices),
-        "overdue": serializers.BooleanField(),
-    },
-)
-
 
 class TeamTaskListView(GenericAPIView):
+    queryset = Task.objects.none()
+
     @extend_schema(
         parameters=[OpenApiParameter("phase", str), OpenApiParameter("status", str)],
-        responses=TASK_SCHEMA,
+        responses=TaskOut(many=True),
     )
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
@@ -479,7 +526,7 @@ class TeamTaskListView(GenericAPIView):
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response([task_data(t, today) for t in page])
 
-    @extend_schema(request=TaskInput, responses={201: TASK_SCHEMA})
+    @extend_schema(request=TaskInput, responses={201: TaskOut})
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         data = _valid(TaskInput, request)
@@ -489,11 +536,11 @@ class TeamTaskListView(GenericAPIView):
 
 
 class TaskDetailView(APIView):
-    @extend_schema(responses=TASK_SCHEMA)
+    @extend_schema(responses=TaskOut)
     def get(self, request: Request, task_id: int) -> Response:
         return Response(task_data(selectors.access_task_by_id(user=request.user, task_id=task_id)))
 
-    @extend_schema(request=TaskPatchInput, responses=TASK_SCHEMA)
+    @extend_schema(request=TaskPatchInput, responses=TaskOut)
     def patch(self, request: Request, task_id: int) -> Response:
         task = selectors.access_task_by_id(user=request.user, task_id=task_id)
         data = _valid(TaskPatchInput, request, partial=True)
@@ -509,16 +556,6 @@ class TaskDetailView(APIView):
 
 # --- duos -------------------------------------------------------------------
 
-DUO_SCHEMA = inline_serializer(
-    "Duo",
-    {
-        "id": serializers.IntegerField(),
-        "members": serializers.ListField(child=serializers.IntegerField()),
-        "roles": serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices)),
-        "carries_youth_case": serializers.BooleanField(),
-    },
-)
-
 
 def _names(team: Team) -> dict[int, str]:
     rows = selectors.active_memberships().filter(team=team).select_related("student")
@@ -526,14 +563,16 @@ def _names(team: Team) -> dict[int, str]:
 
 
 class TeamDuoListView(GenericAPIView):
-    @extend_schema(responses=DUO_SCHEMA)
+    queryset = Duo.objects.none()
+
+    @extend_schema(responses=DuoOut(many=True))
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         names = _names(team)
         page = self.paginate_queryset(team.duos.all())
         return self.get_paginated_response([duo_data(d, names) for d in page])
 
-    @extend_schema(request=DuoInput, responses={201: DUO_SCHEMA})
+    @extend_schema(request=DuoInput, responses={201: DuoOut})
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         data = _valid(DuoInput, request)
@@ -544,7 +583,7 @@ class TeamDuoListView(GenericAPIView):
 
 
 class DuoDetailView(APIView):
-    @extend_schema(request=DuoPatchInput, responses=DUO_SCHEMA)
+    @extend_schema(request=DuoPatchInput, responses=DuoOut)
     def patch(self, request: Request, duo_id: int) -> Response:
         duo = selectors.access_duo_by_id(user=request.user, duo_id=duo_id)
         data = _valid(DuoPatchInput, request, partial=True)
