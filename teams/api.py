@@ -420,10 +420,23 @@ def open_team_rows(student: User, teams: list[Team], *, as_data: bool = False) -
     return rows
 
 
+class TeamStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TeamStatus.choices)
+
+
 class TeamDetailView(APIView):
     @extend_schema(responses=TeamOut)
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+        return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
+
+    @extend_schema(request=TeamStatusInput, responses=TeamOut)
+    def patch(self, request: Request, team_id: int) -> Response:
+        """Coordinators start (``active``), reopen (``open``) or close (``closed``) a team."""
+        team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+        _require_role(request.user, Role.COORDINATOR)
+        data = _valid(TeamStatusInput, request)
+        team = services.team_set_status(team=team, status=data["status"], by=request.user)
         return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
 
 

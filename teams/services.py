@@ -210,6 +210,18 @@ def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
         raise ValidationError({"name": [_("Er is al een team met deze naam op deze opdracht.")]}) from None
 
 
+@transaction.atomic
+def team_set_status(*, team: Team, status: str, by: User) -> Team:
+    """A coordinator starts a team (no more joining or leaving on one's own), reopens or closes it."""
+    _require_coordinator_of(team, by)
+    if status not in TeamStatus.values:
+        raise ValidationError({"status": [_("Kies een status: open, actief of afgesloten.")]})
+    team = _lock_teams(team.pk)[team.pk]
+    team.status = status
+    team.save(update_fields=["status"])
+    return team
+
+
 # --- joining and leaving ----------------------------------------------------
 
 

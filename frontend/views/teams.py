@@ -151,6 +151,7 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         },
         "is_coordinator": user.role == Role.COORDINATOR,
         "team_open": team.status == TeamStatus.OPEN,
+        "team_statuses": TeamStatus.choices,
     }
     if user.role == Role.COORDINATOR:
         students = list(selectors.students_placeable_in(team=team))
@@ -242,6 +243,20 @@ def team_remove(request: HttpRequest, team_id: int) -> HttpResponse:
         messages.error(request, exc.message if isinstance(exc, RuleViolation) else _error_text(exc))
         return redirect("team-detail", team_id=team.pk)
     messages.success(request, _("%(name)s is uit het team gehaald.") % {"name": student.get_display_name()})
+    return redirect("team-detail", team_id=team.pk)
+
+
+@require_POST
+def team_status(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = selectors.access_team_by_id(user=request.user, team_id=team_id)
+    try:
+        team = services.team_set_status(team=team, status=request.POST.get("status", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, _("De status van het team is nu: %(status)s.") % {"status": team.get_status_display()}
+        )
     return redirect("team-detail", team_id=team.pk)
 
 
@@ -388,6 +403,7 @@ urlpatterns = [
     path("teams/<int:team_id>/verlaten/", team_leave, name="team-leave"),
     path("teams/<int:team_id>/verplaatsen/", team_move, name="team-move"),
     path("teams/<int:team_id>/uit-team/", team_remove, name="team-remove"),
+    path("teams/<int:team_id>/status/", team_status, name="team-status"),
     path("teams/<int:team_id>/duos/", duo_create, name="team-duo-create"),
     path("teams/<int:team_id>/taken/", task_create, name="team-task-create"),
     path("duos/<int:duo_id>/jeugdcasus/", duo_youth_case, name="duo-youth-case"),

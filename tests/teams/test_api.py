@@ -461,3 +461,15 @@ def test_team_detail_query_count_is_small(client_for, team, student4, django_ass
     CompetenceFactory(name="Extra")
     with django_assert_max_num_queries(12):
         client_for(student4).get(f"/api/teams/{team.pk}/")
+
+
+@pytest.mark.parametrize(("name", "status"), [("coordinator", 200), ("org_contact", 403), ("student4", 403)])
+def test_the_coordinator_sets_the_team_status(client_for, people, team, name, status):
+    response = client_for(people[name]).patch(f"/api/teams/{team.pk}/", {"status": "active"}, format="json")
+    assert response.status_code == status
+    team.refresh_from_db()
+    assert (team.status == "active") is (status == 200)
+
+
+def test_a_bad_team_status_is_a_400(client_for, team, coordinator):
+    assert client_for(coordinator).patch(f"/api/teams/{team.pk}/", {"status": "x"}, format="json").status_code == 400

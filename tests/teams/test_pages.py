@@ -469,3 +469,13 @@ def test_htmx_task_move_query_count_does_not_grow(client, team, cohort, competen
     with CaptureQueriesContext(connection) as big_board:
         client.post(reverse("task-status", args=[task.pk]), {"status": "done"}, headers=HTMX)
     assert len(big_board.captured_queries) == len(small_board.captured_queries)
+
+
+def test_coordinator_starts_a_team_from_its_page(client, team, coordinator, student4):
+    html = page(client, coordinator, reverse("team-detail", args=[team.pk])).content.decode()
+    assert "Zet op: Actief" in html
+    client.post(reverse("team-status", args=[team.pk]), {"status": "active"})
+    team.refresh_from_db()
+    assert team.status == "active"
+    client.force_login(student4)
+    assert client.post(reverse("team-status", args=[team.pk]), {"status": "open"}).status_code == 403

@@ -472,3 +472,22 @@ def test_only_members_change_tasks(team, student4, hbo_docent, org_contact, coor
             services.task_update(task=task, by=user, status="done")
         with pytest.raises(PermissionDenied):
             services.task_create(team=team, by=user, phase="waakvlam", title="Nazorg")
+
+
+# --- team status ------------------------------------------------------------
+
+
+def test_coordinator_starts_and_reopens_a_team(team, coordinator, student4):
+    services.team_set_status(team=team, status=TeamStatus.ACTIVE, by=coordinator)
+    with refused("team_not_open"):
+        services.membership_leave(team=team, student=student4)
+    services.team_set_status(team=team, status=TeamStatus.OPEN, by=coordinator)
+    services.membership_leave(team=team, student=student4)
+    with pytest.raises(ValidationError):
+        services.team_set_status(team=team, status="weg", by=coordinator)
+
+
+def test_only_the_coordinator_sets_the_team_status(team, student4, org_contact, other_coordinator):
+    for user in (student4, org_contact, other_coordinator):
+        with pytest.raises(PermissionDenied):
+            services.team_set_status(team=team, status=TeamStatus.ACTIVE, by=user)
