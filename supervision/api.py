@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -127,14 +128,27 @@ def _person(user: User) -> dict[str, Any]:
 class FeedbackInSerializer(serializers.Serializer):
     """Input shape only; every rule (and its Dutch message) is checked by ``feedback_create``."""
 
-    student = serializers.IntegerField(required=False, help_text="Leave out for a self-assessment.")
-    team = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the student's team.")
+    student = serializers.IntegerField(
+        required=False,
+        help_text="Leave out for a self-assessment.",
+        error_messages={"invalid": _("Kies een student: geef het nummer van de student.")},
+    )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Default: the student's team.",
+        error_messages={"invalid": _("Geef het nummer van het team.")},
+    )
     kind = serializers.CharField(required=False, allow_blank=True, help_text="supervisor, self or peer.")
     scores = serializers.ListField(
         child=serializers.JSONField(), required=False, default=list, help_text="[{criterion: id, level: 1..4}]"
     )
     comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, default="")
-    date = serializers.DateField(required=False, help_text="Default: today. Not in the future.")
+    date = serializers.DateField(
+        required=False,
+        help_text="Default: today. Not in the future.",
+        error_messages={"invalid": _("Geef een geldige datum als JJJJ-MM-DD.")},
+    )
     show_author = serializers.BooleanField(required=False, default=False, help_text="Peer feedback: show my name.")
     is_observation = serializers.BooleanField(required=False, default=False)
 

@@ -69,7 +69,7 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
     width = pdf.epw
 
     pdf.set_font("dejavu", "B", 16)
-    pdf.multi_cell(width, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 8, title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("dejavu", "", 9)
     pdf.set_text_color(85, 94, 105)
     profile = getattr(student, "student_profile", None)
@@ -82,7 +82,7 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
             _g("Laatste feedback van een begeleider: %(date)s")
             % {"date": progress.last_supervisor_feedback.strftime("%d-%m-%Y")}
         )
-    pdf.multi_cell(width, 5, " · ".join(meta), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5, " · ".join(meta), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
 
@@ -91,7 +91,7 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
         pdf.cell(width, 7, _g("Signalen"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("dejavu", "", 9)
         for alert in progress.alerts:
-            pdf.multi_cell(width, 5, f"• {alert.text}", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5, f"• {alert.text}", new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(2)
 
     _summary_table(pdf, progress)
@@ -104,8 +104,8 @@ def _summary_table(pdf: _PDF, progress: Progress) -> None:
     pdf.set_font("dejavu", "B", 11)
     pdf.cell(pdf.epw, 7, _g("Per criterium"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("dejavu", "", 8.5)
-    headings = (_g("Criterium"), _g("Begeleiders nu"), _g("Trend"), _g("Zelf nu"), _g("Beoordelingen"))
-    with pdf.table(col_widths=(46, 18, 12, 18, 14), text_align="LEFT", line_height=4.6) as table:
+    headings = (_g("Criterium"), _g("Begeleiders nu"), _g("Trend"), _g("Zelf nu"), _g("Aantal"))
+    with pdf.table(col_widths=(48, 18, 14, 18, 10), text_align="LEFT", line_height=4.6) as table:
         table.row(headings)
         for crit in progress.criteria:
             count = sum(len(crit.series[s]) for s in crit.series)
@@ -139,7 +139,7 @@ def _charts(pdf: _PDF, progress: Progress) -> None:
         y = pdf.get_y()
         pdf.set_xy(x, y)
         pdf.set_font("dejavu", "B", 8.5)
-        pdf.multi_cell(col_w, 4.2, crit.name, new_x="LEFT", new_y="NEXT", max_line_height=4.2)
+        pdf.multi_cell(col_w, 4.2, crit.name, new_x="LEFT", new_y="NEXT", max_line_height=4.2, align="L")
         svg = charts.criterion_chart(crit, start=start, end=end, chart_id=f"pdf-{index}", for_print=True)
         pdf.image(io.BytesIO(svg.encode()), x=x, y=y + 9, w=col_w)
         if column == 1 or index == len(rated) - 1:
@@ -161,7 +161,7 @@ def _entries(pdf: _PDF, entries: Sequence[FeedbackEntry]) -> None:
         head = f"{entry.date.strftime('%d-%m-%Y')} · {kind_label(entry)} · {author_label(entry)}"
         if entry.team_id:
             head += f" · {entry.team.name}"
-        pdf.multi_cell(pdf.epw, 5, head, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw, 5, head, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("dejavu", "", 9)
         for score in entry.scores.all():
             pdf.multi_cell(
@@ -170,10 +170,11 @@ def _entries(pdf: _PDF, entries: Sequence[FeedbackEntry]) -> None:
                 f"• {score.criterion_name}: {Level(score.level).label}",
                 new_x="LMARGIN",
                 new_y="NEXT",
+                align="L",
             )
         if entry.comment:
             pdf.set_text_color(40, 44, 52)
-            pdf.multi_cell(pdf.epw, 4.6, entry.comment, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(pdf.epw, 4.6, entry.comment, new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.set_text_color(0, 0, 0)
         pdf.ln(2.5)
 

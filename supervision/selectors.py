@@ -39,8 +39,12 @@ CHART_SOURCES = ("docent", "werkbegeleider", "self")
 
 
 def may_write_as_supervisor(user: User) -> bool:
-    """Supervisors, and organisation contacts acting as werkbegeleider, write supervisor feedback."""
-    return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.ORGANISATION}
+    """Supervisors, and organisation contacts acting as werkbegeleider for a team, write supervisor feedback."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ORGANISATION:
+        return SupervisionAssignment.objects.filter(supervisor=user).exists()
+    return user.role == Role.SUPERVISOR
 
 
 def author_kind_of(user: User) -> str:
