@@ -231,6 +231,10 @@ class AssignmentForm(forms.Form):
         cleaned = super().clean()
         if "organisation" in self.fields and not cleaned.get("organisation") and "organisation" not in self.errors:
             self.add_error("organisation", _("Kies de organisatie waarvoor je deze opdracht plaatst."))
+        if self.instance is None and self.target_cohort is None:
+            self.add_error(
+                None, _("Er is nog geen cohort waarin je opdrachten kunt plaatsen. Vraag de coördinator om er een.")
+            )
         organisation = self.owner_organisation
         values = dict(self.base_values)
         for name in ASSIGNMENT_FIELDS:

@@ -70,7 +70,7 @@ def payload(neighbourhood, competences, cohort):
 
 
 @pytest.fixture
-def form_data(neighbourhood, competences):
+def form_data(neighbourhood, competences, cohort):
     """The same valid assignment as the htmx form posts it."""
 
     def make(**changes):

@@ -491,6 +491,7 @@ def test_the_api_list_runs_a_fixed_number_of_queries(request, client_for, many_a
     at_200 = _count_queries(client_for, user, LIST)
     assert at_10 == at_200, f"{who}: {at_10} queries for 10 assignments, {at_200} for 200"
     assert at_200 <= 12
+    print(f"API list, {who}: {at_200} queries at 10 and at 200 assignments")
 
 
 def test_a_user_without_a_role_profile_sees_nothing(client_for, db):
