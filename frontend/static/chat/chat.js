@@ -481,7 +481,7 @@
   function submitText() {
     var body = input.value.trim();
     if (!body) return;
-    if (body.length > cfg.maxLength) { showNotice(fmt(T.failed, {})); return; }
+    if (body.length > cfg.maxLength) { showNotice(T.failed); return; }
     var item = { client_id: uuid(), body: body };
     outbox.push(item);
     saveOutbox();
@@ -642,6 +642,11 @@
   cfg.messages.forEach(function (m) { upsert(m); });
   if (firstNewId && nodes.get(firstNewId)) ensureDivider(nodes.get(firstNewId));
   settledId = maxId;
+  // Whatever the page already shows as stored has left the outbox (sent just before a reload).
+  var stored = {};
+  cfg.messages.forEach(function (m) { if (m.author.id === cfg.me.id) stored[m.client_id] = true; });
+  outbox = outbox.filter(function (item) { return !stored[item.client_id]; });
+  saveOutbox();
   outbox.forEach(function (item) { renderPending(item); });
   if (divider) divider.scrollIntoView({ block: "center" }); else toBottom();
   autosize();
