@@ -7,7 +7,7 @@ see), validate the input, call a service, answer. Rules refuse with
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -375,49 +375,18 @@ class OpenTeamListView(GenericAPIView):
     @extend_schema(responses=OpenTeamOut(many=True))
     def get(self, request: Request) -> Response:
         _require_role(request.user, Role.STUDENT)
-        page = self.paginate_queryset(open_teams_queryset(request.user))
-        return self.get_paginated_response(open_team_rows(request.user, page, as_data=True))
-
-
-def open_teams_queryset(student: User) -> QuerySet[Team]:
-    return (
-        selectors.with_niveau_counts(selectors.teams_open_to_join(student=student))
-        .select_related("assignment", "assignment__organisation")
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=selectors.active_memberships().select_related("student").order_by("joined_at", "pk"),
-                to_attr="active_memberships",
-            )
-        )
-        .order_by("assignment__title", "name", "pk")
-    )
-
-
-def open_team_rows(student: User, teams: list[Team], *, as_data: bool = False) -> list:
-    """Each open team with the viewer's join check; no niveau of anyone in it."""
-    current = selectors.active_membership_of(student=student)
-    rows = []
-    for team in teams:
-        check = services.join_check(
-            team=team,
-            student=student,
-            counts=selectors.counts_from_annotation(team),
-            current_team_id=current.team_id if current and current.cohort_id == team.assignment.cohort_id else None,
-        )
-        if as_data:
-            rows.append(
-                {
-                    **team_summary(team),
-                    "members": [_person(m.student) for m in team.active_memberships],
-                    "can_join": check.allowed,
-                    "code": check.code,
-                    "reason": check.reason,
-                }
-            )
-        else:
-            rows.append((team, check))
-    return rows
+        page = self.paginate_queryset(selectors.open_teams_for(student=request.user))
+        rows = [
+            {
+                **team_summary(team),
+                "members": [_person(m.student) for m in team.active_memberships],
+                "can_join": check.allowed,
+                "code": check.code,
+                "reason": check.reason,
+            }
+            for team, check in selectors.with_join_checks(student=request.user, teams=page)
+        ]
+        return self.get_paginated_response(rows)
 
 
 class TeamStatusInput(serializers.Serializer):

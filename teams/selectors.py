@@ -8,13 +8,24 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase
 from supervision.models import SupervisionAssignment
 from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from teams.rules import NIVEAUS, Counts, Problem, Requirements, is_complete, level_blind, problems
+from teams.rules import (
+    NIVEAUS,
+    Counts,
+    Problem,
+    Refusal,
+    Requirements,
+    is_complete,
+    join_refusal,
+    level_blind,
+    problems,
+)
 from wijklab.models import Competence, Role, StudentProfile, SupervisorKind, User
 from wijklab.selectors import viewer_sees_niveaus
 
@@ -197,6 +208,101 @@ def niveau_visible_student_ids(*, viewer: User, student_ids: Iterable[int]) -> s
     else:
         found = []
     return visible | set(found)
+
+
+# --- may a student join? ----------------------------------------------------
+
+
+def status_refusals(team: Team, *, for_move: bool = False) -> list[Refusal]:
+    """The refusals that come from the state of the assignment and the team, not from who is in it."""
+    found = []
+    status = team.assignment.status
+    if status != AssignmentStatus.OPEN:
+        if for_move and status not in {AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS}:
+            # A draft, cancelled or completed assignment has no team to move into, override or not.
+            found.append(Refusal("assignment_closed", str(_("Deze opdracht is niet open of lopend."))))
+        else:
+            found.append(
+                Refusal("assignment_not_open", str(_("Deze opdracht staat niet (meer) open voor aanmelding.")))
+            )
+    if team.status != TeamStatus.OPEN:
+        found.append(Refusal("team_not_open", str(_("Dit team neemt geen nieuwe leden meer aan."))))
+    return found
+
+
+@dataclass(frozen=True)
+class JoinCheck:
+    """What a student would meet when joining a team (for the open-teams list and the API)."""
+
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+
+
+UNKNOWN = object()
+
+
+def join_check(
+    *, team: Team, student: User, counts: Counts | None = None, current_team_id: "int | object | None" = UNKNOWN
+) -> JoinCheck:
+    """Judge a join without changing anything (the join itself re-judges under the lock).
+
+    Lists pass ``counts`` and ``current_team_id`` (None: in no team) to judge many teams without queries.
+    """
+    refusals = status_refusals(team)
+    if refusals:
+        return JoinCheck(False, refusals[0].code, refusals[0].message)
+    if current_team_id is UNKNOWN:
+        current = active_membership_of(student=student, cohort_id=team.assignment.cohort_id)
+        current_team_id = current.team_id if current else None
+    if current_team_id is not None:
+        refusal = already_in_team_refusal(team_id=team.pk, current_team_id=current_team_id)
+        return JoinCheck(False, refusal.code, refusal.message)
+    counts = counts if counts is not None else niveau_counts(team=team)
+    refusal = join_refusal(Requirements.of(team.assignment), counts, student.student_profile.niveau)
+    if refusal is not None:
+        return JoinCheck(False, refusal.code, refusal.message)
+    return JoinCheck(True)
+
+
+def already_in_team_refusal(*, team_id: int, current_team_id: int | None) -> Refusal:
+    if current_team_id == team_id:
+        return Refusal("already_in_team", str(_("Je zit al in dit team.")))
+    return Refusal(
+        "already_in_team", str(_("Je zit al in een team in dit cohort. Verlaat dat team eerst als je wilt wisselen."))
+    )
+
+
+def open_teams_for(*, student: User) -> QuerySet[Team]:
+    """The open teams a student may look at, ready for ``with_join_checks`` (no niveau of anyone)."""
+    return (
+        with_niveau_counts(teams_open_to_join(student=student))
+        .select_related("assignment", "assignment__organisation")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=active_memberships().select_related("student").order_by("joined_at", "pk"),
+                to_attr="active_memberships",
+            )
+        )
+        .order_by("assignment__title", "name", "pk")
+    )
+
+
+def with_join_checks(*, student: User, teams: Iterable[Team]) -> list[tuple[Team, JoinCheck]]:
+    """Each team (from ``open_teams_for``) with whether and why not ``student`` may join, without extra queries."""
+    current = active_membership_of(student=student)
+    rows = []
+    for team in teams:
+        in_cohort = current is not None and current.cohort_id == team.assignment.cohort_id
+        check = join_check(
+            team=team,
+            student=student,
+            counts=counts_from_annotation(team),
+            current_team_id=current.team_id if in_cohort else None,
+        )
+        rows.append((team, check))
+    return rows
 
 
 # --- the team page and API --------------------------------------------------

@@ -10,7 +10,6 @@ students racing for the last seat are serialised: exactly one wins.
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,8 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase
 from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from teams.rules import Counts, Refusal, Requirements, is_complete, join_refusal
-from teams.selectors import active_membership_of, active_memberships, niveau_counts, student_cohort_id
+from teams.rules import Refusal, Requirements, is_complete, join_refusal
+from teams.selectors import (
+    active_membership_of,
+    active_memberships,
+    already_in_team_refusal,
+    niveau_counts,
+    status_refusals,
+    student_cohort_id,
+)
 from teams.signals import membership_ended
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
@@ -54,65 +60,6 @@ def _niveau_of(student: User) -> int:
     if profile is None:
         raise PermissionDenied(_("Alleen studenten kunnen zich bij een team aansluiten."))
     return profile.niveau
-
-
-def _status_refusals(team: Team, *, for_move: bool = False) -> list[Refusal]:
-    found = []
-    status = team.assignment.status
-    if status != AssignmentStatus.OPEN:
-        if for_move and status not in {AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS}:
-            # A draft, cancelled or completed assignment has no team to move into, override or not.
-            found.append(Refusal("assignment_closed", str(_("Deze opdracht is niet open of lopend."))))
-        else:
-            found.append(
-                Refusal("assignment_not_open", str(_("Deze opdracht staat niet (meer) open voor aanmelding.")))
-            )
-    if team.status != TeamStatus.OPEN:
-        found.append(Refusal("team_not_open", str(_("Dit team neemt geen nieuwe leden meer aan."))))
-    return found
-
-
-@dataclass(frozen=True)
-class JoinCheck:
-    """What a student would meet when joining a team (for the open-teams list and the API)."""
-
-    allowed: bool
-    code: str = ""
-    reason: str = ""
-
-
-UNKNOWN = object()
-
-
-def join_check(
-    *, team: Team, student: User, counts: Counts | None = None, current_team_id: "int | object | None" = UNKNOWN
-) -> JoinCheck:
-    """Judge a join without changing anything (the join itself re-judges under the lock).
-
-    Lists pass ``counts`` and ``current_team_id`` (None: in no team) to judge many teams without queries.
-    """
-    refusals = _status_refusals(team)
-    if refusals:
-        return JoinCheck(False, refusals[0].code, refusals[0].message)
-    if current_team_id is UNKNOWN:
-        current = active_membership_of(student=student, cohort_id=team.assignment.cohort_id)
-        current_team_id = current.team_id if current else None
-    if current_team_id is not None:
-        refusal = _already_in_team(team_id=team.pk, current_team_id=current_team_id)
-        return JoinCheck(False, refusal.code, refusal.message)
-    counts = counts if counts is not None else niveau_counts(team=team)
-    refusal = join_refusal(Requirements.of(team.assignment), counts, _niveau_of(student))
-    if refusal is not None:
-        return JoinCheck(False, refusal.code, refusal.message)
-    return JoinCheck(True)
-
-
-def _already_in_team(*, team_id: int, current_team_id: int | None) -> Refusal:
-    if current_team_id == team_id:
-        return Refusal("already_in_team", str(_("Je zit al in dit team.")))
-    return Refusal(
-        "already_in_team", str(_("Je zit al in een team in dit cohort. Verlaat dat team eerst als je wilt wisselen."))
-    )
 
 
 def _raise(refusal: Refusal) -> None:
@@ -233,11 +180,11 @@ def membership_join(*, team: Team, student: User) -> Membership:
     cohort_id = team.assignment.cohort_id
     if student_cohort_id(student=student) != cohort_id:
         raise RuleViolation("wrong_cohort", _("Dit team hoort bij een ander cohort."))
-    for refusal in _status_refusals(team):
+    for refusal in status_refusals(team):
         _raise(refusal)
     current = active_membership_of(student=student, cohort_id=cohort_id)
     if current is not None:
-        _raise(_already_in_team(team_id=team.pk, current_team_id=current.team_id))
+        _raise(already_in_team_refusal(team_id=team.pk, current_team_id=current.team_id))
     req = Requirements.of(team.assignment)
     counts = niveau_counts(team=team)
     refusal = join_refusal(req, counts, niveau)
@@ -249,7 +196,7 @@ def membership_join(*, team: Team, student: User) -> Membership:
         with transaction.atomic():
             membership = Membership.objects.create(team=team, student=student, cohort_id=cohort_id)
     except IntegrityError:
-        refusal = _already_in_team(team_id=team.pk, current_team_id=None)
+        refusal = already_in_team_refusal(team_id=team.pk, current_team_id=None)
         raise RuleViolation(refusal.code, refusal.message) from None
     change = MembershipChange.objects.create(
         kind=MembershipChange.Kind.JOINED,
@@ -321,7 +268,7 @@ def membership_move(
         current = active_memberships().filter(pk=current.pk).select_related("team").first()
     if current is not None and current.team_id == to_team.pk:
         raise RuleViolation("already_in_team", _("Deze student zit al in dit team."))
-    refusals = _status_refusals(to_team, for_move=True)
+    refusals = status_refusals(to_team, for_move=True)
     req = Requirements.of(to_team.assignment)
     counts = niveau_counts(team=to_team)
     composition = join_refusal(req, counts, niveau)

@@ -33,6 +33,11 @@ def _lines(change: MembershipChange, team: Team) -> tuple[str, str]:
         subject = _("%(name)s is door de coördinator in %(team)s geplaatst") % names
     elif change.kind == kinds.LEFT:
         subject = _("%(name)s heeft %(team)s verlaten") % names
+    elif change.kind == kinds.MOVED and change.to_team is not None:
+        subject = _("%(name)s is door de coördinator van %(team)s naar %(other)s verplaatst") % {
+            **names,
+            "other": change.to_team.name,
+        }
     else:
         subject = _("%(name)s is door de coördinator uit %(team)s gehaald") % names
     body = [subject + ".", ""]

@@ -21,7 +21,6 @@ from django_htmx.http import HttpResponseClientRefresh
 from assignments.models import Assignment, Phase
 from frontend.navigation import nav_item, overview_panel
 from teams import selectors, services
-from teams.api import open_team_rows, open_teams_queryset
 from teams.models import DuoRole, Task, TaskStatus, Team, TeamStatus
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
@@ -68,10 +67,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def _student_teams(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = selectors.active_membership_of(student=user)
-    page = Paginator(open_teams_queryset(user), 20).get_page(request.GET.get("page"))
+    page = Paginator(selectors.open_teams_for(student=user), 20).get_page(request.GET.get("page"))
     # Open teams grouped by their (open) assignment, with the student's own join check.
     groups: list[tuple[Assignment, list]] = []
-    for team, check in open_team_rows(user, list(page)):
+    for team, check in selectors.with_join_checks(student=user, teams=page):
         if not groups or groups[-1][0].pk != team.assignment_id:
             groups.append((team.assignment, []))
         groups[-1][1].append((team, check))
