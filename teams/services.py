@@ -10,6 +10,7 @@ students racing for the last seat are serialised: exactly one wins.
 
 import datetime
 from collections.abc import Mapping
+from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -30,6 +31,7 @@ from teams.selectors import (
     student_cohort_id,
 )
 from teams.signals import membership_ended
+from teams.tasks import email_membership_change
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
 from wijklab.services import notify
@@ -62,7 +64,7 @@ def _niveau_of(student: User) -> int:
     return profile.niveau
 
 
-def _raise(refusal: Refusal) -> None:
+def _raise(refusal: Refusal) -> NoReturn:
     raise RuleViolation(refusal.code, refusal.message)
 
 
@@ -90,8 +92,6 @@ def _release(*, membership: Membership, now: datetime.datetime) -> None:
 
 def _announce(change: MembershipChange, *, actor: User) -> None:
     """In-app notifications now (inside the transaction), e-mail after commit."""
-    from teams.tasks import email_membership_change
-
     name = change.student.get_display_name()
     kinds = MembershipChange.Kind
     for team in (change.from_team, change.to_team):
@@ -233,7 +233,7 @@ def membership_leave(*, team: Team, student: User) -> MembershipChange:
 
 def _require_coordinator_of(team: Team, by: User) -> None:
     if by.role != Role.COORDINATOR or not team.assignment.cohort.coordinators.filter(pk=by.pk).exists():
-        raise PermissionDenied(_("Alleen de coördinator van het cohort kan studenten verplaatsen."))
+        raise PermissionDenied(_("Alleen de coördinator van het cohort kan dit."))
 
 
 def _clean_reason(reason: str, *, required: bool) -> str:
