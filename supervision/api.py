@@ -207,6 +207,7 @@ class RubricListView(GenericAPIView):
 
 class FeedbackListView(GenericAPIView):
     serializer_class = FeedbackOutSerializer
+    queryset = FeedbackEntry.objects.none()  # for the schema; every read goes through the selectors
 
     @extend_schema(
         parameters=[
@@ -236,7 +237,17 @@ class FeedbackListView(GenericAPIView):
         entries = selectors.mark_author_visibility(page, viewer=viewer)
         return self.get_paginated_response(FeedbackOutSerializer(entries, many=True).data)
 
-    @extend_schema(request=FeedbackInSerializer, responses={201: FeedbackOutSerializer})
+    @extend_schema(
+        request=FeedbackInSerializer,
+        responses={201: FeedbackOutSerializer},
+        description=(
+            "Supervisors write on students they supervise (kind supervisor); students write kind self on "
+            "themselves and kind peer on current teammates. Every refusal of the input is a 400 with Dutch "
+            "field errors and nothing is stored: a criterion outside the student's rubric, a level outside "
+            "1..4, a future date, an empty entry, and also a student you do not supervise (400 on `student`, "
+            "the same message whether or not the id exists). Coordinators may not write (403)."
+        ),
+    )
     def post(self, request: Request) -> Response:
         data = FeedbackInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -258,6 +269,7 @@ class FeedbackListView(GenericAPIView):
 
 class FeedbackDetailView(GenericAPIView):
     serializer_class = FeedbackOutSerializer
+    queryset = FeedbackEntry.objects.none()
 
     def get(self, request: Request, pk: int) -> Response:
         entry = selectors.access_feedback_by_id(viewer=request.user, entry_id=pk)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, ngettext
 
 from supervision.models import Level
 from supervision.selectors import CHART_SOURCES, CriterionProgress, Point
@@ -38,15 +38,15 @@ NUDGE = {"docent": -3.0, "werkbegeleider": 0.0, "self": 3.0}
 
 def source_label(source: str) -> str:
     return {
-        "docent": _g("Docent"),
-        "werkbegeleider": _g("Werkbegeleider"),
-        "self": _g("Zelf"),
-        "peer": _g("Teamgenoot"),
+        "docent": gettext("Docent"),
+        "werkbegeleider": gettext("Werkbegeleider"),
+        "self": gettext("Zelf"),
+        "peer": gettext("Teamgenoot"),
     }[source]
 
 
 def short_level(level: int) -> str:
-    return {1: _g("Onvoldoende"), 2: _g("In ontw."), 3: _g("Voldoende"), 4: _g("Goed")}[level]
+    return {1: gettext("Onvoldoende"), 2: gettext("In ontw."), 3: gettext("Voldoende"), 4: gettext("Goed")}[level]
 
 
 def _fmt(x: float) -> str:
@@ -72,7 +72,11 @@ def describe(progress: CriterionProgress) -> str:
             continue
         last = points[-1]
         parts.append(
-            _g("%(source)s: %(count)d beoordelingen, laatst %(level)s op %(date)s")
+            ngettext(
+                "%(source)s: %(count)d beoordeling, laatst %(level)s op %(date)s",
+                "%(source)s: %(count)d beoordelingen, laatst %(level)s op %(date)s",
+                len(points),
+            )
             % {
                 "source": source_label(source),
                 "count": len(points),
@@ -80,7 +84,7 @@ def describe(progress: CriterionProgress) -> str:
                 "date": last.date.strftime("%d-%m-%Y"),
             }
         )
-    return ". ".join(parts) + "." if parts else _g("Nog geen beoordelingen.")
+    return ". ".join(parts) + "." if parts else gettext("Nog geen beoordelingen.")
 
 
 def criterion_chart(
@@ -94,8 +98,10 @@ def criterion_chart(
     span = max((end - start).days, 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
+    inset = 8  # keep the first and last markers clear of the axis labels
+
     def x_of(day: dt.date) -> float:
-        return LEFT + plot_w * (day - start).days / span
+        return LEFT + inset + (plot_w - 2 * inset) * (day - start).days / span
 
     def y_of(level: float) -> float:
         return TOP + plot_h * (4 - level) / 3

@@ -228,6 +228,22 @@ def _history(plan: _Plan, criteria: list[Criterion], today: dt.date) -> None:
     for week in range(WEEKS, last_week - 1, -1):
         # Week 1 is yesterday, week 2 nine days ago, ... (the days vary a little, as in real life).
         day = today - dt.timedelta(days=7 * week - 5 - week % 2)
+        # The student assesses themself the day before the docent's visit, on what they knew then.
+        if week % 2 == 1:
+            rated = work + content[:2]
+            if plan.profile == "self_above":
+                levels = {c.pk: 4 for c in rated}
+                text = rng.choice(SELF_COMMENTS["high"])
+            elif plan.profile == "self_below":
+                levels = {c.pk: 1 if c.category == Category.WERKNEMERSVAARDIGHEDEN else 2 for c in rated}
+                text = rng.choice(SELF_COMMENTS["low"])
+            else:
+                levels = {
+                    c.pk: max(1, plan.last.get(c.pk, _level(plan, c, week, bases[c.pk])) + rng.choice([0, 0, -1]))
+                    for c in rated
+                }
+                text = rng.choice(SELF_COMMENTS["normal"])
+            _entry(plan, plan.student, FeedbackKind.SELF, day - dt.timedelta(days=1), levels, rated, text)
         if plan.docenten:
             author = plan.docenten[week % len(plan.docenten)]
             chosen = rng.sample(work, k=min(3, len(work))) + rng.sample(content, k=min(2, len(content)))
@@ -254,21 +270,6 @@ def _history(plan: _Plan, criteria: list[Criterion], today: dt.date) -> None:
                 text,
                 observation=True,
             )
-        if week % 2 == 1:
-            rated = work + content[:2]
-            if plan.profile == "self_above":
-                levels = {c.pk: 4 for c in rated}
-                text = rng.choice(SELF_COMMENTS["high"])
-            elif plan.profile == "self_below":
-                levels = {c.pk: 1 if c.category == Category.WERKNEMERSVAARDIGHEDEN else 2 for c in rated}
-                text = rng.choice(SELF_COMMENTS["low"])
-            else:
-                levels = {
-                    c.pk: max(1, plan.last.get(c.pk, _level(plan, c, week, bases[c.pk])) + rng.choice([0, 0, -1]))
-                    for c in rated
-                }
-                text = rng.choice(SELF_COMMENTS["normal"])
-            _entry(plan, plan.student, FeedbackKind.SELF, day - dt.timedelta(days=1), levels, rated, text)
     _peer(plan, content or criteria, today)
 
 

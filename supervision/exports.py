@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from fpdf import FPDF
 
 from supervision import charts
@@ -23,18 +23,18 @@ TREND_TEXT = {"up": "↑", "down": "↓", "flat": "→", None: ""}
 
 
 def trend_label(trend: str | None) -> str:
-    return {"up": _g("stijgend"), "down": _g("dalend"), "flat": _g("gelijk"), None: ""}[trend]
+    return {"up": gettext("stijgend"), "down": gettext("dalend"), "flat": gettext("gelijk"), None: ""}[trend]
 
 
 def kind_label(entry: FeedbackEntry) -> str:
     if entry.kind == FeedbackKind.SUPERVISOR:
-        return _g("Observatie") if entry.is_observation else _g("Begeleider")
-    return _g("Zelfbeoordeling") if entry.kind == FeedbackKind.SELF else _g("Peerfeedback")
+        return gettext("Observatie") if entry.is_observation else gettext("Begeleider")
+    return gettext("Zelfbeoordeling") if entry.kind == FeedbackKind.SELF else gettext("Peerfeedback")
 
 
 def author_label(entry: FeedbackEntry) -> str:
     if not getattr(entry, "author_shown", False):
-        return _g("Een teamgenoot")
+        return gettext("Een teamgenoot")
     name = entry.author.get_display_name()
     if entry.author_kind:
         return f"{name} ({entry.get_author_kind_display().lower()})"
@@ -62,7 +62,7 @@ class _PDF(FPDF):
 
 def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], include_alerts: bool) -> bytes:
     student = progress.student
-    title = _g("Voortgang en feedback van %(name)s") % {"name": student.get_display_name()}
+    title = gettext("Voortgang en feedback van %(name)s") % {"name": student.get_display_name()}
     pdf = _PDF(title)
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -75,11 +75,11 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
     profile = getattr(student, "student_profile", None)
     meta = []
     if profile is not None:
-        meta.append(_g("Opleiding: %(programme)s") % {"programme": profile.programme})
-    meta.append(_g("Gemaakt op %(date)s") % {"date": timezone.localdate().strftime("%d-%m-%Y")})
+        meta.append(gettext("Opleiding: %(programme)s") % {"programme": profile.programme})
+    meta.append(gettext("Gemaakt op %(date)s") % {"date": timezone.localdate().strftime("%d-%m-%Y")})
     if progress.last_supervisor_feedback:
         meta.append(
-            _g("Laatste feedback van een begeleider: %(date)s")
+            gettext("Laatste feedback van een begeleider: %(date)s")
             % {"date": progress.last_supervisor_feedback.strftime("%d-%m-%Y")}
         )
     pdf.multi_cell(width, 5, " · ".join(meta), new_x="LMARGIN", new_y="NEXT", align="L")
@@ -88,7 +88,7 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
 
     if include_alerts and progress.alerts:
         pdf.set_font("dejavu", "B", 11)
-        pdf.cell(width, 7, _g("Signalen"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, 7, gettext("Signalen"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("dejavu", "", 9)
         for alert in progress.alerts:
             pdf.multi_cell(width, 5, f"• {alert.text}", new_x="LMARGIN", new_y="NEXT", align="L")
@@ -102,9 +102,15 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
 
 def _summary_table(pdf: _PDF, progress: Progress) -> None:
     pdf.set_font("dejavu", "B", 11)
-    pdf.cell(pdf.epw, 7, _g("Per criterium"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(pdf.epw, 7, gettext("Per criterium"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("dejavu", "", 8.5)
-    headings = (_g("Criterium"), _g("Begeleiders nu"), _g("Trend"), _g("Zelf nu"), _g("Aantal"))
+    headings = (
+        gettext("Criterium"),
+        gettext("Begeleiders nu"),
+        gettext("Trend"),
+        gettext("Zelf nu"),
+        gettext("Aantal"),
+    )
     with pdf.table(col_widths=(48, 18, 14, 18, 10), text_align="LEFT", line_height=4.6) as table:
         table.row(headings)
         for crit in progress.criteria:
@@ -128,7 +134,7 @@ def _charts(pdf: _PDF, progress: Progress) -> None:
     start, end = progress.date_range
     pdf.add_page()
     pdf.set_font("dejavu", "B", 11)
-    pdf.cell(pdf.epw, 7, _g("Ontwikkeling per criterium"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(pdf.epw, 7, gettext("Ontwikkeling per criterium"), new_x="LMARGIN", new_y="NEXT")
     col_w = (pdf.epw - 6) / 2
     chart_h = col_w * charts.HEIGHT / charts.WIDTH
     for index, crit in enumerate(rated):
@@ -151,10 +157,10 @@ def _charts(pdf: _PDF, progress: Progress) -> None:
 def _entries(pdf: _PDF, entries: Sequence[FeedbackEntry]) -> None:
     pdf.add_page()
     pdf.set_font("dejavu", "B", 11)
-    pdf.cell(pdf.epw, 7, _g("Feedback"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(pdf.epw, 7, gettext("Feedback"), new_x="LMARGIN", new_y="NEXT")
     if not entries:
         pdf.set_font("dejavu", "", 9)
-        pdf.cell(pdf.epw, 6, _g("Nog geen feedback."), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(pdf.epw, 6, gettext("Nog geen feedback."), new_x="LMARGIN", new_y="NEXT")
         return
     for entry in entries:
         pdf.set_font("dejavu", "B", 9)
@@ -192,9 +198,16 @@ def overview_csv(overview: Overview, *, codes: Sequence[str]) -> str:
     """Semicolon-separated with a BOM: what Excel in a Dutch locale opens correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    header = [_g("Student"), _g("Team"), _g("Niveau"), _g("Laatste feedback"), _g("Dagen geleden"), _g("Signalen")]
+    header = [
+        gettext("Student"),
+        gettext("Team"),
+        gettext("Niveau"),
+        gettext("Laatste feedback"),
+        gettext("Dagen geleden"),
+        gettext("Signalen"),
+    ]
     for code, criterion in zip(codes, overview.criteria, strict=True):
-        header += [f"{code} {criterion.name}", f"{code} {_g('trend')}"]
+        header += [f"{code} {criterion.name}", f"{code} {gettext('trend')}"]
     writer.writerow(header)
     for row in overview.rows:
         line = [

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision import selectors
@@ -383,11 +383,11 @@ def _notify_student(entry: FeedbackEntry) -> None:
     from supervision.tasks import send_feedback_email
 
     if entry.kind == FeedbackKind.PEER and not entry.show_author:
-        title = _g("Nieuwe peerfeedback van een teamgenoot")
+        title = gettext("Nieuwe peerfeedback van een teamgenoot")
     elif entry.kind == FeedbackKind.PEER:
-        title = _g("Nieuwe peerfeedback van %(name)s") % {"name": entry.author.get_display_name()}
+        title = gettext("Nieuwe peerfeedback van %(name)s") % {"name": entry.author.get_display_name()}
     else:
-        title = _g("Nieuwe feedback van %(name)s") % {"name": entry.author.get_display_name()}
+        title = gettext("Nieuwe feedback van %(name)s") % {"name": entry.author.get_display_name()}
     notify(
         users=[entry.student],
         kind="feedback",
@@ -435,7 +435,7 @@ def supervision_assign(
     notify(
         users=[supervisor],
         kind="supervision_assigned",
-        title=_g("Je begeleidt nu %(subject)s") % {"subject": subject},
+        title=gettext("Je begeleidt nu %(subject)s") % {"subject": subject},
         url=reverse("supervision-overview") if supervisor.role == Role.SUPERVISOR else reverse("supervision-log"),
     )
     return link
@@ -485,21 +485,21 @@ def send_feedback_notice(*, entry_id: int) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         if entry.kind == FeedbackKind.PEER and not entry.show_author:
-            who = _g("een teamgenoot")
+            who = gettext("een teamgenoot")
         else:
             who = entry.author.get_display_name()
-        subject = _g("Wijklab: nieuwe feedback van %(who)s") % {"who": who}
+        subject = gettext("Wijklab: nieuwe feedback van %(who)s") % {"who": who}
         lines = [
-            _g("Hallo %(name)s,") % {"name": entry.student.get_display_name()},
+            gettext("Hallo %(name)s,") % {"name": entry.student.get_display_name()},
             "",
-            _g("Je hebt op %(date)s nieuwe feedback gekregen van %(who)s.")
+            gettext("Je hebt op %(date)s nieuwe feedback gekregen van %(who)s.")
             % {"date": entry.date.strftime("%d-%m-%Y"), "who": who},
         ]
         for score in entry.scores.all():
             lines.append(f"- {score.criterion_name}: {Level(score.level).label}")
         if entry.comment:
             lines += ["", entry.comment]
-        lines += ["", _g("Bekijk je voortgang: %(url)s") % {"url": _site(reverse("supervision-my-progress"))}]
+        lines += ["", gettext("Bekijk je voortgang: %(url)s") % {"url": _site(reverse("supervision-my-progress"))}]
         return _send_once(
             kind=SentMail.Kind.FEEDBACK,
             recipient=entry.student,
@@ -519,18 +519,24 @@ def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
         return False
     period = period_key(today)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _g("Wijklab: %(count)d studenten wachten op feedback") % {"count": len(rows)}
-        lines = [_g("Hallo %(name)s,") % {"name": supervisor.get_display_name()}, ""]
-        lines.append(_g("Deze studenten hebben 14 dagen of langer geen feedback van een begeleider gehad:"))
+        subject = ngettext(
+            "Wijklab: %(count)d student wacht op feedback",
+            "Wijklab: %(count)d studenten wachten op feedback",
+            len(rows),
+        ) % {"count": len(rows)}
+        lines = [gettext("Hallo %(name)s,") % {"name": supervisor.get_display_name()}, ""]
+        lines.append(gettext("Deze studenten hebben 14 dagen of langer geen feedback van een begeleider gehad:"))
         for row in rows:
             if row.days_since is None:
-                since = _g("nog nooit feedback")
+                since = gettext("nog nooit feedback")
             else:
-                since = _g("%(days)d dagen geleden") % {"days": row.days_since}
+                since = ngettext("%(days)d dag geleden", "%(days)d dagen geleden", row.days_since) % {
+                    "days": row.days_since
+                }
             team = f" ({', '.join(row.team_names)})" if row.team_names else ""
             lines.append(f"- {row.student.get_display_name()}{team}: {since}")
         url = _site(reverse("supervision-overview"))
-        lines += ["", _g("Geef feedback: %(url)s") % {"url": url}]
+        lines += ["", gettext("Geef feedback: %(url)s") % {"url": url}]
         with transaction.atomic():
             sent = _send_once(
                 kind=SentMail.Kind.REMINDER, recipient=supervisor, key=period, subject=subject, body="\n".join(lines)
@@ -556,11 +562,11 @@ def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
         return False
     period = period_key(today)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _g("Wijklab: weekoverzicht begeleiding (%(period)s)") % {"period": period}
+        subject = gettext("Wijklab: weekoverzicht begeleiding (%(period)s)") % {"period": period}
         lines = [
-            _g("Hallo %(name)s,") % {"name": docent.get_display_name()},
+            gettext("Hallo %(name)s,") % {"name": docent.get_display_name()},
             "",
-            _g(
+            gettext(
                 "Je begeleidt %(students)d studenten. Afgelopen week zijn er %(entries)d feedbackmomenten vastgelegd, "
                 "waarvan %(own)d door jou."
             )
@@ -572,12 +578,12 @@ def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
             "",
         ]
         if digest.rows_with_alerts:
-            lines.append(_g("Studenten die aandacht vragen:"))
+            lines.append(gettext("Studenten die aandacht vragen:"))
             for row in digest.rows_with_alerts:
                 lines.append(f"- {row.student.get_display_name()}: {'; '.join(a.text for a in row.alerts)}")
         else:
-            lines.append(_g("Geen signalen deze week."))
-        lines += ["", _g("Naar je overzicht: %(url)s") % {"url": _site(reverse("supervision-overview"))}]
+            lines.append(gettext("Geen signalen deze week."))
+        lines += ["", gettext("Naar je overzicht: %(url)s") % {"url": _site(reverse("supervision-overview"))}]
         return _send_once(
             kind=SentMail.Kind.DIGEST, recipient=docent, key=period, subject=subject, body="\n".join(lines)
         )

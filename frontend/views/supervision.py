@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,7 +25,7 @@ from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level, SupervisionAssignment
 from wijklab.errors import RuleViolation
-from wijklab.models import Role, User
+from wijklab.models import Role, SupervisorKind, User
 
 nav_item(_("Mijn voortgang"), "supervision-my-progress", Role.STUDENT, order=60)
 nav_item(_("Mijn studenten"), "supervision-overview", Role.SUPERVISOR, order=60)
@@ -95,7 +95,7 @@ def _parse_date(raw: str, errors: dict[str, list]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        errors.setdefault("date", []).append(_g("Vul een geldige datum in."))
+        errors.setdefault("date", []).append(gettext("Vul een geldige datum in."))
         return None
 
 
@@ -186,10 +186,10 @@ def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
                 if mode == "supervisor":
                     messages.success(
                         request,
-                        _g("Feedback voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()},
+                        gettext("Feedback voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()},
                     )
                     return redirect("supervision-log")
-                messages.success(request, _g("Dank je! Je feedback is opgeslagen."))
+                messages.success(request, gettext("Dank je! Je feedback is opgeslagen."))
                 return redirect("supervision-my-progress")
         ctx["errors"] = errors
     if mode == "supervisor":
@@ -230,9 +230,9 @@ def observation(request: HttpRequest) -> HttpResponse:
         values = {k: post.get(k, "") for k in values}
         date = _parse_date(values["date"], errors)
         if not values["criterion"]:
-            errors["criterion"] = [_g("Kies een criterium.")]
+            errors["criterion"] = [gettext("Kies een criterium.")]
         if not values["level"]:
-            errors["level"] = [_g("Kies een niveau.")]
+            errors["level"] = [gettext("Kies een niveau.")]
         if not errors:
             try:
                 entry = services.feedback_create(
@@ -248,7 +248,8 @@ def observation(request: HttpRequest) -> HttpResponse:
                 errors = _errors_of(exc)
             else:
                 messages.success(
-                    request, _g("Observatie voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()}
+                    request,
+                    gettext("Observatie voor %(name)s is opgeslagen.") % {"name": entry.student.get_display_name()},
                 )
                 return redirect("supervision-observe")
     return render(
@@ -289,8 +290,12 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
         "cards_by_category": [
             (category.label, [c for c in cards if c["progress"].category == category]) for category in Category
         ],
-        "latest": selectors.latest_feedback(viewer=viewer, student=student, limit=5),
-        "supervisors": selectors.supervisors_of(student=student),
+        "latest": selectors.latest_feedback(viewer=viewer, student=student, limit=3),
+        "supervisors": [
+            (link.supervisor.get_display_name(), SupervisorKind(kind).label if kind else "")
+            for link in selectors.supervisors_of(student=student)
+            for kind in [selectors.author_kind_of(link.supervisor)]
+        ],
         "staff": _is_staff(viewer),
         "can_log": viewer.role == Role.SUPERVISOR,
         "sources": [(s, charts.source_label(s)) for s in selectors.CHART_SOURCES],
@@ -484,7 +489,7 @@ def assign_add(request: HttpRequest) -> HttpResponse:
     supervisor = selectors.assignable_supervisors().filter(pk=_int(post.get("supervisor"))).first()
     back = _back(request)
     if supervisor is None or (team is None and student is None):
-        messages.error(request, _g("Kies een begeleider en een team of student."))
+        messages.error(request, gettext("Kies een begeleider en een team of student."))
         return redirect(back)
     try:
         services.supervision_assign(by=user, supervisor=supervisor, team=team, student=student)
@@ -495,7 +500,7 @@ def assign_add(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _g("%(supervisor)s begeleidt nu %(subject)s.")
+            gettext("%(supervisor)s begeleidt nu %(subject)s.")
             % {"supervisor": supervisor, "subject": team.name if team else student.get_display_name()},
         )
     return redirect(back)
@@ -505,7 +510,7 @@ def assign_add(request: HttpRequest) -> HttpResponse:
 def assign_remove(request: HttpRequest, link_id: int) -> HttpResponse:
     link = selectors.access_supervision_assignment(coordinator=request.user, assignment_id=link_id)
     services.supervision_unassign(by=request.user, link=link)
-    messages.success(request, _g("De koppeling is verwijderd."))
+    messages.success(request, gettext("De koppeling is verwijderd."))
     return redirect(_back(request))
 
 
@@ -560,7 +565,7 @@ def rubric(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = _errors_of(exc)
         else:
-            messages.success(request, _g("Criterium „%(name)s” is toegevoegd.") % {"name": criterion.name})
+            messages.success(request, gettext("Criterium „%(name)s” is toegevoegd.") % {"name": criterion.name})
             return redirect("supervision-rubric")
     criteria = list(selectors.criteria_for_coordinator(coordinator=user))
     return render(
@@ -610,7 +615,7 @@ def criterion_edit(request: HttpRequest, criterion_id: int) -> HttpResponse:
         except PermissionDenied:
             raise Http404 from None
         else:
-            messages.success(request, _g("Criterium „%(name)s” is bijgewerkt.") % {"name": criterion.name})
+            messages.success(request, gettext("Criterium „%(name)s” is bijgewerkt.") % {"name": criterion.name})
             return redirect("supervision-rubric")
     return render(
         request,
@@ -634,9 +639,9 @@ def criterion_active(request: HttpRequest, criterion_id: int) -> HttpResponse:
     except PermissionDenied:
         raise Http404 from None
     if active:
-        messages.success(request, _g("Criterium „%(name)s” is weer in gebruik.") % {"name": criterion.name})
+        messages.success(request, gettext("Criterium „%(name)s” is weer in gebruik.") % {"name": criterion.name})
     else:
-        messages.success(request, _g("Criterium „%(name)s” is gearchiveerd.") % {"name": criterion.name})
+        messages.success(request, gettext("Criterium „%(name)s” is gearchiveerd.") % {"name": criterion.name})
     return redirect("supervision-rubric")
 
 
