@@ -102,6 +102,10 @@ def user_group(user_id: int) -> str:
     return f"chat.user.{user_id}"
 
 
+def presence_list_key(team_id: int) -> str:
+    return f"chat:shown:{team_id}"
+
+
 def session_fingerprint(session_key: str | None) -> str:
     """Sockets are tied to the session they were opened with; the key itself never travels."""
     return sha256(f"chat:{session_key or ''}".encode()).hexdigest()[:32]
@@ -517,6 +521,7 @@ def revoke_sockets(*, user_id: int, team_id: int | None = None, session_key: str
 
 @receiver(membership_ended, dispatch_uid="chat-membership-ended")
 def _close_sockets_of_former_member(sender: object, *, team_id: int, user_id: int, **kwargs: object) -> None:
+    cache.delete(presence_list_key(team_id))
     revoke_sockets(user_id=user_id, team_id=team_id)
 
 

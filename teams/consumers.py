@@ -39,6 +39,7 @@ TYPING_EVERY_SECONDS = 2.0
 # A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
+SHOWN_TTL = 30
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -75,22 +76,34 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict]] | None
         return None
     if not user_can_read_chat(user=user, team=team):
         return None
-    shown = [{"id": r.id, "display_name": r.display_name} for r in chat_readers(team=team) if r.shows_presence]
+    shown = _shown(team)
     if presence_is_shown(user=user):
+        if all(person["id"] != user.pk for person in shown):
+            # Joined the team after the list was cached: refresh it.
+            shown = _shown(team, refresh=True)
         _presence_change(team.pk, user.pk, +1)
     return team, shown, _online(team.pk, shown)
+
+
+def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
+    """The readers whose presence shows, cached briefly: a team's sockets connect in bursts (a page
+    load on five phones, a reconnect storm) and the list changes rarely."""
+    key = services.presence_list_key(team.pk)
+    shown = None if refresh else cache.get(key)
+    if shown is None:
+        shown = [{"id": r.id, "display_name": r.display_name} for r in chat_readers(team=team) if r.shows_presence]
+        cache.set(key, shown, timeout=SHOWN_TTL)
+    return shown
 
 
 def _presence_change(team_id: int, user_id: int, delta: int) -> bool:
     """Count this user's open sockets in the team; True when they came online or went offline."""
     key = _presence_key(team_id, user_id)
     if delta > 0:
-        cache.add(key, 0, timeout=PRESENCE_TTL)
         try:
             count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=PRESENCE_TTL)
-            count = 1
+        except ValueError:  # the first socket (or the key expired)
+            count = 1 if cache.add(key, 1, timeout=PRESENCE_TTL) else cache.incr(key)
         cache.touch(key, PRESENCE_TTL)
         return count == 1
     try:
