@@ -37,8 +37,9 @@ def test_overview_works_on_a_phone_and_in_english(new_context):
     login(page, "student6")
     page.get_by_role("button", name="Menu").click()
     assert page.get_by_role("link", name="Mijn overzicht").is_visible()
-    page.get_by_label("Taal").select_option("en")
-    page.wait_for_load_state()
+    # Choosing a language submits the form; wait for the page it leads to.
+    with page.expect_navigation():
+        page.get_by_label("Taal").select_option("en")
     assert page.get_by_role("heading", level=1).inner_text() == "My overview"
     screenshot(page, "overview-phone-en")
 
