@@ -387,3 +387,19 @@ def test_menu_items_per_role(client, team, student4, mbo_docent, coordinator):
     page = client.get(reverse("home")).content.decode()
     assert reverse("supervision-assign") in page
     assert reverse("supervision-rubric") in page
+
+
+def test_the_admin_lists_feedback_with_its_scores(client, team, history, mbo_docent, student4):
+    from tests.factories import UserFactory
+
+    entry = history(student=student4, author=mbo_docent, levels={"Samenwerken": 3}, comment="In de admin")
+    admin = UserFactory(username="beheer", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for url in [
+        reverse("admin:supervision_feedbackentry_changelist"),
+        reverse("admin:supervision_feedbackentry_change", args=[entry.pk]),
+        reverse("admin:supervision_criterion_changelist"),
+        reverse("admin:supervision_supervisionassignment_changelist"),
+        reverse("admin:supervision_sentmail_changelist"),
+    ]:
+        assert client.get(url).status_code == 200, url
