@@ -1,5 +1,7 @@
 """The filters of the assignment list, shared by ``GET /api/assignments/`` and the "Opdrachten" page."""
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +52,18 @@ class AssignmentFilter(django_filters.FilterSet):
             "organisation",
             "requires_hbo",
         ]
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # A form sends every filter, most of them empty ("?competence=&phase="): empty means "any".
+        if data is not None:
+            data = data.copy()
+            for key in list(data.keys()):
+                values = [v for v in data.getlist(key) if v.strip()]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        super().__init__(data, *args, **kwargs)
 
     def filter_competence(self, queryset: QuerySet[Assignment], name: str, value: list) -> QuerySet[Assignment]:
         if not value:

@@ -21,6 +21,7 @@ from assignments.validators import (
     MSG_UNKNOWN_NEIGHBOURHOOD,
     MSG_UNKNOWN_ORGANISATION,
     allowed_contact_people,
+    apply_corrections,
     clean_assignment,
     defaults,
     values_of,
@@ -244,16 +245,18 @@ class AssignmentForm(forms.Form):
                 values[name] = [(c, self._importance(c)) for c in cleaned[name]]
             else:
                 values[name] = cleaned[name]
+        # Corrections are shown even while other fields still have mistakes.
+        self.warnings = apply_corrections(values)
+        self.values = values
         if organisation is None:
             return cleaned
         try:
-            self.warnings = clean_assignment(values, organisation=organisation)
+            clean_assignment(values, organisation=organisation)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 if name in self.fields and name not in self.errors:
                     for message in messages:
                         self.add_error(name, message)
-        self.values = values
         return cleaned
 
     def feedback(self, name: str) -> dict[str, Any]:

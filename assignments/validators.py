@@ -158,6 +158,21 @@ def values_of(assignment: Assignment) -> dict[str, Any]:
     return values
 
 
+def apply_corrections(values: dict[str, Any]) -> dict[str, list[str]]:
+    """What we correct rather than refuse; returns per field what was changed (to tell people).
+
+    The law asks for a registered (hbo) professional on youth cases with risks;
+    the issue asks us to set the niveau 6 minimum to one rather than refuse.
+    Safe to call twice: the second time there is nothing left to correct.
+    """
+    warnings: dict[str, list[str]] = {}
+    values["requires_hbo"] = bool(values.get("requires_hbo"))
+    if values["requires_hbo"] and values.get("min_niveau_6") == 0:
+        values["min_niveau_6"] = 1
+        warnings["min_niveau_6"] = [str(MSG_HBO_SET_TO_ONE)]
+    return warnings
+
+
 def clean_assignment(values: dict[str, Any], *, organisation: Organisation) -> dict[str, list[str]]:
     """Check all fields of an assignment; correct what may be corrected and say so.
 
@@ -168,7 +183,7 @@ def clean_assignment(values: dict[str, Any], *, organisation: Organisation) -> d
     corrected (``requires_hbo`` without a niveau 6 minimum gets one).
     """
     errors: dict[str, list[str | Promise]] = defaultdict(list)
-    warnings: dict[str, list[str]] = {}
+    warnings = apply_corrections(values)
 
     for name in TEXT_FIELDS:
         value = values.get(name)
@@ -220,13 +235,7 @@ def clean_assignment(values: dict[str, Any], *, organisation: Organisation) -> d
                 numbers_ok = False
         if not HOURS_LIMITS[0] <= values["hours_per_week"] <= HOURS_LIMITS[1]:
             errors["hours_per_week"].append(MSG_HOURS_RANGE % {"low": HOURS_LIMITS[0], "high": HOURS_LIMITS[1]})
-    values["requires_hbo"] = bool(values.get("requires_hbo"))
     if numbers_ok:
-        # The law asks for a registered (hbo) professional on youth cases with
-        # risks; the issue asks us to set the minimum rather than refuse.
-        if values["requires_hbo"] and values["min_niveau_6"] == 0:
-            values["min_niveau_6"] = 1
-            warnings["min_niveau_6"] = [str(MSG_HBO_SET_TO_ONE)]
         if values["team_size_min"] > values["team_size_max"]:
             errors["team_size_max"].append(
                 MSG_MIN_ABOVE_MAX % {"min": values["team_size_min"], "max": values["team_size_max"]}

@@ -385,14 +385,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
     entries = services.current_ranking(student=student)
     if request.method == "POST":
         entries = _posted_ranking(request, entries)
-        move, remove = request.POST.get("move", ""), request.POST.get("remove", "")
+        # Not "remove": a form control of that name hides form.remove() from scripts (htmx uses it).
+        move, discard = request.POST.get("move", ""), request.POST.get("discard", "")
         if move:
             raw_id, _sep, direction = move.partition(":")
             if raw_id.isdigit():
                 entries = services.reorder(entries, assignment_id=int(raw_id), direction=direction)
                 focus = move
-        elif remove.isdigit():
-            entries = services.renumbered([e for e in entries if e.assignment.pk != int(remove)])
+        elif discard.isdigit():
+            entries = services.renumbered([e for e in entries if e.assignment.pk != int(discard)])
         try:
             services.preferences_set(student=student, entries=entries)
         except ValidationError as exc:

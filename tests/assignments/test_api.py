@@ -498,3 +498,9 @@ def test_a_user_without_a_role_profile_sees_nothing(client_for, db):
     nobody = UserFactory(username="zonder-profiel", role=Role.STUDENT)
     assert client_for(nobody).get(LIST).json()["count"] == 0
     assert StudentFactory  # the named fixtures cover the profiles
+
+
+def test_empty_filters_mean_any(client_for, coordinator, open_assignment):
+    response = client_for(coordinator).get(LIST, {"competence": "", "neighbourhood": "", "phase": "", "status": ""})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

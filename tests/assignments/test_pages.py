@@ -396,7 +396,7 @@ def test_motivations_are_saved_and_checked(client, student4, ranked):
 
 
 def test_removing_a_choice_closes_up_the_ranks(client, student4, ranked):
-    login(client, student4).post(PREFERENCES, {"assignment": [a.pk for a in ranked], "remove": ranked[0].pk})
+    login(client, student4).post(PREFERENCES, {"assignment": [a.pk for a in ranked], "discard": ranked[0].pk})
     assert list(student4.preferences.order_by("rank").values_list("assignment__title", "rank")) == [
         ("Keuze 2", 1),
         ("Keuze 3", 2),
@@ -485,3 +485,10 @@ def test_the_detail_page_runs_few_queries(client, coordinator, open_assignment, 
     login(client, coordinator)
     with django_assert_max_num_queries(20):
         client.get(page(open_assignment))
+
+
+def test_empty_filters_mean_any(client, student4, open_assignment):
+    params = {"q": "", "neighbourhood": "", "competence": "", "phase": "", "period_from": "", "period_to": ""}
+    body = login(client, student4).get(LIST, params, headers={**HTMX, "HX-Target": "results"}).content.decode()
+    assert "alert--error" not in body
+    assert "Ontmoetingsplek" in body
