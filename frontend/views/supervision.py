@@ -409,9 +409,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
     query = urlencode({**base, "sort": extra["sort"], **({"dir": "desc"} if extra["descending"] else {})})
+    partial = request.htmx and not request.htmx.boosted
     return render(
         request,
-        "supervision/overview.html",
+        "supervision/overview.html#results" if partial else "supervision/overview.html",
         {
             "overview": data,
             "page": page,

@@ -211,3 +211,15 @@ def test_the_overview_is_not_for_students_or_organisations(client, request, team
     client.force_login(request.getfixturevalue(person))
     assert client.get(reverse("supervision-overview")).status_code == 404
     assert client.get(reverse("supervision-overview-csv")).status_code == 404
+
+
+def test_htmx_sorting_swaps_only_the_grid_and_updates_the_filter_forms_sort(client, team, mbo_docent):
+    client.force_login(mbo_docent)
+    response = client.get(reverse("supervision-overview"), {"sort": "last"}, headers={"hx-request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="overview-results"' in body
+    assert 'name="sort" id="overview-sort" value="last" hx-swap-oob="true"' in body
+    full = client.get(reverse("supervision-overview")).content.decode()
+    assert "<html" in full
+    assert full.count('id="overview-sort"') == 1
