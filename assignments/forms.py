@@ -17,6 +17,7 @@ from assignments.validators import (
     ASSIGNMENT_FIELDS,
     FIELD_GROUPS,
     MSG_CONTACT_ELSEWHERE,
+    MSG_HBO_SET_TO_ONE,
     MSG_PHASE,
     MSG_UNKNOWN_NEIGHBOURHOOD,
     MSG_UNKNOWN_ORGANISATION,
@@ -247,6 +248,14 @@ class AssignmentForm(forms.Form):
                 values[name] = cleaned[name]
         # Corrections are shown even while other fields still have mistakes.
         self.warnings = apply_corrections(values)
+        # The page marks a value we corrected earlier (see _field.html); keep saying so while
+        # it stands, so a later check of another field does not silently drop the message.
+        if (
+            "min_niveau_6" in self.data.getlist("_corrected")
+            and values["requires_hbo"]
+            and values.get("min_niveau_6") == 1
+        ):
+            self.warnings.setdefault("min_niveau_6", [str(MSG_HBO_SET_TO_ONE)])
         self.values = values
         if organisation is None:
             return cleaned

@@ -281,14 +281,20 @@ def assignment_validate(request: HttpRequest, assignment_id: int | None = None) 
         for other in form.group_of(name)
         if other != name and other in form.fields and (request.POST.get(other) or form.warnings.get(other))
     ]
+    # Send a corrected value back so the page shows what will be saved (only when it differs,
+    # so an input someone is typing in is not replaced under their fingers).
+    changed = [
+        field
+        for field in form.warnings
+        if field in form.fields and request.POST.get(field, "") != str(form.values.get(field))
+    ]
     corrected = []
-    if form.warnings:
-        # Send the corrected value back so the page shows what will be saved.
+    if changed:
         data = request.POST.copy()
-        for field in form.warnings:
+        for field in changed:
             data[field] = form.values.get(field)
         fixed = AssignmentForm(data, user=request.user, instance=assignment)
-        corrected = [fixed[field] for field in form.warnings if field in fixed.fields]
+        corrected = [fixed[field] for field in changed]
     return render(
         request,
         "assignments/_validate.html",

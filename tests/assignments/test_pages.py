@@ -290,6 +290,19 @@ def test_validate_sends_the_corrected_niveau_6_minimum_back(client, org_contact,
     assert 'name="min_niveau_6" value="1"' in body
 
 
+def test_the_correction_keeps_being_said_while_it_stands(client, org_contact, form_data):
+    """After the page got the corrected value back, later checks keep the message (and saving says it too)."""
+    login(client, org_contact)
+    marked = {**form_data(requires_hbo="on", min_niveau_6="1"), "_corrected": "min_niveau_6"}
+    body = client.post(VALIDATE, {**marked, "_field": "requires_hbo"}, headers=HTMX).content.decode()
+    assert "op 1 gezet" in body
+    assert 'id="control-min_niveau_6"' not in body  # the value is right already: leave the input alone
+    unmarked = client.post(VALIDATE, {**form_data(requires_hbo="on", min_niveau_6="1"), "_field": "requires_hbo"})
+    assert "op 1 gezet" not in unmarked.content.decode()
+    saved = client.post(CREATE, marked, follow=True).content.decode()
+    assert "op 1 gezet" in saved
+
+
 def test_a_valid_field_gets_an_empty_message(client, org_contact, form_data):
     body = login(client, org_contact).post(VALIDATE, {**form_data(), "_field": "title"}, headers=HTMX).content
     assert b"error" not in body
