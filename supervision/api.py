@@ -222,7 +222,7 @@ class FeedbackListView(GenericAPIView):
         student = request.query_params.get("student")
         if student not in (None, ""):
             try:
-                student_id = int(student)
+                student_id = selectors.as_id(student)
             except ValueError:
                 raise Http404 from None
             qs = qs.filter(student_id=student_id)

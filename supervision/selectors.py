@@ -35,6 +35,18 @@ SOURCES = ("docent", "werkbegeleider", "self", "peer")
 CHART_SOURCES = ("docent", "werkbegeleider", "self")
 
 
+# Ids beyond a bigint make PostgreSQL raise instead of finding nothing; they are simply not found.
+MAX_ID = 2**63 - 1
+
+
+def as_id(raw: object) -> int:
+    """An id from a URL, a query or a form; ``ValueError`` for anything that cannot be one."""
+    value = int(raw)  # type: ignore[call-overload]
+    if not 0 < value <= MAX_ID:
+        raise ValueError(raw)
+    return value
+
+
 # --- who may write, who may read -------------------------------------------
 
 
@@ -105,7 +117,7 @@ def access_student_by_id(*, viewer: User, student_id: object) -> User:
         return (
             students_in_scope(viewer=viewer)
             .select_related("student_profile", "student_profile__cohort")
-            .get(pk=int(student_id))
+            .get(pk=as_id(student_id))
         )
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("Student niet gevonden.") from None
@@ -152,7 +164,7 @@ def feedback_for_listing(*, viewer: User) -> QuerySet[FeedbackEntry]:
 
 def access_feedback_by_id(*, viewer: User, entry_id: object) -> FeedbackEntry:
     try:
-        entry = feedback_for_listing(viewer=viewer).get(pk=int(entry_id))
+        entry = feedback_for_listing(viewer=viewer).get(pk=as_id(entry_id))
     except (FeedbackEntry.DoesNotExist, ValueError, TypeError):
         raise Http404("Feedback niet gevonden.") from None
     mark_author_visibility([entry], viewer=viewer)
@@ -216,7 +228,7 @@ def access_criterion_for_coordinator(*, coordinator: User, criterion_id: object)
     if coordinator.role != Role.COORDINATOR:
         raise Http404("Criterium niet gevonden.")
     try:
-        return criteria_for_coordinator(coordinator=coordinator).get(pk=int(criterion_id))
+        return criteria_for_coordinator(coordinator=coordinator).get(pk=as_id(criterion_id))
     except (Criterion.DoesNotExist, ValueError, TypeError):
         raise Http404("Criterium niet gevonden.") from None
 
@@ -616,7 +628,7 @@ def access_supervision_assignment(*, coordinator: User, assignment_id: object) -
     try:
         return SupervisionAssignment.objects.filter(
             Q(team__assignment__cohort__in=cohorts) | Q(student__student_profile__cohort__in=cohorts)
-        ).get(pk=int(assignment_id))
+        ).get(pk=as_id(assignment_id))
     except (SupervisionAssignment.DoesNotExist, ValueError, TypeError):
         raise Http404("Koppeling niet gevonden.") from None
 

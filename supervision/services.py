@@ -189,12 +189,13 @@ def _add(errors: dict[str, list], field: str, message: Any) -> None:
 
 
 def _as_int(value: object) -> int | None:
+    """An integer from JSON or a form, or None; never one too large for the database."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int) and abs(value) <= selectors.MAX_ID:
+        return value
     return None
 
 

@@ -367,7 +367,7 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
     teams = list(selectors.overview_teams(viewer=viewer))
     team_id = None
     raw_team = request.GET.get("team", "")
-    if raw_team.isdigit() and any(t.pk == int(raw_team) for t in teams):
+    if raw_team.isdigit() and any(str(t.pk) == raw_team for t in teams):
         team_id = int(raw_team)
     overview = selectors.progress_overview(
         viewer=viewer, today=_today(), sort=sort, descending=descending, team_id=team_id
@@ -517,7 +517,7 @@ def assign_remove(request: HttpRequest, link_id: int) -> HttpResponse:
 
 def _int(raw: object) -> int:
     try:
-        return int(raw)  # type: ignore[arg-type]
+        return selectors.as_id(raw)
     except (TypeError, ValueError):
         return 0
 

@@ -247,3 +247,23 @@ def test_posting_a_date_a_year_ago_is_refused(client_for, team, mbo_docent, stud
     response = client_for(mbo_docent).post(URL, {"student": student4.pk, "comment": "x", "date": old}, format="json")
     assert response.status_code == 400
     assert response.json()["date"] == ["De datum ligt meer dan een jaar terug."]
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_ids_too_large_for_the_database_are_not_found_never_a_500(client_for, client, team, mbo_docent, coordinator):
+    api = client_for(mbo_docent)
+    assert api.get(URL, {"student": HUGE}).status_code == 404
+    assert api.get(f"{URL}{HUGE}/").status_code == 404
+    assert api.get(f"/api/students/{HUGE}/progress/").status_code == 404
+    response = api.post(URL, {"student": int(HUGE), "team": int(HUGE), "comment": "x"}, format="json")
+    assert response.status_code == 400
+    assert "student" in response.json()
+    client.force_login(mbo_docent)
+    assert client.get(f"/studenten/{HUGE}/voortgang/").status_code == 404
+    assert client.post(reverse("supervision-log"), {"student": HUGE, "comment": "x"}).status_code == 400
+    client.force_login(coordinator)
+    assert client.get(f"/coordinatie/rubric/{HUGE}/").status_code == 404
+    assert client.post(f"/coordinatie/begeleiders/{HUGE}/verwijderen/").status_code == 404
+    assert client.post(reverse("supervision-assign-add"), {"team": HUGE, "supervisor": HUGE}).status_code == 404
