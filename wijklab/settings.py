@@ -276,6 +276,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" field; give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "assignments.models.AssignmentStatus",
+    },
 }
 
 LOGGING = {
