@@ -16,12 +16,6 @@ from supervision.services import default_rubric
 from wijklab.models import User
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The named people get real demo passwords; hashing them slowly made up most of the test time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rubric(db) -> Rubric:
     return default_rubric()
