@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentCompetence, Phase
@@ -53,11 +54,20 @@ def _date(label: Any) -> forms.DateField:
 
 
 class ContactChoiceField(forms.ModelChoiceField):
+    # Set when the organisation is not known yet (a coordinator posting): then say whose person it is.
+    show_organisation = False
+
     def label_from_instance(self, obj: User) -> str:
         profile = getattr(obj, "supervisor_profile", None)
-        if obj.role == Role.SUPERVISOR and profile and profile.kind == SupervisorKind.WERKBEGELEIDER:
-            return str(_("%(name)s (werkbegeleider)") % {"name": obj.get_display_name()})
-        return obj.get_display_name()
+        is_werkbegeleider = obj.role == Role.SUPERVISOR and profile and profile.kind == SupervisorKind.WERKBEGELEIDER
+        label = obj.get_display_name()
+        if is_werkbegeleider:
+            label = str(_("%(name)s (werkbegeleider)") % {"name": label})
+        if self.show_organisation:
+            organisation = profile.organisation if is_werkbegeleider else obj.organisation
+            if organisation is not None:
+                label = f"{label} · {organisation.name}"
+        return label
 
 
 class AssignmentForm(forms.Form):
@@ -165,13 +175,21 @@ class AssignmentForm(forms.Form):
             self.fields["cohort"].initial = default_cohort_for(user=user)
 
         organisation = self.owner_organisation
-        people = (
-            allowed_contact_people(organisation=organisation)
-            if organisation is not None
-            else User.objects.filter(role__in=[Role.ORGANISATION, Role.SUPERVISOR], organisation__isnull=False)
-        )
+        if organisation is not None:
+            people = allowed_contact_people(organisation=organisation)
+        else:
+            people = User.objects.filter(
+                Q(role=Role.ORGANISATION, organisation__isnull=False)
+                | Q(
+                    role=Role.SUPERVISOR,
+                    supervisor_profile__kind=SupervisorKind.WERKBEGELEIDER,
+                    supervisor_profile__organisation__isnull=False,
+                ),
+                is_active=True,
+            ).order_by("display_name", "username")
         contact = self.fields["contact_person"]
-        contact.queryset = people.select_related("supervisor_profile")
+        contact.show_organisation = organisation is None
+        contact.queryset = people.select_related("organisation", "supervisor_profile__organisation")
         contact.error_messages["invalid_choice"] = (
             MSG_CONTACT_ELSEWHERE % {"organisation": organisation.name}
             if organisation is not None

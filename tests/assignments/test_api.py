@@ -231,8 +231,8 @@ def test_requires_hbo_with_zero_niveau_6_is_set_to_one_and_said(client_for, org_
     assert Assignment.objects.get().min_niveau_6 == 1
 
 
-def test_messages_follow_accept_language(client_for, org_contact, payload):
-    # English translations are compiled by the lead; the Dutch default must hold without them.
+def test_messages_are_dutch_by_default(client_for, org_contact, payload):
+    # English follows Accept-Language once the lead compiles the translations; Dutch is the default.
     response = client_for(org_contact).post(LIST, payload(team_size_min=5, team_size_max=3), format="json")
     assert "maximale teamgrootte" in response.json()["team_size_max"][0]
 
