@@ -8,12 +8,6 @@ from assignments.models import Assignment, AssignmentCompetence, AssignmentStatu
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Every named person gets a hashed demo password; the slow default hasher adds seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def draft(cohort, organisation, neighbourhood, org_contact, competences):
     assignment = AssignmentFactory(
