@@ -187,9 +187,9 @@ def _check_rate(user_id: int) -> list[float]:
 
 
 def _count_send(user_id: int, recent: list[float]) -> None:
-    # A sliding window of timestamps: exact for one process (the consumer's
-    # database thread serialises a process's writes); across processes a
-    # simultaneous burst can overshoot by a message or two, never more.
+    # A sliding window of timestamps in the cache. Exact for one socket (the
+    # consumer handles its messages one after the other); a burst over several
+    # sockets of one person at the same instant can overshoot by a message or two.
     stamps = [*recent, time.time()][-RATE_LIMIT_MESSAGES:]
     cache.set(_rate_key(user_id), stamps, timeout=RATE_LIMIT_SECONDS + 1)
 

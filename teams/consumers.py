@@ -13,11 +13,13 @@ Supervisors read along silently: no presence, no typing.
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
@@ -40,6 +42,22 @@ TYPING_EVERY_SECONDS = 2.0
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
 SHOWN_TTL = 30
+
+
+# The consumer's database work runs on a small pool of threads of its own
+# (each with its own database connection) instead of Django's single
+# "thread-sensitive" thread: with hundreds of sockets per process, one thread
+# would queue every connect and every message behind the previous one's
+# round trips. Nothing here relies on thread affinity: each call is a
+# self-contained unit of work. CHAT_DB_THREADS=0 goes back to the single thread.
+_DB_THREADS = int(os.environ.get("CHAT_DB_THREADS", "8"))
+_executor = ThreadPoolExecutor(max_workers=_DB_THREADS, thread_name_prefix="chat-db") if _DB_THREADS else None
+
+
+def db(func: Callable[..., Any]) -> Callable[..., Any]:
+    if _executor is None:
+        return DatabaseSyncToAsync(func)
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor)
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -175,7 +193,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         except (KeyError, TypeError, ValueError):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        opened = await database_sync_to_async(_open)(user, team_id)
+        opened = await db(_open)(user, team_id)
         if opened is None:
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
@@ -204,7 +222,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(self.team_group, self.channel_name)
         await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
         if not self.silent:
-            online = await database_sync_to_async(_leave)(self.team.pk, self.user.pk, self.shown)
+            online = await db(_leave)(self.team.pk, self.user.pk, self.shown)
             if online is not None:
                 await self.channel_layer.group_send(
                     self.team_group, services.event_message({"type": "presence", "online": online})
@@ -249,7 +267,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with translation.override(self.language):
-            return await database_sync_to_async(func)(*args, **kwargs)
+            return await db(func)(*args, **kwargs)
 
     async def _error(self, code: str, detail: object, **extra: Any) -> None:
         with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
@@ -326,6 +344,6 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         if team_id is not None:
             if team_id != self.team.pk:
                 return
-            if await database_sync_to_async(_still_reader)(self.user, self.team.pk):
+            if await db(_still_reader)(self.user, self.team.pk):
                 return
         await self.close(code=CLOSE_FORBIDDEN)
