@@ -167,8 +167,16 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py caps its async pool at 100 connections by default and
                 # raises at once when full; many simultaneous websocket
-                # handshakes need more.
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=1)}],
+                # handshakes need more. driver_info=None skips CLIENT SETINFO,
+                # whose version lookup (importlib.metadata, per new connection)
+                # made a burst of handshakes grow the pool ever faster (bench/chat.py).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=1),
+                        "driver_info": None,
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "wijklab"),
