@@ -13,7 +13,6 @@ Supervisors read along silently: no presence, no typing.
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +49,7 @@ SHOWN_TTL = 30
 # would queue every connect and every message behind the previous one's
 # round trips. Nothing here relies on thread affinity: each call is a
 # self-contained unit of work. CHAT_DB_THREADS=0 goes back to the single thread.
-_DB_THREADS = int(os.environ.get("CHAT_DB_THREADS", "8"))
+_DB_THREADS = settings.CHAT_DB_THREADS
 _executor = ThreadPoolExecutor(max_workers=_DB_THREADS, thread_name_prefix="chat-db") if _DB_THREADS else None
 
 

@@ -198,6 +198,10 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Threads (each with its own database connection) for the chat consumer's
+# database work per process; 0 = Django's single thread-sensitive thread.
+CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 8)
+
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
