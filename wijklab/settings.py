@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" field; give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStatusEnum": "assignments.models.AssignmentStatus",
+        "TeamStatusEnum": "teams.models.TeamStatus",
+        "TaskStatusEnum": "teams.models.TaskStatus",
     },
 }
 
