@@ -237,8 +237,18 @@ def problems(
     return found
 
 
+# Problems about one duo speak about two named people: even the general line
+# would tell an organisation whether one of those two is a niveau 6 student.
+ABOUT_A_DUO = frozenset({"youth_case_duo_needs_niveau_6"})
+
+
 def level_blind(found: list[Problem]) -> list[Problem]:
-    """The problems an organisation contact may read: niveau-specific ones become one general line."""
+    """The problems an organisation contact may read: niveau-specific ones become one general line.
+
+    The general line only ever reflects the team's mix as a whole (as the
+    team's completeness does), never a duo's.
+    """
+    found = [p for p in found if p.code not in ABOUT_A_DUO]
     blind = [p for p in found if not p.about_niveau]
     if len(blind) != len(found):
         blind.append(

@@ -1,0 +1,57 @@
+"""Regression tests for what the visibility audit found and fixed (one test per fix).
+
+The audit itself is in test_level_blind_crawl.py, test_permission_table.py
+and test_never_a_500.py; these pin each fix down with the small named people
+of tests/conftest.py.
+"""
+
+from django.test import Client
+
+from supervision.models import SupervisionAssignment
+from teams.models import Duo, DuoRole
+from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
+from wijklab.models import SupervisorKind
+
+
+def test_organisations_cannot_tell_whether_the_youth_case_duo_has_a_niveau_6(
+    client_for, cohort, organisation, neighbourhood, coordinator, org_contact, hbo_docent
+):
+    """The duo's two names are on the page; a problem line that comes and goes with
+    their niveaus would tell the organisation whether one of them is hbo."""
+    assignment = AssignmentFactory(
+        cohort=cohort,
+        organisation=organisation,
+        neighbourhood=neighbourhood,
+        created_by=coordinator,
+        requires_hbo=True,
+        team_size_min=3,
+        team_size_max=4,
+    )
+    team = TeamFactory(assignment=assignment, created_by=coordinator)
+    a, b, c = (
+        StudentFactory(profile__niveau=n, profile__cohort=cohort, display_name=f"Student {n}") for n in (4, 5, 6)
+    )
+    for student in (a, b, c):
+        add_member(team, student)
+    SupervisionAssignment.objects.create(supervisor=hbo_docent, team=team)
+    assert hbo_docent.supervisor_profile.kind == SupervisorKind.HBO_DOCENT
+    # The youth case is carried by the niveau 4 and niveau 5 students: a real problem ...
+    Duo.objects.create(
+        team=team,
+        member_a=a,
+        role_a=DuoRole.PROCESROL,
+        member_b=b,
+        role_b=DuoRole.BEGELEIDINGSROL,
+        carries_youth_case=True,
+    )
+    staff = client_for(coordinator).get(f"/api/teams/{team.pk}/").json()
+    assert [p["code"] for p in staff["problems"]] == ["youth_case_duo_needs_niveau_6"]
+    # ... which the organisation does not learn, not even as the general composition line.
+    seen = client_for(org_contact).get(f"/api/teams/{team.pk}/").json()
+    assert seen["problems"] == []
+    browser = Client()
+    browser.force_login(org_contact)
+    page = browser.get(f"/teams/{team.pk}/")
+    assert page.status_code == 200
+    assert "Student 4" in page.content.decode()
+    assert "samenstelling van het team voldoet nog niet" not in page.content.decode()
