@@ -11,6 +11,7 @@ and ``ping``, and the server sends ``presence`` (who is online).
 Supervisors read along silently: no presence, no typing.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -83,8 +84,11 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict]] | None:
-    """The team, the people whose presence shows and who is online now; None when the user may not read."""
+def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] | None:
+    """The team, the people whose presence shows, who is online now and whether this user just came online.
+
+    None when the user may not read the chat.
+    """
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -98,8 +102,10 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict]] | None
         if all(person["id"] != user.pk for person in shown):
             # Joined the team after the list was cached: refresh it.
             shown = _shown(team, refresh=True)
-        _presence_change(team.pk, user.pk, +1)
-    return team, shown, _online(team.pk, shown)
+        came_online = _presence_change(team.pk, user.pk, +1)
+    else:
+        came_online = False
+    return team, shown, _online(team.pk, shown), came_online
 
 
 def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
@@ -139,10 +145,34 @@ def _online(team_id: int, shown: list[dict]) -> list[dict]:
     return [person for key, person in keys.items() if (counts.get(key) or 0) > 0]
 
 
-def _leave(team_id: int, user_id: int, shown: list[dict]) -> list[dict] | None:
-    if _presence_change(team_id, user_id, -1):
-        return _online(team_id, shown)
-    return None
+def _leave(team_id: int, user_id: int) -> bool:
+    return _presence_change(team_id, user_id, -1)
+
+
+# One pending presence announcement per team and process: a page load on five
+# phones, or a reconnect storm after a network blip, makes one event per
+# second per team instead of one per socket per member.
+PRESENCE_COALESCE_SECONDS = 1.0
+_announcements: dict[tuple[int, int], asyncio.Task] = {}
+
+
+def _announce_presence_soon(layer: Any, team_id: int, shown: list[dict]) -> None:
+    key = (id(asyncio.get_running_loop()), team_id)
+    pending = _announcements.get(key)
+    if pending is not None and not pending.done():
+        return
+
+    async def announce() -> None:
+        try:
+            await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
+            online = await db(_online)(team_id, shown)
+            await layer.group_send(
+                services.team_group(team_id), services.event_message({"type": "presence", "online": online})
+            )
+        finally:
+            _announcements.pop(key, None)
+
+    _announcements[key] = asyncio.create_task(announce())
 
 
 def _touch(team_id: int, user_id: int) -> None:
@@ -197,7 +227,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.team, self.shown, online = opened
+        self.team, self.shown, online, came_online = opened
         self.user = user  # type: ignore[assignment]
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
@@ -209,23 +239,17 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.team_group, self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
         await self.accept()
-        presence = {"type": "presence", "online": online}
-        if self.silent:
-            await self.send_json(presence)
-        else:
-            await self.channel_layer.group_send(self.team_group, services.event_message(presence))
+        await self.send_json({"type": "presence", "online": online})
+        if came_online:
+            _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "team", None) is None:
             return
         await self.channel_layer.group_discard(self.team_group, self.channel_name)
         await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
-        if not self.silent:
-            online = await db(_leave)(self.team.pk, self.user.pk, self.shown)
-            if online is not None:
-                await self.channel_layer.group_send(
-                    self.team_group, services.event_message({"type": "presence", "online": online})
-                )
+        if not self.silent and await db(_leave)(self.team.pk, self.user.pk):
+            _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
 
     # --- from the client ---------------------------------------------------
 

@@ -20,6 +20,12 @@ READERS = ["student4", "student5", "mbo_docent", "hbo_docent", "werkbegeleider",
 NOT_READERS = ["outsider_student", "other_org_contact", "other_supervisor", "coordinator", "other_coordinator"]
 
 
+@pytest.fixture(autouse=True)
+def _quick_presence(monkeypatch):
+    """Presence announcements are coalesced per second; here quickly, so short waits see them (or their absence)."""
+    monkeypatch.setattr("teams.consumers.PRESENCE_COALESCE_SECONDS", 0.05)
+
+
 @pytest.fixture
 def people(
     team,
@@ -385,6 +391,7 @@ async def test_supervisors_read_along_without_showing_up_in_presence_or_typing(s
     sanne, _, _ = await open_socket(student4, team.pk)
     presence = await receive(sanne, "presence")
     assert [p["id"] for p in presence["online"]] == [student4.pk]
+    await drain(sanne, 0.3)  # her own arrival, announced to the team
 
     docent, _, _ = await open_socket(mbo_docent, team.pk)
     # The docent is told who is online, but nobody hears the docent arrive.
@@ -459,3 +466,19 @@ async def test_a_message_posted_through_the_api_reaches_open_sockets_after_commi
     event = await receive(youssef, "message")
     assert (event["id"], event["body"]) == (message_id, "Via de app")
     await youssef.disconnect()
+
+
+async def test_a_burst_of_arrivals_is_announced_once_per_team(
+    student4, student5, student6, org_contact, team, monkeypatch
+):
+    monkeypatch.setattr("teams.consumers.PRESENCE_COALESCE_SECONDS", 0.5)
+    sanne, _, _ = await open_socket(student4, team.pk)
+    assert [p["id"] for p in (await receive(sanne, "presence"))["online"]] == [student4.pk]
+    others = [(await open_socket(user, team.pk))[0] for user in (student5, student6, org_contact)]
+    events = [e for e in await drain(sanne, 1.0) if e["type"] == "presence"]
+    assert len(events) == 1
+    assert sorted(p["id"] for p in events[0]["online"]) == sorted(
+        [student4.pk, student5.pk, student6.pk, org_contact.pk]
+    )
+    for socket in [sanne, *others]:
+        await socket.disconnect()
