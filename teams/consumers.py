@@ -298,7 +298,14 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "detail": text, **extra})
 
     async def _broadcast(self, event: dict) -> None:
-        await self.channel_layer.group_send(self.team_group, services.event_message(event))
+        message = services.event_message(event)
+        try:
+            await self.channel_layer.group_send(self.team_group, message)
+        except Exception:
+            # Stored already; the layer is at-most-once anyway and clients catch up
+            # with "sync". The sender at least hears back, so it stops resending.
+            logger.exception("chat: group_send to %s failed", self.team_group)
+            await self.send(text_data=message["text"])
 
     async def _on_message(self, content: dict) -> None:
         event = await self._db(_post, self.team, self.user, content.get("body"), content.get("client_id"))

@@ -378,12 +378,20 @@
       .catch(function () { /* still offline */ });
   }
 
+  var pings = 0;
   function startPing() {
     stopPing();
     pingTimer = setInterval(function () {
       if (!send({ type: "ping" })) return;
       clearTimeout(pongTimer);
       pongTimer = setTimeout(function () { dropped(0); }, 10000);
+      // Live events may be lost on the way (the channel layer delivers at most
+      // once); the database is the truth, so now and then ask what we missed.
+      pings += 1;
+      if (pings % 2 === 0) {
+        settle(Date.now());
+        send({ type: "sync", after: settledId });
+      }
     }, 25000);
   }
   function stopPing() {
