@@ -482,3 +482,20 @@ async def test_a_burst_of_arrivals_is_announced_once_per_team(
     )
     for socket in [sanne, *others]:
         await socket.disconnect()
+
+
+async def test_when_the_layer_fails_the_message_is_stored_and_the_sender_still_hears_back(student4, team, monkeypatch):
+    socket, _, _ = await open_socket(student4, team.pk)
+    await drain(socket)
+    layer = get_channel_layer()
+
+    async def broken_group_send(group, message):
+        raise ConnectionError("redis is away")
+
+    monkeypatch.setattr(layer, "group_send", broken_group_send)
+    client_id = new_client_id()
+    await socket.send_json_to({"type": "message", "body": "toch opgeslagen", "client_id": client_id})
+    event = await receive(socket, "message")
+    assert (event["body"], event["client_id"]) == ("toch opgeslagen", client_id)
+    assert await database_sync_to_async(Message.objects.filter(client_id=client_id).exists)()
+    await socket.disconnect()
