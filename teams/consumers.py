@@ -169,6 +169,8 @@ def _announce_presence_soon(layer: Any, team_id: int, shown: list[dict]) -> None
             await layer.group_send(
                 services.team_group(team_id), services.event_message({"type": "presence", "online": online})
             )
+        except Exception:
+            logger.exception("chat: presence announcement for team %s failed", team_id)
         finally:
             _announcements.pop(key, None)
 
