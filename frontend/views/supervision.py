@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
@@ -320,16 +320,19 @@ def _chart_rows(crit: selectors.CriterionProgress) -> list[dict[str, Any]]:
     ]
 
 
+@require_GET
 def my_progress(request: HttpRequest) -> HttpResponse:
     _404_unless(request.user.role == Role.STUDENT)
     return render(request, "supervision/progress.html", _progress_context(request, request.user))
 
 
+@require_GET
 def student_progress(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
     return render(request, "supervision/progress.html", _progress_context(request, student))
 
 
+@require_GET
 def student_feedback(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
     qs = selectors.feedback_for_listing(viewer=request.user).filter(student=student)
@@ -342,6 +345,7 @@ def student_feedback(request: HttpRequest, student_id: int) -> HttpResponse:
     )
 
 
+@require_GET
 def student_progress_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
     progress = selectors.student_progress(student=student, today=_today())
@@ -389,6 +393,7 @@ def _codes(criteria: list[Criterion]) -> list[str]:
     return codes
 
 
+@require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     data, extra = _overview_for(request)
     base = {k: v for k, v in extra["filters"].items() if v}
@@ -427,6 +432,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def overview_csv(request: HttpRequest) -> HttpResponse:
     data, _extra = _overview_for(request)
     response = HttpResponse(
@@ -439,6 +445,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
 # --- coordination: who supervises whom, and the rubric -----------------------------
 
 
+@require_GET
 def assign(request: HttpRequest) -> HttpResponse:
     user = request.user
     _404_unless(user.role == Role.COORDINATOR)

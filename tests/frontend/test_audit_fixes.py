@@ -5,7 +5,9 @@ and test_never_a_500.py; these pin each fix down with the small named people
 of tests/conftest.py.
 """
 
+import pytest
 from django.test import Client
+from django.urls import reverse
 
 from supervision.models import SupervisionAssignment
 from teams.models import Duo, DuoRole
@@ -55,3 +57,21 @@ def test_organisations_cannot_tell_whether_the_youth_case_duo_has_a_niveau_6(
     assert page.status_code == 200
     assert "Student 4" in page.content.decode()
     assert "samenstelling van het team voldoet nog niet" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url_name", ["supervision-overview", "supervision-overview-csv", "supervision-assign", "supervision-my-progress"]
+)
+def test_read_only_supervision_pages_answer_405_to_other_methods(client, coordinator, student4, url_name):
+    client.force_login(student4 if url_name == "supervision-my-progress" else coordinator)
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)(reverse(url_name)).status_code == 405
+
+
+@pytest.mark.parametrize("url_name", ["supervision-progress", "supervision-progress-pdf", "supervision-feedback-list"])
+def test_a_students_progress_pages_answer_405_to_other_methods(client, coordinator, student4, url_name):
+    client.force_login(coordinator)
+    url = reverse(url_name, args=[student4.pk])
+    assert client.get(url).status_code == 200
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)(url).status_code == 405
