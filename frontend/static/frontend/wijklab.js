@@ -10,6 +10,15 @@
     nav.classList.toggle("is-open", open);
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
+  // Escape closes the open phone menu and puts focus back on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var toggle = document.querySelector('.menu__toggle[aria-expanded="true"]');
+    if (!toggle) return;
+    document.getElementById(toggle.getAttribute("aria-controls")).classList.remove("is-open");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  });
   // Confirm destructive actions: <button data-confirm="…">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");
