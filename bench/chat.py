@@ -1,0 +1,545 @@
+"""Chat benchmark: many websocket clients against two ASGI processes (PostgreSQL + Redis channel layer).
+
+Not a test: run it by hand (see docs/benchmarks.md). Everything stays on
+127.0.0.1, with a bounded number of connections and a bounded duration.
+
+For each scenario it starts two server processes, opens ``teams × members``
+authenticated connections (every team spread over both processes), sends
+messages at a steady total rate from random members, and measures on the
+client side (one clock) the send-to-receive latency of every delivery to
+every member, lost and duplicated deliveries, the time to connect
+everyone, and the servers' memory per connection. Scenarios:
+
+- ``redis``: Django + channels_redis ``RedisChannelLayer`` (the default)
+- ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer``
+- ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
+  Redis pub/sub, no Django and no database: the ceiling.
+
+    .venv/bin/python bench/chat.py --teams 400 --members 5 --rate 200 --duration 30
+
+Needs PostgreSQL and Redis on 127.0.0.1 (as in .ci/run). It uses its own
+database (``wijklab_chat_bench``) and Redis db (11 by default) and flushes
+only that Redis db.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+SECRET = "bench-only-secret"  # noqa: S105 - loopback benchmark database only
+LAYERS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
+# --- seeding (runs in a subprocess with the benchmark's DATABASE_URL) ----------
+
+
+def seed(teams: int, members: int, out: Path) -> None:
+    """Create (once) ``teams`` teams of ``members`` students with a session each; write them to ``out``."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from assignments.models import Assignment
+    from teams.models import Membership, Message, Team
+    from wijklab.models import Cohort, Neighbourhood, Organisation, Role, School, StudentProfile, User
+
+    with transaction.atomic():
+        cohort, _ = Cohort.objects.get_or_create(
+            name="Benchmark", defaults={"starts_on": dt.date(2026, 9, 1), "ends_on": dt.date(2027, 7, 1)}
+        )
+        org, _ = Organisation.objects.get_or_create(name="Benchmark-organisatie")
+        school, _ = School.objects.get_or_create(name="Benchmark-school", defaults={"sector": "mbo"})
+        hood, _ = Neighbourhood.objects.get_or_create(name="Benchmarkwijk", municipality="Rotterdam")
+        owner, _ = User.objects.get_or_create(username="bench-coordinator", defaults={"role": Role.COORDINATOR})
+        assignment, _ = Assignment.objects.get_or_create(
+            title="Benchmark-opdracht",
+            cohort=cohort,
+            defaults={
+                "organisation": org,
+                "description": "Benchmark",
+                "neighbourhood": hood,
+                "phase": "verkenning",
+                "team_size_min": 1,
+                "team_size_max": members,
+                "starts_on": dt.date(2026, 10, 1),
+                "ends_on": dt.date(2027, 1, 31),
+                "status": "in_progress",
+                "created_by": owner,
+            },
+        )
+        existing = Team.objects.filter(assignment=assignment).count()
+        if existing < teams:
+            password = make_password("bench")
+            users = User.objects.bulk_create(
+                [
+                    User(username=f"bench-{t}-{m}", display_name=f"Bench {t}.{m}", role=Role.STUDENT, password=password)
+                    for t in range(existing, teams)
+                    for m in range(members)
+                ]
+            )
+            StudentProfile.objects.bulk_create(
+                [
+                    StudentProfile(user=u, niveau=4, school=school, programme="Sociaal Werk", cohort=cohort)
+                    for u in users
+                ]
+            )
+            new_teams = Team.objects.bulk_create(
+                [Team(assignment=assignment, name=f"Bench {t}", created_by=owner) for t in range(existing, teams)]
+            )
+            Membership.objects.bulk_create(
+                [
+                    Membership(team=team, student=users[i * members + m], cohort=cohort)
+                    for i, team in enumerate(new_teams)
+                    for m in range(members)
+                ]
+            )
+        bench_teams = list(Team.objects.filter(assignment=assignment).order_by("pk")[:teams])
+        Message.objects.filter(team__in=bench_teams).delete()
+        Session.objects.filter(session_key__startswith="bench").delete()
+        sessions, rows = [], []
+        expire = timezone.now() + dt.timedelta(days=1)
+        store = SessionStore()
+        memberships = (
+            Membership.objects.filter(team__in=bench_teams, left_at__isnull=True)
+            .select_related("student")
+            .order_by("team_id", "pk")
+        )
+        for membership in memberships:
+            user = membership.student
+            key = "bench" + get_random_string(27).lower()
+            data = {
+                "_auth_user_id": str(user.pk),
+                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                "_auth_user_hash": user.get_session_auth_hash(),
+            }
+            sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+            rows.append({"team": membership.team_id, "user": user.pk, "session": key})
+        Session.objects.bulk_create(sessions)
+    out.write_text(json.dumps(rows))
+
+
+# --- processes -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, log: Path, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on {port} stopped:\n{log.read_text()[-3000:]}")
+        try:
+            if path:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            else:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on {port} did not start:\n{log.read_text()[-3000:]}")
+
+
+def start_servers(scenario: str, env: dict[str, str]) -> list[tuple[subprocess.Popen, int]]:
+    servers = []
+    for i in range(2):
+        port = free_port()
+        log = OUT / f"{scenario}-server{i}.log"
+        if scenario == "relay":
+            cmd = [
+                sys.executable,
+                str(ROOT / "bench" / "chat_relay.py"),
+                "--port",
+                str(port),
+                "--redis",
+                env["REDIS_URL"],
+            ]
+        else:
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "wijklab.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--ws-ping-interval",
+                "60",
+            ]
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        servers.append((process, port))
+    for process, port in servers:
+        wait_until_listening(
+            port,
+            process,
+            OUT / f"{scenario}-server{servers.index((process, port))}.log",
+            path="" if scenario == "relay" else "/healthz",
+        )
+    return servers
+
+
+def stop_servers(servers: list[tuple[subprocess.Popen, int]]) -> None:
+    for process, _port in servers:
+        process.terminate()
+    for process, _port in servers:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- the client --------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    expected: dict[str, int] = field(default_factory=dict)  # client_id -> team
+    sent_at: dict[str, float] = field(default_factory=dict)
+    seen: dict[str, set[int]] = field(default_factory=dict)  # client_id -> receivers
+    latencies: list[float] = field(default_factory=list)
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+    first_delivery: float | None = None
+    last_delivery: float | None = None
+
+
+async def client_run(
+    rows: list[dict],
+    ports: list[int],
+    *,
+    rate: float,
+    duration: float,
+    drain: float,
+    with_auth: bool,
+    pids: list[int],
+    connect_concurrency: int,
+) -> dict:
+    from websockets.asyncio.client import connect
+
+    run = Run()
+    members: dict[int, list[int]] = {}
+    for index, row in enumerate(rows):
+        members.setdefault(row["team"], []).append(index)
+    sockets: dict[int, object] = {}
+    refused: list[str] = []
+    gate = asyncio.Semaphore(connect_concurrency)
+
+    async def open_one(index: int, row: dict) -> None:
+        # Every team is spread over both processes.
+        port = ports[members[row["team"]].index(index) % len(ports)]
+        headers = {"Cookie": f"sessionid={row['session']}"} if with_auth else {}
+        async with gate:
+            try:
+                sockets[index] = await connect(
+                    f"ws://127.0.0.1:{port}/ws/teams/{row['team']}/chat/",
+                    origin=f"http://127.0.0.1:{port}",
+                    additional_headers=headers,
+                    compression=None,
+                    ping_interval=None,
+                    open_timeout=60,
+                    max_queue=None,
+                )
+            except Exception as exc:
+                refused.append(f"{type(exc).__name__}: {exc}")
+
+    rss_before = sum(rss_kib(pid) for pid in pids)
+    started = time.perf_counter()
+    await asyncio.gather(*(open_one(i, row) for i, row in enumerate(rows)))
+    connect_seconds = time.perf_counter() - started
+
+    async def listen(index: int, ws) -> None:
+        try:
+            async for frame in ws:
+                now = time.perf_counter()
+                if '"type":"message"' not in frame:
+                    continue  # presence and the like
+                event = json.loads(frame)
+                client_id = event.get("client_id")
+                sent = run.sent_at.get(client_id)
+                if sent is None:
+                    continue
+                receivers = run.seen.setdefault(client_id, set())
+                if index in receivers:
+                    run.duplicates += 1
+                    continue
+                receivers.add(index)
+                run.latencies.append(now - sent)
+                run.first_delivery = run.first_delivery or now
+                run.last_delivery = now
+        except Exception as exc:
+            run.errors.append(f"{type(exc).__name__}: {exc}")
+
+    listeners = [asyncio.create_task(listen(i, ws)) for i, ws in sockets.items()]
+    await asyncio.sleep(3)  # presence events of the connection storm settle
+    rss_connected = sum(rss_kib(pid) for pid in pids)
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
+
+    senders = list(sockets)
+    rng = random.Random(42)
+    interval = 1.0 / rate
+    total = int(rate * duration)
+    send_started = time.perf_counter()
+    for seq in range(total):
+        target = send_started + seq * interval
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        index = rng.choice(senders)
+        client_id = f"bench-{seq}-{rng.getrandbits(32):08x}"
+        team = rows[index]["team"]
+        run.expected[client_id] = team
+        run.sent_at[client_id] = time.perf_counter()
+        await sockets[index].send(json.dumps({"type": "message", "body": f"bench {seq}", "client_id": client_id}))
+    send_seconds = time.perf_counter() - send_started
+    await asyncio.sleep(drain)
+    cpu_after = sum(cpu_seconds(pid) for pid in pids)
+    rss_after = sum(rss_kib(pid) for pid in pids)
+
+    for ws in sockets.values():
+        await ws.close()
+    for task in listeners:
+        task.cancel()
+
+    connected_members = {team: [i for i in idx if i in sockets] for team, idx in members.items()}
+    expected_deliveries = sum(len(connected_members[team]) for team in run.expected.values())
+    delivered = len(run.latencies)
+    lat = sorted(run.latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else float("nan")
+
+    window = (run.last_delivery - run.first_delivery) if delivered > 1 else float("nan")
+    return {
+        "connections": len(rows),
+        "connected": len(sockets),
+        "refused": len(refused),
+        "refused_examples": refused[:3],
+        "connect_seconds": round(connect_seconds, 2),
+        "messages_sent": total,
+        "send_seconds": round(send_seconds, 2),
+        "expected_deliveries": expected_deliveries,
+        "delivered": delivered,
+        "lost": expected_deliveries - delivered,
+        "duplicated": run.duplicates,
+        "deliveries_per_s": round(delivered / window, 1) if delivered > 1 else 0,
+        "latency_ms": {
+            "p50": pct(0.50),
+            "p95": pct(0.95),
+            "p99": pct(0.99),
+            "max": round(lat[-1] * 1000, 2) if lat else None,
+            "mean": round(statistics.fmean(lat) * 1000, 2) if lat else None,
+        },
+        "server_rss_mib": {
+            "before": round(rss_before / 1024, 1),
+            "connected": round(rss_connected / 1024, 1),
+            "after": round(rss_after / 1024, 1),
+        },
+        "memory_per_connection_kib": round((rss_connected - rss_before) / max(1, len(sockets)), 1),
+        "server_cpu_cores_while_sending": round((cpu_after - cpu_before) / (send_seconds + drain), 2),
+        "client_errors": run.errors[:3],
+    }
+
+
+# --- orchestration -------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--teams", type=int, default=400)
+    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=200.0, help="messages per second, all teams together")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
+    parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--scenarios", default="redis,pubsub,relay")
+    parser.add_argument("--database", default="wijklab_chat_bench")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--connect-concurrency", type=int, default=500)
+    parser.add_argument("--max-redis-connections", type=int, default=1000)
+    parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._seed:
+        seed(int(args._seed[0]), int(args._seed[1]), Path(args._seed[2]))
+        return
+
+    # Bounded: loopback only, and never more than this many sockets or seconds.
+    if args.teams * args.members > 5000 or args.duration > 300 or args.rate > 2000:
+        raise SystemExit("refusing: keep it to ≤ 5000 connections, ≤ 300 s and ≤ 2000 messages/s")
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    import psycopg
+
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        {
+            "DATABASE_URL": f"{args.postgres}/{args.database}",
+            "REDIS_URL": args.redis,
+            "SECRET_KEY": SECRET,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "false",
+            "REDIS_MAX_CONNECTIONS": str(args.max_redis_connections),
+            "LOG_LEVEL": "ERROR",
+            "WIJKLAB_DATA_DIR": str(OUT / "data"),
+        }
+    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    rows_file = OUT / "sessions.json"
+
+    results = {}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_before": os.getloadavg(),
+    }
+    for scenario in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
+        # Fresh sessions and an empty message table for every scenario.
+        subprocess.run(
+            [sys.executable, __file__, "--_seed", str(args.teams), str(args.members), str(rows_file)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        if args.seed_only:
+            print(f"seeded {args.teams} teams × {args.members} members")
+            return
+        rows = json.loads(rows_file.read_text())
+        import redis as redis_lib
+
+        redis_lib.Redis.from_url(args.redis).flushdb()
+        scenario_env = dict(env)
+        if scenario in LAYERS:
+            scenario_env["CHANNEL_LAYER_BACKEND"] = LAYERS[scenario]
+        servers = start_servers(scenario, scenario_env)
+        try:
+            print(f"--- {scenario}: {len(rows)} connections, {args.rate}/s for {args.duration}s", flush=True)
+            result = run_client(
+                rows,
+                [port for _p, port in servers],
+                rate=args.rate,
+                duration=args.duration,
+                drain=args.drain,
+                with_auth=scenario != "relay",
+                pids=[p.pid for p, _port in servers],
+                connect_concurrency=args.connect_concurrency,
+            )
+        finally:
+            stop_servers(servers)
+        if scenario != "relay":
+            result["stored_messages"] = count_messages(env, rows)
+        results[scenario] = result
+        print(json.dumps(result, indent=1), flush=True)
+
+    if "relay" in results:
+        ceiling = results["relay"]["latency_ms"]
+        for name, result in results.items():
+            if name != "relay":
+                result["vs_relay"] = {
+                    key: round(result["latency_ms"][key] / ceiling[key], 2) if ceiling[key] else None
+                    for key in ("p50", "p95", "p99")
+                }
+    machine["load_after"] = os.getloadavg()
+    report = {"args": vars(args), "machine": machine, "results": results}
+    (OUT / "chat-results.json").write_text(json.dumps(report, indent=1))
+    print(
+        json.dumps(
+            {
+                name: {
+                    k: r.get(k)
+                    for k in (
+                        "connected",
+                        "refused",
+                        "connect_seconds",
+                        "deliveries_per_s",
+                        "latency_ms",
+                        "lost",
+                        "duplicated",
+                        "vs_relay",
+                    )
+                }
+                for name, r in results.items()
+            },
+            indent=1,
+        )
+    )
+    print(f"full results: {OUT / 'chat-results.json'}")
+
+
+def run_client(rows: list[dict], ports: list[int], **kwargs: object) -> dict:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(client_run(rows, ports, **kwargs))  # type: ignore[arg-type]
+    return uvloop.run(client_run(rows, ports, **kwargs))  # type: ignore[arg-type]
+
+
+def count_messages(env: dict[str, str], rows: list[dict]) -> int:
+    teams = sorted({row["team"] for row in rows})
+    code = f"from teams.models import Message;print(Message.objects.filter(team_id__in={teams!r}).count())"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()
