@@ -335,7 +335,7 @@ class TeamListView(GenericAPIView):
         ).order_by("assignment__title", "name", "pk")
         assignment = request.query_params.get("assignment")
         if assignment:
-            if not assignment.isdigit():
+            if not assignment.isdigit() or not selectors.is_id(int(assignment)):
                 return Response({"assignment": [_("Geef een opdracht-id.")]}, status=400)
             teams = teams.filter(assignment_id=int(assignment))
         wanted_status = request.query_params.get("status")

@@ -26,6 +26,7 @@ from teams.selectors import (
     active_membership_of,
     active_memberships,
     already_in_team_refusal,
+    is_id,
     niveau_counts,
     status_refusals,
     student_cohort_id,
@@ -351,6 +352,8 @@ def duo_create(*, team: Team, by: User, roles: Mapping[int, str], carries_youth_
     ids = list(roles)
     if len(ids) != 2 or ids[0] == ids[1]:
         raise ValidationError({"members": [_("Een duo bestaat uit twee verschillende teamleden.")]})
+    if not all(is_id(i) for i in ids):
+        raise ValidationError({"members": [_("Kies twee leden van dit team.")]})
     members = set(active_memberships().filter(team=team, student_id__in=ids).values_list("student_id", flat=True))
     if members != set(ids):
         raise ValidationError({"members": [_("Kies twee leden van dit team.")]})
@@ -451,7 +454,9 @@ def _clean_task_fields(team: Team, fields: Mapping[str, object]) -> dict[str, ob
     if "owner" in fields:
         owner = fields["owner"]
         owner_id = owner.pk if isinstance(owner, User) else owner
-        if owner_id is not None and not active_memberships().filter(team=team, student_id=owner_id).exists():
+        if owner_id is not None and (
+            not is_id(owner_id) or not active_memberships().filter(team=team, student_id=owner_id).exists()
+        ):
             errors["owner"] = [_("De eigenaar moet lid van dit team zijn.")]
         clean["owner_id"] = owner_id
     if errors:

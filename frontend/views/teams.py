@@ -46,7 +46,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
     ).order_by("assignment__title", "name", "pk")
     assignments = Assignment.objects.filter(pk__in=selectors.teams_visible_to(user=user).values("assignment_id"))
     assignment_id = request.GET.get("opdracht", "")
-    if assignment_id.isdigit():
+    if not (assignment_id.isdigit() and selectors.is_id(int(assignment_id))):
+        assignment_id = ""  # not an id of anything: no filter
+    if assignment_id:
         teams = teams.filter(assignment_id=int(assignment_id))
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
     rows = [(team, selectors.team_is_complete(team)) for team in page]

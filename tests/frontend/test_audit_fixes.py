@@ -75,3 +75,41 @@ def test_a_students_progress_pages_answer_405_to_other_methods(client, coordinat
     assert client.get(url).status_code == 200
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)(url).status_code == 405
+
+
+HUGE = 10**20  # more than any database integer: SQLite raised OverflowError on these (a 500)
+
+
+def test_a_team_filter_with_an_impossible_id_is_a_400_or_no_filter(client_for, client, team, coordinator):
+    answer = client_for(coordinator).get("/api/teams/", {"assignment": str(HUGE)})
+    assert answer.status_code == 400
+    assert answer.json() == {"assignment": ["Geef een opdracht-id."]}
+    client.force_login(coordinator)
+    page = client.get("/teams/", {"opdracht": str(HUGE)})
+    assert page.status_code == 200
+    assert team.name in page.content.decode()
+
+
+def test_a_task_owner_with_an_impossible_id_is_refused(client_for, client, team, student4):
+    answer = client_for(student4).post(
+        f"/api/teams/{team.pk}/tasks/", {"phase": "verkenning", "title": "Bellen", "owner": HUGE}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"owner": ["De eigenaar moet lid van dit team zijn."]}
+    client.force_login(student4)
+    page = client.post(f"/teams/{team.pk}/taken/", {"phase": "verkenning", "title": "Bellen", "owner": str(HUGE)})
+    assert page.status_code == 302
+    assert not team.tasks.exists()
+
+
+def test_a_duo_with_an_impossible_member_id_is_refused(client_for, client, team, student4, student6):
+    roles = {str(HUGE): "procesrol", str(student4.pk): "begeleidingsrol"}
+    answer = client_for(student4).post(
+        f"/api/teams/{team.pk}/duos/", {"members": [HUGE, student4.pk], "roles": roles}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"members": ["Kies twee leden van dit team."]}
+    client.force_login(student4)
+    page = client.post(f"/teams/{team.pk}/duos/", {"procesrol": str(HUGE), "begeleidingsrol": str(student6.pk)})
+    assert page.status_code == 302
+    assert not team.duos.exists()
