@@ -1,16 +1,58 @@
 """Shared DRF plumbing: pagination and the error format of API.md."""
 
+import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from wijklab.errors import RuleViolation
+
+# DRF's Dutch catalogue leaves these messages in English (and a JSON parse error
+# is never translated), while API.md promises Dutch. Keyed by DRF's English text;
+# {name} stands for the part DRF fills in.
+_DRF_UNTRANSLATED = {
+    "Not a valid string.": _("Vul tekst in."),
+    "Must be a valid boolean.": _("Kies true of false."),
+    "Invalid input.": _("Ongeldige invoer."),
+    "Must be a valid UUID.": _("Geef een geldige UUID."),
+    "A valid biginteger is required.": _("Geef een geheel getal."),
+    "This dictionary may not be empty.": _("Dit mag niet leeg zijn."),
+    "Datetime value out of range.": _("Deze datum en tijd vallen buiten het bereik."),
+    "Ensure this field has at least {min_length} elements.": _(
+        "Deze lijst moet minstens %(min_length)s elementen hebben."
+    ),
+    "Ensure this field has no more than {max_length} elements.": _(
+        "Deze lijst mag hoogstens %(max_length)s elementen hebben."
+    ),
+    "Surrogate characters are not allowed: {code_point}.": _("De tekst bevat een teken dat niet kan."),
+    "JSON parse error - {detail}": _("De inhoud is geen geldige JSON."),
+    "Multipart form parse error - {detail}": _("Het formulier kon niet worden gelezen."),
+}
+_DRF_PATTERNS = [
+    (re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.*)", re.escape(english)) + "$", re.DOTALL), dutch)
+    for english, dutch in _DRF_UNTRANSLATED.items()
+]
+
+
+def _in_dutch(data: Any) -> Any:
+    """``data`` with DRF's untranslated English messages replaced by Dutch ones (codes kept)."""
+    if isinstance(data, list):
+        return [_in_dutch(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _in_dutch(value) for key, value in data.items()}
+    if isinstance(data, str):
+        for pattern, dutch in _DRF_PATTERNS:
+            match = pattern.match(data)
+            if match:
+                return ErrorDetail(str(dutch) % match.groupdict(), code=getattr(data, "code", None))
+    return data
 
 
 class Pagination(PageNumberPagination):
@@ -28,6 +70,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             data = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404 | DjangoPermissionDenied):
-        return drf_exception_handler(exc, context)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and (translation.get_language() or "").startswith("nl"):
+        response.data = _in_dutch(response.data)
+    return response

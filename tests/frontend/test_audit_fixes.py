@@ -113,3 +113,21 @@ def test_a_duo_with_an_impossible_member_id_is_refused(client_for, client, team,
     page = client.post(f"/teams/{team.pk}/duos/", {"procesrol": str(HUGE), "begeleidingsrol": str(student6.pk)})
     assert page.status_code == 302
     assert not team.duos.exists()
+
+
+def test_drf_messages_its_dutch_catalogue_misses_are_dutch_too(client_for, team, student4):
+    """API.md: messages are Dutch by default. DRF's own Dutch catalogue has gaps."""
+    api = client_for(student4)
+    tasks = f"/api/teams/{team.pk}/tasks/"
+    answer = api.post(tasks, {"phase": "verkenning", "title": ["x"]}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {"title": ["Vul tekst in."]}
+    assert answer.data["title"][0].code == "invalid"
+    answer = api.generic("POST", tasks, "{geen json", content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": "De inhoud is geen geldige JSON."}
+    answer = api.post(f"/api/teams/{team.pk}/duos/", {"members": [student4.pk], "roles": {}}, format="json")
+    assert answer.json()["members"] == ["Deze lijst moet minstens 2 elementen hebben."]
+    # Who asks for English gets DRF's English.
+    answer = api.post(tasks, {"phase": "verkenning", "title": ["x"]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.json() == {"title": ["Not a valid string."]}
