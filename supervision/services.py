@@ -40,6 +40,8 @@ from wijklab.models import Cohort, Role, SupervisorKind, User
 from wijklab.services import notify
 
 MAX_COMMENT = 4000
+# PostgreSQL cannot store NUL in text (a 500 there, stored on SQLite); page forms can send it.
+NUL_REFUSED = _("De tekst bevat een teken dat niet kan.")
 MAX_OBSERVATION = 280
 MAX_AGE_DAYS = 366
 # Positions leave room per category so new criteria sort inside their category.
@@ -91,6 +93,8 @@ def _clean_descriptors(descriptors: Sequence[str], errors: dict[str, list]) -> l
         )
     elif any(len(t) > 1000 for t in texts):
         errors.setdefault("descriptors", []).append(_("Een niveaubeschrijving is hoogstens 1000 tekens."))
+    elif any("\x00" in t for t in texts):
+        errors.setdefault("descriptors", []).append(NUL_REFUSED)
     return texts
 
 
@@ -100,7 +104,15 @@ def _clean_name(name: str, errors: dict[str, list]) -> str:
         errors.setdefault("name", []).append(_("Geef het criterium een naam."))
     elif len(name) > 150:
         errors.setdefault("name", []).append(_("Een naam is hoogstens 150 tekens."))
+    elif "\x00" in name:
+        errors.setdefault("name", []).append(NUL_REFUSED)
     return name
+
+
+def _refuse_nul(errors: dict[str, list], **texts: str) -> None:
+    for field, text in texts.items():
+        if "\x00" in (text or ""):
+            errors.setdefault(field, []).append(NUL_REFUSED)
 
 
 def _require_coordinator_of_criterion(*, by: User, criterion: Criterion) -> None:
@@ -132,6 +144,7 @@ def criterion_create(
     name = _clean_name(name, errors)
     texts = _clean_descriptors(descriptors, errors)
     programme = (programme or "").strip()[:150]
+    _refuse_nul(errors, description=description, programme=programme)
     if errors:
         raise ValidationError(errors)
     rubric = default_rubric()
@@ -162,6 +175,7 @@ def criterion_update(
     errors: dict[str, list] = {}
     name = _clean_name(name, errors)
     texts = _clean_descriptors(descriptors, errors)
+    _refuse_nul(errors, description=description)
     if errors:
         raise ValidationError(errors)
     criterion.name = name
@@ -299,6 +313,8 @@ def feedback_create(
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         _add(errors, "comment", _("Een opmerking is hoogstens 4000 tekens."))
+    elif "\x00" in comment:
+        _add(errors, "comment", NUL_REFUSED)
 
     cleaned: list[tuple[Criterion, int]] = []
     if not isinstance(scores, list | tuple):

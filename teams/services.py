@@ -40,6 +40,8 @@ from wijklab.services import notify
 # Refusals a coordinator may knowingly override when moving a student.
 OVERRIDABLE = frozenset({"team_full", "needs_niveau", "team_not_open", "assignment_not_open"})
 REASON_MAX = 1000
+# PostgreSQL cannot store NUL in text (a 500 there, stored on SQLite); forms and JSON can send it.
+NUL_REFUSED = _("De tekst bevat een teken dat niet kan.")
 DIFFERENT_ROLES = _("In een duo neemt ieder een andere rol: procesrol en begeleidingsrol.")
 
 
@@ -145,6 +147,8 @@ def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Geef het team een naam.")]})
+    if "\x00" in name:
+        raise ValidationError({"name": [NUL_REFUSED]})
     if len(name) > 100:
         raise ValidationError({"name": [_("Een teamnaam is hoogstens 100 tekens.")]})
     if assignment.status != AssignmentStatus.OPEN:
@@ -243,6 +247,8 @@ def _clean_reason(reason: str, *, required: bool) -> str:
         raise ValidationError({"reason": [_("Geef een reden: die wordt bij de wijziging bewaard.")]})
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": [_("De reden is hoogstens 1000 tekens.")]})
+    if "\x00" in reason:
+        raise ValidationError({"reason": [NUL_REFUSED]})
     return reason
 
 
@@ -432,11 +438,15 @@ def _clean_task_fields(team: Team, fields: Mapping[str, object]) -> dict[str, ob
             errors["title"] = [_("Geef de taak een titel.")]
         elif len(title) > 200:
             errors["title"] = [_("Een titel is hoogstens 200 tekens.")]
+        elif "\x00" in title:
+            errors["title"] = [NUL_REFUSED]
         clean["title"] = title
     if "description" in fields:
         description = str(fields["description"] or "").strip()
         if len(description) > 2000:
             errors["description"] = [_("Een omschrijving is hoogstens 2000 tekens.")]
+        elif "\x00" in description:
+            errors["description"] = [NUL_REFUSED]
         clean["description"] = description
     if "phase" in fields:
         if fields["phase"] not in Phase.values:

@@ -6,11 +6,14 @@ of tests/conftest.py.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from supervision.models import SupervisionAssignment
-from teams.models import Duo, DuoRole
+from supervision import services as supervision_services
+from supervision.models import Criterion, FeedbackEntry, SupervisionAssignment
+from teams import services as team_services
+from teams.models import Duo, DuoRole, Team
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 from wijklab.models import SupervisorKind
 
@@ -131,3 +134,42 @@ def test_drf_messages_its_dutch_catalogue_misses_are_dutch_too(client_for, team,
     # Who asks for English gets DRF's English.
     answer = api.post(tasks, {"phase": "verkenning", "title": ["x"]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert answer.json() == {"title": ["Not a valid string."]}
+
+
+NUL = "ook\x00dit"  # PostgreSQL refuses NUL in text: it answered 500 there (and SQLite stored it)
+
+
+def test_team_texts_with_a_nul_character_are_refused(client, team, student4, coordinator, assignment):
+    client.force_login(coordinator)
+    client.post("/teams/nieuw/", {"assignment": assignment.pk, "name": NUL})
+    assert not Team.objects.filter(name__contains="dit").exists()
+    client.post(f"/teams/{team.pk}/uit-team/", {"student": student4.pk, "reason": NUL})
+    assert team.memberships.filter(student=student4, left_at__isnull=True).exists()
+    client.force_login(student4)
+    client.post(f"/teams/{team.pk}/taken/", {"phase": "verkenning", "title": NUL})
+    assert not team.tasks.exists()
+    with pytest.raises(ValidationError) as refused:
+        team_services.team_create(assignment=assignment, name=NUL, by=coordinator)
+    assert refused.value.message_dict == {"name": ["De tekst bevat een teken dat niet kan."]}
+    with pytest.raises(ValidationError) as refused:
+        team_services.task_create(team=team, by=student4, phase="verkenning", title="Bellen", description=NUL)
+    assert refused.value.message_dict == {"description": ["De tekst bevat een teken dat niet kan."]}
+
+
+def test_feedback_and_rubric_texts_with_a_nul_character_are_refused(client, team, student4, mbo_docent, coordinator):
+    criterion = supervision_services.default_rubric().criteria.first()
+    client.force_login(mbo_docent)
+    page = client.post("/feedback/geven/", {"student": student4.pk, f"level-{criterion.pk}": "3", "comment": NUL})
+    assert page.status_code == 400
+    assert "De tekst bevat een teken dat niet kan." in page.content.decode()
+    assert not FeedbackEntry.objects.exists()
+    descriptors = {f"descriptor-{level}": f"Beschrijving {level}" for level in (1, 2, 3, 4)}
+    client.force_login(coordinator)
+    for field in ("name", "description", "programme", "descriptor-2"):
+        form = {"category": "vakinhoudelijk", "name": "Outreachend werken", **descriptors, field: NUL}
+        assert client.post("/coordinatie/rubric/", form).status_code == 400
+    assert not Criterion.objects.filter(name="Outreachend werken").exists()
+    page = client.post(f"/coordinatie/rubric/{criterion.pk}/", {"name": "Anders", "description": NUL, **descriptors})
+    assert page.status_code == 400
+    criterion.refresh_from_db()
+    assert criterion.name != "Anders"
