@@ -5,15 +5,20 @@ and test_never_a_500.py; these pin each fix down with the small named people
 of tests/conftest.py.
 """
 
+import importlib
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import clear_url_caches, reverse
 
+import wijklab.urls
 from supervision import services as supervision_services
 from supervision.models import Criterion, FeedbackEntry, SupervisionAssignment
+from teams import chat_services
 from teams import services as team_services
-from teams.models import Duo, DuoRole, Team
+from teams.models import Attachment, Duo, DuoRole, Team
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 from wijklab.models import SupervisorKind
 
@@ -173,3 +178,29 @@ def test_feedback_and_rubric_texts_with_a_nul_character_are_refused(client, team
     assert page.status_code == 400
     criterion.refresh_from_db()
     assert criterion.name != "Anders"
+
+
+def test_chat_files_are_only_served_through_the_chat_check(client, team, student4, outsider_student, settings):
+    """In local mode /media/ served MEDIA_ROOT to anyone logged in, next to the chat's own checked download."""
+    upload = SimpleUploadedFile("verslag.pdf", b"%PDF-1.4\n%proef\n", content_type="application/pdf")
+    message, _created = chat_services.message_post(
+        team=team, author=student4, body="", client_id="bestand-1", files=[upload], announce=False
+    )
+    attachment = Attachment.objects.get(message=message)
+    client.force_login(outsider_student)
+    assert client.get(f"/api/teams/{team.pk}/attachments/{attachment.pk}/").status_code == 404
+    assert client.get(attachment.file.url).status_code == 404
+    client.force_login(student4)
+    assert client.get(f"/api/teams/{team.pk}/attachments/{attachment.pk}/").status_code == 200
+
+
+def test_media_files_are_not_served_in_local_mode_either(settings):
+    """With DEBUG (``make run``) /media/ served chat files to anyone logged in who had the path."""
+    settings.DEBUG = True
+    try:
+        urls = importlib.reload(wijklab.urls)
+        assert not [p for p in urls.urlpatterns if "media" in str(getattr(p, "pattern", ""))]
+    finally:
+        settings.DEBUG = False
+        importlib.reload(wijklab.urls)
+        clear_url_caches()
