@@ -1,0 +1,380 @@
+"""Level-blind and need-to-know, checked on everything a person can reach.
+
+With the real demo data (``seed_demo``), each organisation contact of the
+demo and two students log in and crawl every same-site page, htmx partial,
+JSON endpoint and export they can reach by GET from "/" and from the API's
+lists (DESIGN.md "Visibility"):
+
+- organisation contacts never see a student's niveau — not as text, not as a
+  JSON field, and not indirectly: the crawl is repeated with the students'
+  niveaus shuffled *within each team* (so every team keeps its mix, counts
+  and completeness) and no page may change;
+- nobody sees a feedback entry or score they may not see (``wijkteam`` acts
+  as werkbegeleider in the demo: it sees the feedback it wrote, only that);
+- nobody reads the chat of a team that is not theirs;
+- a student outside a team sees no other student's niveau or feedback and
+  gets 404 on every team, chat and progress page that is not theirs.
+
+Every feedback entry, score and message carries a unique marker (see
+``conftest.py``), so "sees it" is a text search in HTML, JSON, CSV and PDF.
+"""
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.frontend.conftest import MARKER, Demo
+from tests.frontend.crawling import Crawler, Page, api_list_urls, json_items, readable_text
+from wijklab.models import Role, StudentProfile, User
+
+ORGANISATION_CONTACTS = ["dock", "welzijncapelle", "buurtwerk", "wijkteam"]
+
+# How a student's niveau could be written down. (Rubric levels are 1..4 and
+# named "Onvoldoende" … "Goed"; "niveau 4" is never one of them.)
+NIVEAU_TEXT = re.compile(
+    r"\bniveau\W{0,3}[456]\b|\bmbo\W{0,3}4\b|associate degree|\bhbo-bachelor\b|\bbachelor\b|\bAd Sociaal\b",
+    re.IGNORECASE,
+)
+# Sentences about an *assignment's* required mix, written by or for the
+# organisation itself; they say nothing about any student.
+ABOUT_ASSIGNMENTS = [
+    re.compile(r"minstens \d+ × niveau 4, \d+ × niveau 5, \d+ × niveau 6"),  # assignment detail: "Samenstelling"
+    re.compile(r"minimaal niveau [456] (?:mbo|associate degree|hbo-bachelor)"),  # the assignment form's labels
+    re.compile(r"studenten van niveau 4, 5 en 6"),  # "Teams zijn gemengd: …"
+    re.compile(r"minstens één niveau 6-student en een hbo-docent"),  # what requires_hbo means
+]  # matched against ``plain`` text: lower case, no brackets
+# JSON fields about an assignment's requirements, not about a student.
+ASSIGNMENT_NIVEAU_KEYS = re.compile(r"min_niveau_[456]")
+
+
+@dataclass
+class Viewer:
+    user: User
+    feedback: set[int]  # entry ids this viewer may see
+    chats: set[int]  # team ids whose chat this viewer may read
+    niveau_of: set[int]  # student ids whose niveau this viewer may see
+    teams: set[int]  # team ids this viewer may open
+    own_team: int | None = None
+    violations: list[str] = field(default_factory=list)
+
+    def flag(self, page: Page, problem: str) -> None:
+        self.violations.append(f"{self.user.username}: {page.url}{' (htmx)' if page.htmx else ''}: {problem}")
+
+
+def viewer_for(demo: Demo, username: str) -> Viewer:
+    user = demo.user(username)
+    if user.role == Role.ORGANISATION:
+        teams = demo.teams_of_organisation(user.organisation_id)
+        # Feedback: never, "unless they wrote it as werkbegeleider".
+        feedback = {e for e, author in demo.feedback_author.items() if author == user.pk}
+        return Viewer(user=user, feedback=feedback, chats=teams, niveau_of=set(), teams=teams)
+    own_team = demo.team_of_student(user.pk)
+    mates = demo.team_members.get(own_team, set()) if own_team else set()
+    feedback = {e for e, student in demo.feedback_student.items() if student == user.pk}
+    feedback |= {e for e, author in demo.feedback_author.items() if author == user.pk}
+    teams = {own_team} if own_team else set()
+    return Viewer(
+        user=user, feedback=feedback, chats=teams, niveau_of=mates | {user.pk}, teams=teams, own_team=own_team
+    )
+
+
+# --- the crawl --------------------------------------------------------------------
+
+
+def widen_api(page: Page) -> Iterable[str]:
+    """Ids in API answers are not links: turn them into the detail endpoints and pages they stand for."""
+    data = page.data if isinstance(page.data, dict) else {}
+    results = data.get("results", []) if isinstance(data.get("results"), list) else []
+    name = page.url_name
+
+    def student(pk: int) -> list[str]:
+        return [
+            f"/api/students/{pk}/progress/",
+            f"/api/feedback/?student={pk}",
+            f"/studenten/{pk}/voortgang/",
+            f"/studenten/{pk}/feedback/",
+            f"/studenten/{pk}/voortgang.pdf",
+        ]
+
+    def team(pk: int) -> list[str]:
+        return [
+            f"/api/teams/{pk}/",
+            f"/api/teams/{pk}/tasks/",
+            f"/api/teams/{pk}/duos/",
+            f"/api/teams/{pk}/messages/",
+            f"/api/teams/{pk}/changes/",
+            f"/teams/{pk}/",
+            f"/teams/{pk}/chat/",
+        ]
+
+    if name in {"api-teams", "api-teams-open"}:
+        for row in results:
+            yield from team(row["id"])
+    elif name == "api-team-detail":
+        for member in data.get("members", []):
+            yield from student(member["id"])
+    elif name == "api-team-tasks":
+        for row in results:
+            yield f"/api/tasks/{row['id']}/"
+    elif name == "api-assignment-list":
+        for row in results:
+            yield f"/api/assignments/{row['id']}/"
+            for t in row.get("teams") or []:
+                yield from team(t["id"])
+    elif name == "api-feedback":
+        for row in results:
+            yield f"/api/feedback/{row['id']}/"
+            yield from student(row["student"]["id"])
+    elif name == "api-chat-overview":
+        for row in data if isinstance(page.data, list) else results:
+            team_id = row.get("team", {}).get("id") if isinstance(row.get("team"), dict) else row.get("id")
+            if team_id:
+                yield from team(team_id)
+    elif name == "api-chat-messages":
+        team_id = int(page.url.split("/")[3])
+        for row in results:
+            yield f"/api/teams/{team_id}/messages/{row['id']}/revisions/"
+
+
+def crawl(username: str, demo: Demo) -> tuple[Client, dict]:
+    client = Client()
+    client.force_login(demo.user(username))
+    crawler = Crawler(client, expand=widen_api)
+    pages = crawler.run(["/", *api_list_urls()])
+    return client, pages
+
+
+# --- what may not be seen ------------------------------------------------------------
+
+
+def check_page(viewer: Viewer, page: Page, demo: Demo) -> None:
+    if page.status >= 500:
+        viewer.flag(page, f"answered {page.status}")
+    for kind, pk in MARKER.findall(page.text):
+        pk = int(pk)
+        if kind in {"fb", "sc"} and demo.entry_of(kind, pk) not in viewer.feedback:
+            entry = demo.entry_of(kind, pk)
+            viewer.flag(page, f"shows feedback entry {entry} (author {demo.feedback_author[entry]})")
+        if kind in {"msg", "rev"} and demo.team_of(kind, pk) not in viewer.chats:
+            viewer.flag(page, f"shows a chat message of team {demo.team_of(kind, pk)}")
+    if page.data is not None:
+        check_json_niveau(viewer, page)
+    if viewer.user.role == Role.ORGANISATION:
+        text = plain(readable_text(page))
+        for allowed in ABOUT_ASSIGNMENTS:
+            text = allowed.sub("", text)
+        for match in NIVEAU_TEXT.finditer(text):
+            if in_assignment_texts(text, match):
+                continue
+            context = text[max(0, match.start() - 60) : match.end() + 40]
+            viewer.flag(page, f"shows a niveau: …{context}…")
+
+
+def check_json_niveau(viewer: Viewer, page: Page) -> None:
+    for path, key, value in json_items(page.data):
+        if value is None or "niveau" not in key or ASSIGNMENT_NIVEAU_KEYS.fullmatch(key):
+            continue
+        if viewer.user.role == Role.ORGANISATION:
+            viewer.flag(page, f"JSON {path} = {value!r}")
+    # Students: a "niveau" only on themselves and their teammates.
+    for _path, _key, value in json_items({"": page.data}):
+        shows_niveau = isinstance(value, dict) and value.get("niveau") is not None and "id" in value
+        if shows_niveau and value["id"] not in viewer.niveau_of:
+            viewer.flag(page, f"JSON gives the niveau of user {value['id']}")
+
+
+def plain(text: str) -> str:
+    """Words only: no markup (HTML or Markdown), no entities, one space, lower case."""
+    text = re.sub(r"<[^>]+>", " ", html.unescape(text))
+    return " ".join(re.sub(r"[*_#`>\\\[\]()]", " ", text).split()).lower()
+
+
+_assignment_words: list[str] = []
+
+
+def in_assignment_texts(text: str, match: re.Match) -> bool:
+    """Whether the words around ``match`` (in ``plain`` text) are an organisation's own words about an assignment.
+
+    Descriptions may well say "altijd een niveau 6-student"; that is about the
+    assignment, not about a student.
+    """
+    if not _assignment_words:
+        from assignments.models import Assignment
+
+        fields = ("title", "description", "target_group", "goal", "expected_result")
+        _assignment_words.append(
+            " ".join(plain(v or "") for row in Assignment.objects.values_list(*fields) for v in row)
+        )
+    window = text[max(0, match.start() - 40) : match.end() + 40].split(" ")
+    # Whole words only: the window's first and last word may be cut.
+    phrase = " ".join(window[1 if match.start() > 40 else 0 : -1 if match.end() + 40 < len(text) else None])
+    return phrase in _assignment_words[0]
+
+
+# --- niveaus shuffled within each team -----------------------------------------------------
+
+
+def shuffle_niveaus(demo: Demo, *, keep_team: int | None, keep_student: int) -> dict[int, int]:
+    """Give (almost) every student another niveau while every team keeps the same mix.
+
+    Within each team — and among the teamless students — the niveaus are
+    rotated so that nobody keeps theirs where the group allows it. Counts per
+    niveau, completeness, join refusals and composition problems (what an
+    organisation may know about a team) stay exactly the same; only who has
+    which niveau changes. Returns the original niveaus to restore.
+    """
+    original = dict(StudentProfile.objects.values_list("user_id", "niveau"))
+    in_teams = set().union(*demo.team_members.values())
+    groups = [sorted(m) for t, m in demo.team_members.items() if t != keep_team]
+    groups.append(sorted(set(original) - in_teams - {keep_student}))
+    changed: dict[int, int] = {}
+    for group in groups:
+        group = [s for s in group if s != keep_student]
+        group.sort(key=lambda s: (original[s], s))
+        values = [original[s] for s in group]
+        shift = max((values.count(v) for v in set(values)), default=0)
+        if not group or shift == len(group):
+            continue
+        for student, niveau in zip(group, values[shift:] + values[:shift], strict=True):
+            if niveau != original[student]:
+                changed[student] = niveau
+    set_niveaus(changed)
+    return {s: original[s] for s in changed}
+
+
+def set_niveaus(niveaus: dict[int, int]) -> None:
+    for niveau in {4, 5, 6}:
+        StudentProfile.objects.filter(user_id__in=[s for s, n in niveaus.items() if n == niveau]).update(niveau=niveau)
+
+
+_TOKEN = re.compile(r"\b[A-Za-z0-9]{32,}\b")
+
+
+def normalised(page: Page) -> str:
+    # CSRF tokens are masked anew on every render.
+    return f"{page.status}\n{_TOKEN.sub('TOKEN', page.text)}"
+
+
+def check_niveau_blind(viewer: Viewer, client: Client, pages: dict, demo: Demo) -> int:
+    """Fetch every page again with the niveaus shuffled within teams: nothing may change.
+
+    A page that differs from the crawl is fetched once more after the
+    niveaus are restored: if that differs from the shuffled one, the niveaus
+    made the difference (a page that merely changed since the crawl, such as
+    a chat after its read marker moved, is the same both times).
+    """
+    fetcher = Crawler(client)
+    readable = [p for p in pages.values() if p.content_type in {"text/html", "application/json", "text/csv"}]
+    restore = shuffle_niveaus(demo, keep_team=viewer.own_team, keep_student=viewer.user.pk)
+    assert restore, "the shuffle changed nobody's niveau: this check would prove nothing"
+    try:
+        during = {(p.url, p.htmx): normalised(fetcher.fetch(p.url, htmx=p.htmx)) for p in readable}
+    finally:
+        set_niveaus(restore)
+    for page in readable:
+        key = (page.url, page.htmx)
+        if during[key] != normalised(page) and during[key] != normalised(fetcher.fetch(page.url, htmx=page.htmx)):
+            viewer.flag(page, "changes when students' niveaus change: it reveals who has which niveau")
+    return len(readable)
+
+
+# --- the tests ------------------------------------------------------------------------
+
+
+def report(viewer: Viewer) -> str:
+    shown = viewer.violations[:40]
+    more = len(viewer.violations) - len(shown)
+    return "\n".join(shown) + (f"\n… and {more} more" if more else "")
+
+
+def reached(pages: dict, *, status: int = 200) -> set[str]:
+    return {url for (url, _htmx), page in pages.items() if page.status == status}
+
+
+@pytest.mark.parametrize("username", ORGANISATION_CONTACTS)
+def test_organisation_contacts_never_see_a_niveau_other_feedback_or_other_chats(demo, db, username):
+    viewer = viewer_for(demo, username)
+    client, pages = crawl(username, demo)
+    for page in pages.values():
+        check_page(viewer, page, demo)
+    compared = check_niveau_blind(viewer, client, pages, demo)
+
+    # Every team outside the organisation, also by guessing its id: not found.
+    for team_id in set(demo.team_organisation) - viewer.teams:
+        for url in [f"/teams/{team_id}/", f"/teams/{team_id}/chat/", f"/api/teams/{team_id}/"]:
+            for extra in ["", "messages/", "tasks/"] if url.startswith("/api/") else [""]:
+                page = Crawler(client).fetch(url + extra)
+                if page.status != 404:
+                    viewer.flag(page, f"answered {page.status} for a team of another organisation")
+    # Feedback and progress of every student of the demo, asked for directly.
+    for student in User.objects.filter(role=Role.STUDENT).values_list("pk", flat=True):
+        for url in [f"/api/feedback/?student={student}", f"/api/students/{student}/progress/"]:
+            page = Crawler(client).fetch(url)
+            check_page(viewer, page, demo)
+            if url.endswith("/progress/") and page.status != 404:
+                viewer.flag(page, f"answered {page.status}: organisations never follow a student's progress")
+
+    assert not viewer.violations, report(viewer)
+    # The crawl really went where the risks are (otherwise it proves nothing).
+    seen = reached(pages)
+    own_teams = viewer.teams
+    assert own_teams, f"{username} follows no team in the demo"
+    assert any(f"/teams/{t}/" in seen for t in own_teams), "the crawl never reached the organisation's team page"
+    assert any(f"/teams/{t}/chat/" in seen for t in own_teams), "the crawl never reached the team chat"
+    assert any(f"/api/teams/{t}/" in seen for t in own_teams), "the crawl never reached the team in the API"
+    texts = "\n".join(p.text for p in pages.values())
+    if set(demo.message_team.values()) & own_teams:
+        assert {"msg"} <= {k for k, _ in MARKER.findall(texts)}, "no chat message was seen: the chat check is blind"
+    if viewer.feedback:  # wijkteam: werkbegeleider of a demo team
+        assert {e for k, e in MARKER.findall(texts) if k == "fb"}, "its own feedback was never seen"
+    assert compared > 20
+
+
+@pytest.mark.parametrize("username", ["mila.bakker", "student4"])
+def test_students_see_only_their_own_feedback_teammates_niveau_and_their_own_team(demo, db, username):
+    viewer = viewer_for(demo, username)
+    client, pages = crawl(username, demo)
+    for page in pages.values():
+        check_page(viewer, page, demo)
+    check_niveau_blind(viewer, client, pages, demo)
+
+    # Every team, chat and progress page that is not theirs: not found, also by guessing.
+    for team_id in set(demo.team_organisation) - viewer.teams:
+        for url in [
+            f"/teams/{team_id}/",
+            f"/teams/{team_id}/chat/",
+            f"/api/teams/{team_id}/",
+            f"/api/teams/{team_id}/tasks/",
+            f"/api/teams/{team_id}/messages/",
+        ]:
+            page = Crawler(client).fetch(url)
+            if page.status != 404:
+                viewer.flag(page, f"answered {page.status} for a team the student is not in")
+    for student in User.objects.filter(role=Role.STUDENT).exclude(pk=viewer.user.pk).values_list("pk", flat=True):
+        for url in [
+            f"/studenten/{student}/voortgang/",
+            f"/studenten/{student}/feedback/",
+            f"/studenten/{student}/voortgang.pdf",
+            f"/api/students/{student}/progress/",
+        ]:
+            page = Crawler(client).fetch(url)
+            if page.status != 404:
+                viewer.flag(page, f"answered {page.status} for another student's progress")
+        page = Crawler(client).fetch(f"/api/feedback/?student={student}")
+        check_page(viewer, page, demo)
+
+    assert not viewer.violations, report(viewer)
+    seen = reached(pages)
+    assert reverse("supervision-my-progress") in seen
+    if viewer.own_team:
+        # student4's team: the crawl saw the chat, the teammates' niveaus and their own feedback, also in the PDF.
+        assert f"/teams/{viewer.own_team}/chat/" in seen
+        pdf = next(p for p in pages.values() if p.content_type == "application/pdf" and p.status == 200)
+        assert {k for k, _ in MARKER.findall(pdf.text)} >= {"fb"}, "the PDF's text was not read: check is blind"
+        team_page = pages[(f"/api/teams/{viewer.own_team}/", False)]
+        assert all("niveau" in m for m in team_page.data["members"])
