@@ -1,4 +1,5 @@
-"""Two ASGI server processes on PostgreSQL and the Redis channel layer: every message reaches every client.
+"""Two ASGI server processes on PostgreSQL and the Redis channel layer: every message reaches every client,
+with either Redis layer, and leaving the team on one process closes the socket on the other.
 
 Runs in the PostgreSQL + Redis pass of .ci/run. The servers use the test
 database (this test commits its data) and the same Redis as the test.
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from rest_framework.authtoken.models import Token
 
 from tests.teams.chat_support import _fresh_chat_cache, login_cookie  # noqa: F401
 
@@ -31,7 +33,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_servers(redis_url: str, tmp_path: Path, count: int = 2) -> tuple[list[subprocess.Popen], list[int]]:
+def _start_servers(
+    redis_url: str, tmp_path: Path, layer: str, count: int = 2
+) -> tuple[list[subprocess.Popen], list[int]]:
     base, _, _name = os.environ["DATABASE_URL"].rpartition("/")
     prefix = f"chat2p{uuid.uuid4().hex[:6]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
@@ -47,6 +51,7 @@ def _start_servers(redis_url: str, tmp_path: Path, count: int = 2) -> tuple[list
             "ALLOWED_HOSTS": "127.0.0.1",
             "DEBUG": "false",
             "WIJKLAB_DATA_DIR": str(tmp_path),
+            "CHANNEL_LAYER_BACKEND": layer,
         }
     )
     processes, ports = [], []
@@ -99,7 +104,9 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-async def _chat(clients: list[tuple[str, int, str]], team_id: int) -> tuple[dict[str, list[dict]], list[dict]]:
+async def _chat(
+    clients: list[tuple[str, int, str]], team_id: int, leaver_token: str
+) -> tuple[dict[str, list[dict]], list[dict], int | None]:
     from websockets.asyncio.client import connect
 
     async def open_one(name: str, port: int, cookie: str):
@@ -147,22 +154,44 @@ async def _chat(clients: list[tuple[str, int, str]], team_id: int) -> tuple[dict
             synced.append(event)
         elif event["type"] == "synced":
             break
+    # Youssef (on the second process) leaves the team through the API of the first one: the
+    # teams service signals it, and his socket over there is closed within 5 seconds.
+    leaver_name, _leaver_port, _cookie = clients[1]
+    other_port = clients[0][1]
+
+    def leave() -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{other_port}/api/teams/{team_id}/leave/",
+            method="POST",
+            headers={"Authorization": f"Token {leaver_token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status
+
+    assert await asyncio.to_thread(leave) == 200
+    leaver = sockets[leaver_name]
+    await asyncio.wait_for(leaver.wait_closed(), timeout=5)
+    close_code = leaver.close_code
     for ws in [*sockets.values(), late]:
         await ws.close()
-    return received, synced
+    return received, synced, close_code
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "layer", ["channels_redis.core.RedisChannelLayer", "channels_redis.pubsub.RedisPubSubChannelLayer"]
+)
 def test_every_message_reaches_every_client_on_two_server_processes(
-    require_postgres, redis_url, tmp_path, team, student4, student5, student6, mbo_docent
+    require_postgres, redis_url, tmp_path, layer, team, student4, student5, student6, mbo_docent
 ):
-    processes, ports = _start_servers(redis_url, tmp_path)
+    processes, ports = _start_servers(redis_url, tmp_path, layer)
     try:
         people = {"sanne": student4, "youssef": student5, "lotte": student6, "docent": mbo_docent}
         cookies = {name: login_cookie(user) for name, user in people.items()}
         # Alternate the servers, so every team conversation crosses processes.
         clients = [(name, ports[i % 2], cookies[name]) for i, name in enumerate(people)]
-        received, synced = asyncio.run(_chat(clients, team.pk))
+        token = Token.objects.create(user=student5).key
+        received, synced, close_code = asyncio.run(_chat(clients, team.pk, token))
     finally:
         _stop(processes)
 
@@ -178,3 +207,4 @@ def test_every_message_reaches_every_client_on_two_server_processes(
     from teams.models import Message
 
     assert Message.objects.filter(team=team).count() == len(bodies)
+    assert close_code == 4403
