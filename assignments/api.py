@@ -28,6 +28,7 @@ from assignments.validators import (
     defaults,
     values_of,
 )
+from wijklab.ids import MAX_ID
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, User
 from wijklab.text import render_markdown
 
@@ -225,7 +226,7 @@ class AssignmentWriteSerializer(serializers.Serializer):
     goal = serializers.CharField(required=False, allow_blank=True)
     expected_result = serializers.CharField(required=False, allow_blank=True)
     competences = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         help_text=_("Ids van de gevraagde competenties (belang: belangrijk)."),
     )
@@ -411,7 +412,7 @@ class AssignmentViewSet(
 
 
 class PreferenceSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(source="assignment_id")
+    assignment = serializers.IntegerField(source="assignment_id", min_value=1, max_value=MAX_ID)
     rank = serializers.IntegerField(help_text=_("1 tot en met 5; elke keuze één keer."))
     motivation = serializers.CharField(required=False, allow_blank=True, default="")
     assignment_title = serializers.CharField(read_only=True, source="assignment.title")

@@ -3,21 +3,55 @@
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Phase
+from wijklab.ids import as_id
 from wijklab.models import Competence, Neighbourhood, Organisation
+
+
+class IdGuard:
+    """Refuse values that cannot be an id before the field asks the database (which would raise)."""
+
+    def _guard(self, value: object) -> None:
+        try:
+            as_id(value)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Kies een geldige waarde."), code="invalid_choice") from None
+
+
+class GuardedModelMultipleChoiceField(IdGuard, forms.ModelMultipleChoiceField):
+    def _check_values(self, value):  # type: ignore[no-untyped-def]
+        for pk in value:
+            self._guard(pk)
+        return super()._check_values(value)
+
+
+class GuardedModelChoiceField(IdGuard, forms.ModelChoiceField):
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if value not in self.empty_values:
+            self._guard(value)
+        return super().to_python(value)
+
+
+class IdMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = GuardedModelMultipleChoiceField
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = GuardedModelChoiceField
 
 
 class AssignmentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=AssignmentStatus.choices, label=_("Status"), help_text=_("Herhaal voor meer statussen.")
     )
-    neighbourhood = django_filters.ModelMultipleChoiceFilter(
+    neighbourhood = IdMultipleChoiceFilter(
         queryset=Neighbourhood.objects.all(), label=_("Wijk"), help_text=_("Id van een wijk; herhaal voor meer.")
     )
-    competence = django_filters.ModelMultipleChoiceFilter(
+    competence = IdMultipleChoiceFilter(
         queryset=Competence.objects.all(),
         method="filter_competence",
         label=_("Competentie"),
@@ -36,7 +70,7 @@ class AssignmentFilter(django_filters.FilterSet):
     period_to = django_filters.DateFilter(
         field_name="starts_on", lookup_expr="lte", label=_("Periode tot"), help_text=_("Begint op of voor deze datum.")
     )
-    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all(), label=_("Organisatie"))
+    organisation = IdChoiceFilter(queryset=Organisation.objects.all(), label=_("Organisatie"))
     requires_hbo = django_filters.BooleanFilter(label=_("Jeugdcasus met risico's"))
 
     class Meta:

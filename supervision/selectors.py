@@ -28,6 +28,7 @@ from supervision.models import (
 )
 from teams.models import Membership, Team
 from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
+from wijklab.ids import MAX_ID, as_id  # noqa: F401 - re-exported for the supervision modules
 from wijklab.models import Role, StudentProfile, SupervisorKind, User
 
 # The chart series, in legend order. Peer ratings are in the API, not in the chart.
@@ -35,16 +36,6 @@ SOURCES = ("docent", "werkbegeleider", "self", "peer")
 CHART_SOURCES = ("docent", "werkbegeleider", "self")
 
 
-# Ids beyond a bigint make PostgreSQL raise instead of finding nothing; they are simply not found.
-MAX_ID = 2**63 - 1
-
-
-def as_id(raw: object) -> int:
-    """An id from a URL, a query or a form; ``ValueError`` for anything that cannot be one."""
-    value = int(raw)  # type: ignore[call-overload]
-    if not 0 < value <= MAX_ID:
-        raise ValueError(raw)
-    return value
 
 
 # --- who may write, who may read -------------------------------------------

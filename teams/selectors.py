@@ -26,17 +26,9 @@ from teams.rules import (
     level_blind,
     problems,
 )
+from wijklab.ids import MAX_ID, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Competence, Role, StudentProfile, SupervisorKind, User
 from wijklab.selectors import viewer_sees_niveaus
-
-# Ids beyond a bigint make the database raise (SQLite: OverflowError) instead of
-# finding nothing: Django guards plain integer lookups, not foreign keys or __in.
-MAX_ID = 2**63 - 1
-
-
-def is_id(value: object) -> bool:
-    """Whether ``value`` can be the id of a row at all (an int, positive, within a bigint)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def active_memberships() -> QuerySet[Membership]:

@@ -122,36 +122,6 @@ NOT_AN_OBJECT = r"with (an array|a number|null|a string): 500"
 KNOWN = [
     *[
         Known(
-            "query",
-            route,
-            r"(neighbourhood|competence)=1|every parameter '(1000|9223)",
-            SQLITE,
-            "assignments/filters.py:17-25: ModelMultipleChoiceFilter passes an id beyond a bigint to the "
-            "database (OverflowError on SQLite); drop or refuse ids outside 1..2**63-1 before filtering",
-        )
-        for route in ("assignments", "api-assignment-list")
-    ],
-    *[
-        Known(
-            "body",
-            route,
-            r"competences=\[1000",
-            SQLITE,
-            "assignments/api.py:305: Competence.objects.in_bulk() with an id beyond a bigint (OverflowError on "
-            "SQLite); give the ids' IntegerField max_value=2**63-1",
-        )
-        for route in ("api-assignment-list", "api-assignment-detail")
-    ],
-    Known(
-        "body",
-        "api-preferences",
-        r"assignment=(-?1000|9223)",
-        SQLITE,
-        "assignments/api.py:450: Assignment.objects.in_bulk() with an id beyond a bigint (OverflowError on "
-        "SQLite); PreferenceSerializer.assignment needs min_value=1, max_value=2**63-1",
-    ),
-    *[
-        Known(
             "body",
             route,
             NOT_AN_OBJECT,
