@@ -71,6 +71,8 @@ def test_post_publish_find_rank_and_see_interest(new_context):
     login(student, "student4")
     student.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Opdrachten").click()
     expect(student.locator(".assignment-card").first).to_be_visible()
+    # htmx binds the filters when the page has loaded; a change before that is a plain form change.
+    student.wait_for_load_state("load")
     student.get_by_label("Wijk", exact=True).select_option(label="Oude Westen")
     # htmx swaps the results in place and keeps the filter in the address.
     expect(student).to_have_url(re.compile(r"neighbourhood=\d+"))
