@@ -43,6 +43,13 @@ def chat_team(request: Request, team_id: int) -> Team:
     return team
 
 
+def _body(request: Request) -> dict:
+    """The JSON body as an object; an array, number, string or null is bad input, not a crash."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": [_("Stuur de velden als JSON tussen { }.")]})
+    return request.data
+
+
 def _refused(exc: services.ChatError) -> Exception:
     if exc.status_code == 400:
         return ValidationError({exc.field: [str(exc.message)]})
@@ -206,7 +213,7 @@ class MessageView(APIView):
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
         try:
-            message = services.message_edit(message=message, by=request.user, body=request.data.get("body"))
+            message = services.message_edit(message=message, by=request.user, body=_body(request).get("body"))
         except services.ChatError as exc:
             raise _refused(exc) from None
         return Response(message_data(message, event="message_updated"))
@@ -232,7 +239,7 @@ class MessageHideView(APIView):
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
         try:
-            message = services.message_hide(message=message, by=request.user, reason=request.data.get("reason"))
+            message = services.message_hide(message=message, by=request.user, reason=_body(request).get("reason"))
         except services.ChatError as exc:
             raise _refused(exc) from None
         return Response(message_data(message, event="message_updated"))
@@ -318,7 +325,9 @@ class ReadView(APIView):
     def post(self, request: Request, team_id: int) -> Response:
         team = chat_team(request, team_id)
         try:
-            last = services.read_marker_advance(user=request.user, team=team, last_read_id=request.data.get("last_id"))
+            last = services.read_marker_advance(
+                user=request.user, team=team, last_read_id=_body(request).get("last_id")
+            )
         except services.ChatError as exc:
             raise _refused(exc) from None
         return Response({"last_read_id": last})

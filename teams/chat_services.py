@@ -470,6 +470,9 @@ def message_hide(*, message: Message, by: User, reason: object, announce: bool =
         raise ChatError("not_allowed", _("Alleen begeleiders kunnen een bericht verbergen."))
     if not isinstance(reason, str) or not reason.strip():
         raise ChatError("reason_required", _("Geef een reden op om het bericht te verbergen."), field="reason")
+    if "\x00" in reason:
+        # PostgreSQL cannot store NUL; refuse it like the other reasons and names are refused.
+        raise ChatError("bad_request", _("De reden bevat een teken dat niet kan: haal het weg."), field="reason")
     reason = reason.strip()
     if len(reason) > HIDE_REASON_MAX_LENGTH:
         raise ChatError(
