@@ -12,6 +12,7 @@ everyone, and the servers' memory per connection. Scenarios:
 
 - ``redis``: Django + channels_redis ``RedisChannelLayer`` (the default)
 - ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer``
+- ``pubsub-free``: the same with unserialised publishes (teams/chat_layers.py)
 - ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
   Redis pub/sub, no Django and no database: the ceiling.
 
@@ -43,6 +44,8 @@ SECRET = "bench-only-secret"  # noqa: S105 - loopback benchmark database only
 LAYERS = {
     "redis": "channels_redis.core.RedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    # The same, with publishes that do not queue behind one lock (teams/chat_layers.py).
+    "pubsub-free": "teams.chat_layers.RedisPubSubChannelLayer",
 }
 
 
@@ -410,7 +413,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second, all teams together")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for the last deliveries")
-    parser.add_argument("--scenarios", default="redis,pubsub,relay")
+    parser.add_argument("--scenarios", default="redis,pubsub,pubsub-free,relay")
     parser.add_argument("--database", default="wijklab_chat_bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")

@@ -179,7 +179,12 @@ async def _chat(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "layer", ["channels_redis.core.RedisChannelLayer", "channels_redis.pubsub.RedisPubSubChannelLayer"]
+    "layer",
+    [
+        "channels_redis.core.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "teams.chat_layers.RedisPubSubChannelLayer",
+    ],
 )
 def test_every_message_reaches_every_client_on_two_server_processes(
     require_postgres, redis_url, tmp_path, layer, team, student4, student5, student6, mbo_docent
