@@ -419,7 +419,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--connect-concurrency", type=int, default=500)
     parser.add_argument("--max-redis-connections", type=int, default=1000)
-    parser.add_argument("--db-threads", type=int, default=8, help="CHAT_DB_THREADS for the Django servers")
+    parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()

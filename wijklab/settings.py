@@ -200,7 +200,9 @@ else:
 
 # Threads (each with its own database connection) for the chat consumer's
 # database work per process; 0 = Django's single thread-sensitive thread.
-CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 8)
+# Two measured best on 2 cores (docs/benchmarks.md): more threads fight the
+# event loop for the GIL.
+CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 2)
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
