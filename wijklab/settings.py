@@ -163,7 +163,9 @@ if REDIS_URL:
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}.")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
+            # Redis pub/sub with unserialised publishes: chosen on the figures in
+            # docs/benchmarks.md (the chat catches up from the database either way).
+            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "teams.chat_layers.RedisPubSubChannelLayer"),
             "CONFIG": {
                 # redis-py caps its async pool at 100 connections by default and
                 # raises at once when full; many simultaneous websocket
