@@ -85,11 +85,8 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] | None:
-    """The team, the people whose presence shows, who is online now and whether this user just came online.
-
-    None when the user may not read the chat.
-    """
+def _open(user: Any, team_id: int) -> tuple[Team, list[dict]] | None:
+    """The team and the people whose presence shows; None when the user may not read the chat."""
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -99,14 +96,16 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
     if not user_can_read_chat(user=user, team=team):
         return None
     shown = _shown(team)
-    if presence_is_shown(user=user):
-        if all(person["id"] != user.pk for person in shown):
-            # Joined the team after the list was cached: refresh it.
-            shown = _shown(team, refresh=True)
-        came_online = _presence_change(team.pk, user.pk, +1)
-    else:
-        came_online = False
-    return team, shown, _online(team.pk, shown), came_online
+    if presence_is_shown(user=user) and all(person["id"] != user.pk for person in shown):
+        # Joined the team after the list was cached: refresh it.
+        shown = _shown(team, refresh=True)
+    return team, shown
+
+
+def _arrive(team_id: int, user_id: int, shown: list[dict], silent: bool) -> tuple[list[dict], bool]:
+    """Who is online now, and whether this user just came online (after the handshake: not in its way)."""
+    came_online = False if silent else _presence_change(team_id, user_id, +1)
+    return _online(team_id, shown), came_online
 
 
 def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
@@ -240,7 +239,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.team, self.shown, online, came_online = opened
+        self.team, self.shown = opened
         self.user = user  # type: ignore[assignment]
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
@@ -252,6 +251,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.team_group, self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
         await self.accept()
+        online, came_online = await db(_arrive)(self.team.pk, self.user.pk, self.shown, self.silent)
         await self.send_json({"type": "presence", "online": online})
         if came_online:
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
