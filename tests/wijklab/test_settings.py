@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "CHANNEL_LAYER_BACKEND"}
+    }
     clean.update(env)
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; "
@@ -41,9 +45,19 @@ def test_database_and_redis_urls_switch_to_production_services():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.postgresql",
-        "channels_redis.core.RedisChannelLayer",
+        "teams.chat_layers.RedisPubSubChannelLayer",
         "False",
     ]
+
+
+def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
+    result = load_settings(
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        SECRET_KEY="s",
+        CHANNEL_LAYER_BACKEND="channels_redis.core.RedisChannelLayer",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[2] == "channels_redis.core.RedisChannelLayer"
 
 
 @pytest.mark.parametrize(
@@ -58,6 +72,11 @@ def test_database_and_redis_urls_switch_to_production_services():
             {"REDIS_URL": "redis://127.0.0.1", "SECRET_KEY": "s", "REDIS_MAX_CONNECTIONS": "veel"},
             "REDIS_MAX_CONNECTIONS",
         ),
+        (
+            {"REDIS_URL": "redis://127.0.0.1", "SECRET_KEY": "s", "CHANNEL_LAYER_BACKEND": "channels.layers.Nope"},
+            "CHANNEL_LAYER_BACKEND must be one of",
+        ),
+        ({"CHAT_DB_THREADS": "-1"}, "CHAT_DB_THREADS must be at least 0"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env, message):
