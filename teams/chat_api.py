@@ -22,6 +22,7 @@ from teams import chat_services as services
 from teams.chat_selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
+    access_chat_team_by_id,
     attachment_in_team,
     chat_overview,
     message_data,
@@ -30,17 +31,13 @@ from teams.chat_selectors import (
     messages_before,
 )
 from teams.models import Team
-from teams.selectors import access_team_by_id, user_can_read_chat
 from wijklab.api_support import Pagination
 from wijklab.models import Role
 
 
 def chat_team(request: Request, team_id: int) -> Team:
     """The team if the user may read its chat; 404 otherwise (also for coordinators: the chat is not theirs)."""
-    team = access_team_by_id(user=request.user, team_id=team_id)
-    if not user_can_read_chat(user=request.user, team=team):
-        raise Http404("Team niet gevonden.")
-    return team
+    return access_chat_team_by_id(user=request.user, team_id=team_id)
 
 
 def _body(request: Request) -> dict:

@@ -1,8 +1,9 @@
 """Reads for the team chat: history pages, unread counts, who reads along.
 
-Who may read a team's chat is decided in ``teams.selectors`` (``user_can_read_chat``,
-``team_chat_readers``); everything here starts from a team the caller already
-got through those, or from the user (``teams_with_chat_for``).
+Who may read a team's chat: ``teams.selectors.team_chat_readers`` (the people
+of a team) and ``teams_with_chat_for`` here (the teams of a person), held
+together by a test. Callers get the team through ``access_chat_team_by_id``;
+everything else here starts from that team or from the user.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from teams.models import Attachment, Message, ReadMarker, Team
 from teams.selectors import team_chat_readers
+from wijklab.ids import is_id
 from wijklab.models import Role, User
 
 PAGE_SIZE = 50
@@ -64,6 +66,19 @@ def attachment_in_team(*, team: Team, attachment_id: object) -> Attachment:
         raise Http404("Bijlage niet gevonden.") from None
 
 
+def _chat_reader_condition(user: User) -> Q | None:
+    """On ``Team``: the teams whose chat ``user`` may read; None for nobody's."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.STUDENT:
+        return Q(memberships__student=user, memberships__left_at__isnull=True)
+    if user.role == Role.SUPERVISOR:
+        return Q(supervision_assignments__supervisor=user)
+    if user.role == Role.ORGANISATION and user.organisation_id is not None:
+        return Q(assignment__organisation_id=user.organisation_id)
+    return None
+
+
 def teams_with_chat_for(*, user: User) -> QuerySet[Team]:
     """Every team whose chat ``user`` may read.
 
@@ -71,17 +86,26 @@ def teams_with_chat_for(*, user: User) -> QuerySet[Team]:
     holds the two together): members, the team's supervisors and the
     assignment's organisation contacts; coordinators see teams, not chats.
     """
-    if not user.is_authenticated:
+    condition = _chat_reader_condition(user)
+    if condition is None:
         return Team.objects.none()
-    if user.role == Role.STUDENT:
-        ids = Team.objects.filter(memberships__student=user, memberships__left_at__isnull=True).values("pk")
-    elif user.role == Role.SUPERVISOR:
-        ids = Team.objects.filter(supervision_assignments__supervisor=user).values("pk")
-    elif user.role == Role.ORGANISATION and user.organisation_id is not None:
-        ids = Team.objects.filter(assignment__organisation_id=user.organisation_id).values("pk")
-    else:
-        return Team.objects.none()
-    return Team.objects.filter(pk__in=ids)
+    return Team.objects.filter(pk__in=Team.objects.filter(condition).values("pk"))
+
+
+def access_chat_team_by_id(*, user: User, team_id: object) -> Team:
+    """The team if ``user`` may read its chat; otherwise 404, exactly as if it did not exist.
+
+    One query, a plain join on the team's id (no subquery: this runs for every
+    socket handshake, and building the subquery cost more than the query). The
+    join can repeat the team (a supervisor assigned twice): ``first()`` takes one.
+    """
+    condition = _chat_reader_condition(user)
+    team = None
+    if condition is not None and is_id(team_id):
+        team = Team.objects.filter(condition, pk=team_id).select_related("assignment__organisation").first()
+    if team is None:
+        raise Http404("Team niet gevonden.")
+    return team
 
 
 def _unread_filter(user: User) -> Q:

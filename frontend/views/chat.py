@@ -8,7 +8,7 @@ import re
 import uuid
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -19,9 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.navigation import nav_item, overview_panel
 from teams import chat_services as services
-from teams.chat_selectors import PAGE_SIZE, chat_overview, chat_readers, message_data, messages_before, read_marker_for
+from teams.chat_selectors import (
+    PAGE_SIZE,
+    access_chat_team_by_id,
+    chat_overview,
+    chat_readers,
+    message_data,
+    messages_before,
+    read_marker_for,
+)
 from teams.models import Team
-from teams.selectors import access_team_by_id, user_can_read_chat
 from wijklab.models import Role
 
 CHAT_ROLES = (Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION)
@@ -86,10 +93,7 @@ def _js_strings() -> dict[str, str]:
 
 
 def _chat_team(request: HttpRequest, team_id: int) -> Team:
-    team = access_team_by_id(user=request.user, team_id=team_id)
-    if not user_can_read_chat(user=request.user, team=team):
-        raise Http404("Team niet gevonden.")
-    return team
+    return access_chat_team_by_id(user=request.user, team_id=team_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -222,3 +222,27 @@ def test_read_markers_never_go_back(team, student4, student5):
     assert services.read_marker_advance(user=student5, team=team, last_read_id=ids[2]) == ids[2]
     assert services.read_marker_advance(user=student5, team=team, last_read_id=ids[0]) == ids[2]
     assert ReadMarker.objects.get(user=student5).last_read_id == ids[2]
+
+
+@pytest.mark.parametrize("person", EVERYONE)
+def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team, person):
+    from django.http import Http404
+
+    from teams.chat_selectors import access_chat_team_by_id
+
+    user = request.getfixturevalue(person)
+    if user_can_read_chat(user=user, team=team):
+        assert access_chat_team_by_id(user=user, team_id=team.pk) == team
+    else:
+        with pytest.raises(Http404):
+            access_chat_team_by_id(user=user, team_id=team.pk)
+
+
+@pytest.mark.parametrize("team_id", [0, -1, 2**63, "1", None, 1.5])
+def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, student4, team_id):
+    from django.http import Http404
+
+    from teams.chat_selectors import access_chat_team_by_id
+
+    with pytest.raises(Http404):
+        access_chat_team_by_id(user=student4, team_id=team_id)
