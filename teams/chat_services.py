@@ -5,15 +5,14 @@ The database is the truth: a message is stored (unique per author and
 events catches up from the database (``sync``). The channel layer only makes
 it fast.
 
-Callers check ``teams.selectors.user_can_read_chat`` first (the consumer once
-at connect, the API and pages on every request); the services check what only
+Callers get the team through ``chat_selectors.access_chat_team_by_id`` first
+(the consumer once at connect, the API and pages on every request); the services check what only
 they can know (author, time window, role).
 """
 
 import json
 import logging
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +27,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.dispatch import receiver
 from django.urls import reverse
@@ -161,37 +160,6 @@ def clean_client_id(client_id: object) -> str:
             field="client_id",
         )
     return client_id
-
-
-# --- rate limit (Django cache: Redis in production, locmem locally) -------
-
-
-def _rate_key(user_id: int) -> str:
-    return f"chat:rate:{user_id}"
-
-
-def _recent_sends(user_id: int, now: float) -> list[float]:
-    stamps = cache.get(_rate_key(user_id)) or []
-    return [t for t in stamps if now - t < RATE_LIMIT_SECONDS]
-
-
-def _check_rate(user_id: int) -> list[float]:
-    """The user's sends in the last 10 seconds; refused when there are already 20."""
-    recent = _recent_sends(user_id, time.time())
-    if len(recent) >= RATE_LIMIT_MESSAGES:
-        raise ChatError(
-            "rate_limited",
-            _("Je stuurt te veel berichten achter elkaar. Wacht een paar seconden en probeer het opnieuw."),
-        )
-    return recent
-
-
-def _count_send(user_id: int, recent: list[float]) -> None:
-    # A sliding window of timestamps in the cache. Exact for one socket (the
-    # consumer handles its messages one after the other); a burst over several
-    # sockets of one person at the same instant can overshoot by a message or two.
-    stamps = [*recent, time.time()][-RATE_LIMIT_MESSAGES:]
-    cache.set(_rate_key(user_id), stamps, timeout=RATE_LIMIT_SECONDS + 1)
 
 
 # --- attachments ----------------------------------------------------------
@@ -357,13 +325,52 @@ def _with_attachments(message: Message, attachments: list[Attachment]) -> Messag
     return message
 
 
-def _store_message(*, team: Team, author: User, body: str, client_id: str, files: list[_CheckedFile]) -> Message:
-    if not files and "@" not in body and not transaction.get_connection().in_atomic_block:
+def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> Message | None:
+    """INSERT the message in one statement, unless it is a resend or a flood: then None, and nothing stored.
+
+    A resend: the author already stored this ``client_id`` (the unique index
+    decides, also for two connections racing). A flood: the author stored 20
+    messages in the last 10 seconds. The database is the rate limiter's memory,
+    so the limit holds across sockets, processes and the API; two sends of one
+    person at the very same instant may both pass (a limit against floods, not
+    a quota).
+
+    Plain SQL because it runs for every chat message: one round trip with the
+    rate check riding along, where the ORM needed two queries and several times
+    their round trips in Python to build them (bench/chat.py, docs/benchmarks.md).
+    """
+    now = timezone.now()
+    ops = connection.ops
+    table = ops.quote_name(Message._meta.db_table)
+    stored_at = ops.adapt_datetimefield_value(now)
+    since = ops.adapt_datetimefield_value(now - timedelta(seconds=RATE_LIMIT_SECONDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (team_id, author_id, body, client_id, created_at, hidden_reason) "  # noqa: S608 - our own table
+            "SELECT %s, %s, %s, %s, %s, '' "
+            f"WHERE (SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created_at >= %s) < %s "
+            "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
+            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message = Message(pk=row[0], team=team, author=author, body=body, client_id=client_id, created_at=now)
+    message._state.adding = False
+    message._state.db = connection.alias
+    return message
+
+
+def _store_message(*, team: Team, author: User, body: str, client_id: str, files: list[_CheckedFile]) -> Message | None:
+    """The stored message with its attachments and mentions; None for a resend or a flood (see _insert_message)."""
+    if not files and "@" not in body:
         # One INSERT is atomic by itself; a transaction around it would only add a round trip to the hot path.
-        # (Inside a caller's transaction the savepoint below keeps a lost client_id race from breaking it.)
-        return _with_attachments(Message.objects.create(team=team, author=author, body=body, client_id=client_id), [])
+        message = _insert_message(team=team, author=author, body=body, client_id=client_id)
+        return None if message is None else _with_attachments(message, [])
     with transaction.atomic():
-        message = Message.objects.create(team=team, author=author, body=body, client_id=client_id)
+        message = _insert_message(team=team, author=author, body=body, client_id=client_id)
+        if message is None:
+            return None
         attachments = [_store_attachment(message, checked) for checked in files]
         if "@" in body:
             _record_mentions(message, team)
@@ -387,39 +394,35 @@ def message_post(
     already in the event loop).
     """
     client_id = clean_client_id(client_id)
-    # No ORDER BY (``first()`` would add one): PostgreSQL then uses the unique (author, client_id) index.
-    existing = next(
-        iter(
-            Message.objects.select_related("author", "hidden_by")
-            .prefetch_related("attachments")
-            .filter(author_id=author.pk, client_id=client_id)
-            .order_by()[:1]
-        ),
-        None,
-    )
-    if existing is not None:
-        if existing.team_id != team.pk:
-            raise ChatError(
-                "bad_client_id", _("Deze client_id is al gebruikt voor een ander bericht."), field="client_id"
-            )
-        return existing, False
     text = clean_body(body, allow_empty=bool(files))
     if len(files) > 1:
         raise ChatError("invalid_file", _("Stuur één bijlage per bericht."), field="file")
     checked = [check_upload(f) for f in files]
-    recent = _check_rate(author.pk)
-    try:
-        message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
-    except IntegrityError:
-        # The same client_id raced in over another connection, which stored it first.
-        stored = Message.objects.filter(author_id=author.pk, client_id=client_id, team_id=team.pk).order_by().first()
-        if stored is None:
-            raise
-        return stored, False
-    _count_send(author.pk, recent)
+    message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
+    if message is None:
+        return _stored_resend(team=team, author=author, client_id=client_id), False
     if announce:
         publish_on_commit(team.pk, message_data(message))
     return message, True
+
+
+def _stored_resend(*, team: Team, author: User, client_id: str) -> Message:
+    """The message a refused INSERT found already stored under ``client_id``; without one, it was a flood."""
+    stored = (
+        Message.objects.select_related("author", "hidden_by")
+        .prefetch_related("attachments")
+        .filter(author_id=author.pk, client_id=client_id)
+        .order_by()
+        .first()
+    )
+    if stored is None:
+        raise ChatError(
+            "rate_limited",
+            _("Je stuurt te veel berichten achter elkaar. Wacht een paar seconden en probeer het opnieuw."),
+        )
+    if stored.team_id != team.pk:
+        raise ChatError("bad_client_id", _("Deze client_id is al gebruikt voor een ander bericht."), field="client_id")
+    return stored
 
 
 def _locked_own_message(*, message: Message, by: User, action: str) -> Message:

@@ -166,7 +166,11 @@ class Message(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_once")]
-        indexes = [models.Index(fields=["team", "id"])]
+        indexes = [
+            models.Index(fields=["team", "id"]),
+            # The rate limit counts an author's messages of the last seconds (chat_services).
+            models.Index(fields=["author", "created_at"], name="message_author_recent"),
+        ]
 
 
 class MessageRevision(models.Model):

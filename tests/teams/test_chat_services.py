@@ -224,6 +224,29 @@ def test_read_markers_never_go_back(team, student4, student5):
     assert ReadMarker.objects.get(user=student5).last_read_id == ids[2]
 
 
+def test_the_rate_limit_counts_the_authors_messages_of_the_last_ten_seconds_in_every_team(team, student4):
+    other = TeamFactory(assignment=team.assignment, name="Ander")
+    for i in range(10):
+        _post(team, student4, f"hier {i}", client_id=f"h{i}")
+        _post(other, student4, f"daar {i}", client_id=f"d{i}")
+    with pytest.raises(services.ChatError) as refused:
+        _post(team, student4, "een te veel", client_id="x")
+    assert refused.value.code == "rate_limited"
+    assert Message.objects.filter(author=student4).count() == 20
+    # A resend of a stored message is answered even now, and stores nothing.
+    assert services.message_post(team=team, author=student4, body="hier 0", client_id="h0")[1] is False
+
+
+def test_messages_older_than_ten_seconds_no_longer_count_against_the_rate_limit(team, student4, student5):
+    for i in range(20):
+        _post(team, student4, f"b{i}", client_id=f"b{i}")
+    Message.objects.update(created_at=timezone.now() - dt.timedelta(seconds=11))
+    _message, created = services.message_post(team=team, author=student4, body="weer", client_id="w")
+    assert created
+    # Other people's messages never count.
+    assert services.message_post(team=team, author=student5, body="ik ook", client_id="w")[1] is True
+
+
 @pytest.mark.parametrize("person", EVERYONE)
 def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team, person):
     from django.http import Http404
