@@ -16,23 +16,27 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from teams import chat_services as services
-from teams.chat_selectors import chat_readers, message_data, message_in_team, messages_after, presence_is_shown
+from teams.chat_selectors import (
+    access_chat_team_by_id,
+    chat_readers,
+    message_data,
+    message_in_team,
+    messages_after,
+    presence_is_shown,
+)
 from teams.models import Team
-from teams.selectors import access_team_by_id, user_can_read_chat
+from wijklab.async_db import db
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)
@@ -44,31 +48,6 @@ TYPING_EVERY_SECONDS = 2.0
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
 SHOWN_TTL = 30
-
-
-# The consumer's database work runs on a small pool of threads of its own
-# (each with its own database connection) instead of Django's single
-# "thread-sensitive" thread: with hundreds of sockets per process, one thread
-# would queue every connect and every message behind the previous one's
-# round trips. Nothing here relies on thread affinity: each call is a
-# self-contained unit of work. CHAT_DB_THREADS=0 goes back to the single thread.
-_DB_THREADS = settings.CHAT_DB_THREADS
-_executor = ThreadPoolExecutor(max_workers=_DB_THREADS, thread_name_prefix="chat-db") if _DB_THREADS else None
-
-
-def _one_thread_only() -> bool:
-    # SQLite's in-memory database (the test database) is one cache shared by all
-    # connections, where a writer that meets another connection's lock fails at once
-    # ("database table is locked") instead of waiting out the busy timeout: there,
-    # every thread's work goes to the one thread. A SQLite file waits as it should.
-    connection = connections[DEFAULT_DB_ALIAS]
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
-def db(func: Callable[..., Any]) -> Callable[..., Any]:
-    if _executor is None or _one_thread_only():
-        return DatabaseSyncToAsync(func)
-    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor)
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -95,27 +74,26 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int) -> tuple[Team, list[dict]] | None:
-    """The team and the people whose presence shows; None when the user may not read the chat."""
+def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] | None:
+    """The team, the people whose presence shows, who is online and whether this user just came online.
+
+    None when the user may not read the chat. One hop to a database thread for
+    the whole handshake: the log-in (``user`` is lazy), the access check and presence.
+    """
     if user is None or not user.is_authenticated:
         return None
     try:
-        team = access_team_by_id(user=user, team_id=team_id)
+        team = access_chat_team_by_id(user=user, team_id=team_id)
     except Http404:
         return None
-    if not user_can_read_chat(user=user, team=team):
-        return None
     shown = _shown(team)
-    if presence_is_shown(user=user) and all(person["id"] != user.pk for person in shown):
+    if not presence_is_shown(user=user):
+        return team, shown, _online(team.pk, shown), False
+    if all(person["id"] != user.pk for person in shown):
         # Joined the team after the list was cached: refresh it.
         shown = _shown(team, refresh=True)
-    return team, shown
-
-
-def _arrive(team_id: int, user_id: int, shown: list[dict], silent: bool) -> tuple[list[dict], bool]:
-    """Who is online now, and whether this user just came online (after the handshake: not in its way)."""
-    came_online = False if silent else _presence_change(team_id, user_id, +1)
-    return _online(team_id, shown), came_online
+    came_online = _presence_change(team.pk, user.pk, +1)
+    return team, shown, _online(team.pk, shown), came_online
 
 
 def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
@@ -133,10 +111,13 @@ def _presence_change(team_id: int, user_id: int, delta: int) -> bool:
     """Count this user's open sockets in the team; True when they came online or went offline."""
     key = _presence_key(team_id, user_id)
     if delta > 0:
+        # Most people have one socket per team: that arrival costs one round trip.
+        if cache.add(key, 1, timeout=PRESENCE_TTL):
+            return True
         try:
             count = cache.incr(key)
-        except ValueError:  # the first socket (or the key expired)
-            count = 1 if cache.add(key, 1, timeout=PRESENCE_TTL) else cache.incr(key)
+        except ValueError:  # expired in between
+            return cache.add(key, 1, timeout=PRESENCE_TTL)
         cache.touch(key, PRESENCE_TTL)
         return count == 1
     try:
@@ -212,10 +193,10 @@ def _change(team: Team, user: User, message_id: object, action: Callable[..., An
 
 def _still_reader(user: User, team_id: int) -> bool:
     try:
-        team = access_team_by_id(user=user, team_id=team_id)
+        access_chat_team_by_id(user=user, team_id=team_id)
     except Http404:
         return False
-    return user_can_read_chat(user=user, team=team)
+    return True
 
 
 class TeamChatConsumer(AsyncJsonWebsocketConsumer):
@@ -249,7 +230,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.team, self.shown = opened
+        self.team, self.shown, online, came_online = opened
         self.user = user  # type: ignore[assignment]
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
@@ -261,7 +242,6 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.team_group, self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
         await self.accept()
-        online, came_online = await db(_arrive)(self.team.pk, self.user.pk, self.shown, self.silent)
         await self.send_json({"type": "presence", "online": online})
         if came_online:
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)

@@ -6,11 +6,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
 # Initialise Django (apps, models) before importing consumers.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from teams.routing import websocket_urlpatterns  # noqa: E402
+from wijklab.async_db import LazyAuthMiddleware  # noqa: E402
+
+
+def AuthMiddlewareStack(inner):
+    """channels' AuthMiddlewareStack, with a user that loads in the consumer's own database call."""
+    return CookieMiddleware(SessionMiddleware(LazyAuthMiddleware(inner)))
+
 
 application = ProtocolTypeRouter(
     {

@@ -12,7 +12,14 @@ from django.utils import timezone
 from teams.models import Message, MessageRevision, ReadMarker
 from teams.signals import membership_ended
 from tests.factories import TeamFactory, add_member
-from tests.teams.chat_support import _fresh_chat_cache, drain, new_client_id, open_socket, receive  # noqa: F401
+from tests.teams.chat_support import (  # noqa: F401
+    _fresh_chat_cache,
+    drain,
+    login_cookie,
+    new_client_id,
+    open_socket,
+    receive,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,6 +75,40 @@ async def test_everyone_else_is_closed_with_4403_before_accept(people, team, per
 async def test_an_anonymous_visitor_is_closed_with_4403(team):
     _socket, connected, code = await open_socket(None, team.pk)
     assert (connected, code) == (False, 4403)
+
+
+async def test_an_unknown_session_cookie_is_closed_with_4403(team):
+    _socket, connected, code = await open_socket(None, team.pk, session="geen-echte-sessie")
+    assert (connected, code) == (False, 4403)
+
+
+async def test_a_session_from_before_a_password_change_is_closed_with_4403(student4, team):
+    session = await database_sync_to_async(login_cookie)(student4)
+
+    def change_password() -> None:
+        student4.set_password("een-heel-nieuw-wachtwoord")
+        student4.save()
+
+    await database_sync_to_async(change_password)()
+    _socket, connected, code = await open_socket(student4, team.pk, session=session)
+    assert (connected, code) == (False, 4403)
+
+
+async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_before(student4, team, monkeypatch):
+    from wijklab import async_db
+
+    calls = []
+    original = async_db.get_user.func
+
+    def recording(scope):
+        calls.append("get_user")
+        return original(scope)
+
+    monkeypatch.setattr(async_db.get_user, "func", recording)
+    socket, connected, _ = await open_socket(student4, team.pk)
+    assert connected
+    assert calls == ["get_user"]  # once, lazily: nothing else loaded it first
+    await socket.disconnect()
 
 
 async def test_a_team_that_does_not_exist_looks_the_same_as_a_forbidden_one(student4, team):
