@@ -10,9 +10,10 @@ client side (one clock) the send-to-receive latency of every delivery to
 every member, lost and duplicated deliveries, the time to connect
 everyone, and the servers' memory per connection. Scenarios:
 
-- ``redis``: Django + channels_redis ``RedisChannelLayer`` (the default)
+- ``redis``: Django + channels_redis ``RedisChannelLayer``
 - ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer``
-- ``pubsub-free``: the same with unserialised publishes (teams/chat_layers.py)
+- ``pubsub-free``: the same with unserialised publishes (teams/chat_layers.py,
+  the project's default)
 - ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
   Redis pub/sub, no Django and no database: the ceiling.
 
@@ -247,6 +248,7 @@ class Run:
     sent_at: dict[str, float] = field(default_factory=dict)
     seen: dict[str, set[int]] = field(default_factory=dict)  # client_id -> receivers
     latencies: list[float] = field(default_factory=list)
+    sends: list[float] = field(default_factory=list)  # when each delivered message was sent (same order)
     duplicates: int = 0
     send_failures: int = 0
     errors: list[str] = field(default_factory=list)
@@ -315,6 +317,7 @@ async def client_run(
                     continue
                 receivers.add(index)
                 run.latencies.append(now - sent)
+                run.sends.append(sent)
                 run.first_delivery = run.first_delivery or now
                 run.last_delivery = now
         except Exception as exc:
@@ -369,6 +372,15 @@ async def client_run(
     def pct(p: float) -> float:
         return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else float("nan")
 
+    # The p99 of each second of sending: a steady tail, or stalls?
+    by_second: dict[int, list[float]] = {}
+    for sent, latency in zip(run.sends, run.latencies, strict=True):
+        by_second.setdefault(int(sent - send_started), []).append(latency)
+    p99_by_second = [
+        round(sorted(values)[min(len(values) - 1, int(0.99 * len(values)))] * 1000, 1)
+        for _second, values in sorted(by_second.items())
+    ]
+
     window = (run.last_delivery - run.first_delivery) if delivered > 1 else float("nan")
     return {
         "connections": len(rows),
@@ -391,6 +403,7 @@ async def client_run(
             "max": round(lat[-1] * 1000, 2) if lat else None,
             "mean": round(statistics.fmean(lat) * 1000, 2) if lat else None,
         },
+        "p99_ms_by_second": p99_by_second,
         "server_rss_mib": {
             "before": round(rss_before / 1024, 1),
             "connected": round(rss_connected / 1024, 1),
