@@ -336,8 +336,9 @@ def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> M
     a quota).
 
     Plain SQL because it runs for every chat message: one round trip with the
-    rate check riding along, where the ORM needed two queries and several times
-    their round trips in Python to build them (bench/chat.py, docs/benchmarks.md).
+    rate check riding along, where the ORM took two queries (and the cache two
+    more), and building the lookup alone cost the ORM six times the query's own
+    round trip (bench/chat_store.py, docs/benchmarks.md).
     """
     now = timezone.now()
     ops = connection.ops
