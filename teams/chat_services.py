@@ -6,8 +6,8 @@ events catches up from the database (``sync``). The channel layer only makes
 it fast.
 
 Callers get the team through ``chat_selectors.access_chat_team_by_id`` first
-(the consumer once at connect, the API and pages on every request); the services check what only
-they can know (author, time window, role).
+(the consumer once at connect, the API and pages on every request); the
+services check what only they can know (author, time window, role).
 """
 
 import json

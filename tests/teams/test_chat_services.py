@@ -269,3 +269,23 @@ def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, st
 
     with pytest.raises(Http404):
         access_chat_team_by_id(user=student4, team_id=team_id)
+
+
+def test_a_posted_message_is_exactly_what_the_database_holds(team, student4):
+    # message_post builds the message from its one INSERT; a field it forgot would show here.
+    from teams.chat_selectors import message_data
+
+    message, created = services.message_post(team=team, author=student4, body="Zie je daar", client_id="r1")
+    assert created
+    stored = Message.objects.get(pk=message.pk)
+    assert message_data(message) == message_data(stored)
+    assert (stored.edited_at, stored.deleted_at, stored.hidden_at, stored.hidden_by, stored.hidden_reason) == (
+        None,
+        None,
+        None,
+        None,
+        "",
+    )
+    # It behaves as a loaded row: it can be edited and saved.
+    services.message_edit(message=message, by=student4, body="Zie je om tien uur bij het buurthuis")
+    assert Message.objects.get(pk=message.pk).body == "Zie je om tien uur bij het buurthuis"
