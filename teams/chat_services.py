@@ -413,7 +413,6 @@ def _stored_resend(*, team: Team, author: User, client_id: str) -> Message:
         Message.objects.select_related("author", "hidden_by")
         .prefetch_related("attachments")
         .filter(author_id=author.pk, client_id=client_id)
-        .order_by()
         .first()
     )
     if stored is None:
