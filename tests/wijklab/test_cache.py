@@ -43,3 +43,15 @@ def test_cache_objects_with_the_same_server_and_options_share_one_pool(redis_url
     pool = first._cache.get_client(write=True).connection_pool
     assert second._cache.get_client(write=True).connection_pool is pool
     assert other._cache.get_client(write=True).connection_pool is not pool
+
+
+def test_cache_calls_reuse_one_client_object(redis_url):
+    # Building a redis.Redis per call cost more than the round trip (wijklab/cache.py).
+    from wijklab.cache import RedisCache
+
+    first, second = RedisCache(redis_url, {}), RedisCache(redis_url, {})
+    client = first._cache.get_client(write=True)
+    assert first._cache.get_client(write=False) is client
+    assert second._cache.get_client(write=True) is client
+    first.set("shared-client-test", 1, 5)
+    assert second.get("shared-client-test") == 1
