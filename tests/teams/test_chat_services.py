@@ -254,11 +254,33 @@ def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team
     from teams.chat_selectors import access_chat_team_by_id
 
     user = request.getfixturevalue(person)
-    if user_can_read_chat(user=user, team=team):
-        assert access_chat_team_by_id(user=user, team_id=team.pk) == team
-    else:
-        with pytest.raises(Http404):
-            access_chat_team_by_id(user=user, team_id=team.pk)
+    for related in (("assignment__organisation",), ()):  # the pages' form and the socket's
+        if user_can_read_chat(user=user, team=team):
+            assert access_chat_team_by_id(user=user, team_id=team.pk, related=related) == team
+        else:
+            with pytest.raises(Http404):
+                access_chat_team_by_id(user=user, team_id=team.pk, related=related)
+
+
+def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, org_contact, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from teams.chat_selectors import access_chat_team_by_id
+
+    for user in (student4, hbo_docent, org_contact):
+        assert user_can_read_chat(user=user, team=team)
+        with CaptureQueriesContext(connection) as queries:
+            found = access_chat_team_by_id(user=user, team_id=team.pk, related=())
+        assert found == team
+        (query,) = queries.captured_queries
+        # No model ordering (its joins cost a third of the query to build), no assignment columns.
+        assert "ORDER BY" not in query["sql"]
+        assert '"assignments_assignment"."title"' not in query["sql"]
+    # The pages still get the assignment and organisation with the team, in the same one query.
+    with django_assert_num_queries(1):
+        found = access_chat_team_by_id(user=student4, team_id=team.pk)
+        assert found.assignment.organisation.name
 
 
 @pytest.mark.parametrize("team_id", [0, -1, 2**63, "1", None, 1.5])
