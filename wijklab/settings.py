@@ -207,6 +207,10 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "wijklab"),
         }
     }
+    # Sessions are read from the shared cache, written through to the database (which stays
+    # the truth): every chat socket's handshake reads the session, and from PostgreSQL that
+    # read cost more than the rest of the log-in (docs/benchmarks.md).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"

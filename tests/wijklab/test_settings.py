@@ -21,7 +21,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; "
         "from django.conf import settings; "
         "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
-        "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CELERY_TASK_ALWAYS_EAGER)"
+        "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CELERY_TASK_ALWAYS_EAGER, settings.SESSION_ENGINE)"
     )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
@@ -34,6 +34,7 @@ def test_no_environment_gives_the_local_runtime(tmp_path):
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
         "True",
+        "django.contrib.sessions.backends.db",
     ]
 
 
@@ -47,6 +48,8 @@ def test_database_and_redis_urls_switch_to_production_services():
         "django.db.backends.postgresql",
         "teams.chat_layers.RedisPubSubChannelLayer",
         "False",
+        # Sessions read from the shared Redis cache, written through to the database.
+        "django.contrib.sessions.backends.cached_db",
     ]
 
 
