@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.utils import translation
+from django.utils.functional import empty
 from django.utils.translation import gettext_lazy as _
 
 from teams import chat_services as services
@@ -47,7 +48,10 @@ TYPING_EVERY_SECONDS = 2.0
 # A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
-SHOWN_TTL = 30
+# The cached list of people whose presence shows. Building it is the costliest part of a
+# handshake, so it lives long: a member who leaves clears it (chat_services), and one who
+# is not on it yet refreshes it when they connect; only a new display name waits this long.
+SHOWN_TTL = 600
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -83,7 +87,7 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
     if user is None or not user.is_authenticated:
         return None
     try:
-        team = access_chat_team_by_id(user=user, team_id=team_id)
+        team = access_chat_team_by_id(user=user, team_id=team_id, related=())
     except Http404:
         return None
     shown = _shown(team)
@@ -94,6 +98,13 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
         shown = _shown(team, refresh=True)
     came_online = _presence_change(team.pk, user.pk, +1)
     return team, shown, _online(team.pk, shown), came_online
+
+
+def _concrete(user: Any) -> Any:
+    """The user behind the scope's lazy object (loaded by now): the consumer reads its
+    attributes for every event, and each read through the proxy costs a call."""
+    wrapped = getattr(user, "_wrapped", None)
+    return user if wrapped is None or wrapped is empty else wrapped
 
 
 def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
@@ -193,7 +204,7 @@ def _change(team: Team, user: User, message_id: object, action: Callable[..., An
 
 def _still_reader(user: User, team_id: int) -> bool:
     try:
-        access_chat_team_by_id(user=user, team_id=team_id)
+        access_chat_team_by_id(user=user, team_id=team_id, related=())
     except Http404:
         return False
     return True
@@ -231,7 +242,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.team, self.shown, online, came_online = opened
-        self.user = user  # type: ignore[assignment]
+        self.user = user = _concrete(user)
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
         session = self.scope.get("session")
