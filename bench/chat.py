@@ -50,6 +50,22 @@ LAYERS = {
 }
 
 
+def warm_sessions(rows_file: Path) -> None:
+    """Load every benchmark session through the configured session engine (a page view would)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
+    import django
+
+    django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    for row in json.loads(rows_file.read_text()):
+        engine.SessionStore(row["session"]).load()
+
+
 # --- seeding (runs in a subprocess with the benchmark's DATABASE_URL) ----------
 
 
@@ -299,6 +315,7 @@ async def client_run(
     started = time.perf_counter()
     await asyncio.gather(*(open_one(i, row) for i, row in enumerate(rows)))
     connect_seconds = time.perf_counter() - started
+    print(f"connected in {connect_seconds:.1f}s", flush=True)
 
     async def listen(index: int, ws) -> None:
         try:
@@ -435,8 +452,12 @@ def main() -> None:
     parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--_warm", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args._warm:
+        warm_sessions(Path(args._warm))
+        return
     if args._seed:
         seed(int(args._seed[0]), int(args._seed[1]), Path(args._seed[2]))
         return
@@ -496,6 +517,10 @@ def main() -> None:
         import redis as redis_lib
 
         redis_lib.Redis.from_url(args.redis).flushdb()
+        if scenario != "relay":
+            # A socket connects from the chat page, whose request has just read the session
+            # (into the session cache, with the cached_db engine): read each one once, as that page would.
+            subprocess.run([sys.executable, __file__, "--_warm", str(rows_file)], cwd=ROOT, env=env, check=True)
         scenario_env = dict(env)
         if scenario in LAYERS:
             scenario_env["CHANNEL_LAYER_BACKEND"] = LAYERS[scenario]
