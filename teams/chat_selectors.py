@@ -8,6 +8,7 @@ everything else here starts from that team or from the user.
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -196,6 +197,35 @@ def chat_readers(*, team: Team) -> list[Reader]:
         )
     readers.sort(key=lambda r: (order[r.group], r.display_name.lower()))
     return readers
+
+
+# The list of people whose presence shows in a chat. Building it is the costliest part of
+# a socket's handshake, so it lives long: a member who leaves clears it
+# (chat_services), a reader who is not on it yet refreshes it when they connect, and
+# every chat page view writes it afresh; only a new display name can wait this long.
+PRESENCE_LIST_TTL = 600
+
+
+def presence_list_key(team_id: int) -> str:
+    return f"chat:shown:{team_id}"
+
+
+def presence_list(*, team: Team, readers: list[Reader] | None = None, refresh: bool = False) -> list[dict]:
+    """The chat's readers whose presence shows (``id``, ``display_name``), from the cache when it has them.
+
+    The chat page passes the ``readers`` it has just built for its header: then the
+    list is stored from those, and the page's socket, connecting next, finds it.
+    """
+    key = presence_list_key(team.pk)
+    shown = None if refresh or readers is not None else cache.get(key)
+    if shown is None:
+        shown = [
+            {"id": r.id, "display_name": r.display_name}
+            for r in (chat_readers(team=team) if readers is None else readers)
+            if r.shows_presence
+        ]
+        cache.set(key, shown, timeout=PRESENCE_LIST_TTL)
+    return shown
 
 
 def mention_candidates(*, team: Team, exclude_user_id: int | None = None) -> list[User]:

@@ -36,7 +36,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from teams.chat_selectors import mention_candidates, message_data
+from teams.chat_selectors import mention_candidates, message_data, presence_list_key
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
 from teams.signals import membership_ended
 from wijklab.errors import RuleViolation
@@ -99,10 +99,6 @@ def team_group(team_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"chat.user.{user_id}"
-
-
-def presence_list_key(team_id: int) -> str:
-    return f"chat:shown:{team_id}"
 
 
 def session_fingerprint(session_key: str | None) -> str:

@@ -26,6 +26,7 @@ from teams.chat_selectors import (
     chat_readers,
     message_data,
     messages_before,
+    presence_list,
     read_marker_for,
 )
 from teams.models import Team
@@ -117,6 +118,8 @@ def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
         # Opening the chat reads it; the divider still shows where "new" began.
         services.read_marker_advance(user=user, team=team, last_read_id=recent[-1].pk)
     readers = chat_readers(team=team)
+    # The socket this page opens next needs the same people for its presence list.
+    presence_list(team=team, readers=readers)
     initial = [message_data(m) for m in recent]
     rows = [
         {"message": m, "data": data, "html": linkify(data["body"]), "own": m.author_id == user.pk}

@@ -152,3 +152,19 @@ def test_the_chat_list_links_every_chat_with_its_unread_count(client, team, stud
     body = client.get(reverse("chat-index")).content.decode()
     assert "Team Zonnebloem" in body
     assert "1 ongelezen" in body
+
+
+def test_the_chat_page_stores_the_presence_list_its_socket_will_need(
+    client, team, student4, student5, mbo_docent, org_contact, django_assert_num_queries
+):
+    from teams.chat_selectors import presence_list
+
+    client.force_login(student4)
+    assert client.get(_url(team)).status_code == 200
+    # The socket the page opens next finds the list without a query.
+    with django_assert_num_queries(0):
+        shown = presence_list(team=team)
+    ids = {person["id"] for person in shown}
+    assert {student4.pk, student5.pk, org_contact.pk} <= ids
+    assert mbo_docent.pk not in ids  # supervisors read along without showing up
+    assert presence_list(team=team, refresh=True) == shown
