@@ -21,7 +21,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import Http404
 from django.utils import translation
 from django.utils.functional import empty
@@ -30,14 +30,15 @@ from django.utils.translation import gettext_lazy as _
 from teams import chat_services as services
 from teams.chat_selectors import (
     access_chat_team_by_id,
-    chat_readers,
     message_data,
     message_in_team,
     messages_after,
     presence_is_shown,
+    presence_list,
 )
 from teams.models import Team
 from wijklab.async_db import db
+from wijklab.cache import add_then_get_many
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)
@@ -48,10 +49,6 @@ TYPING_EVERY_SECONDS = 2.0
 # A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
-# The cached list of people whose presence shows. Building it is the costliest part of a
-# handshake, so it lives long: a member who leaves clears it (chat_services), and one who
-# is not on it yet refreshes it when they connect; only a new display name waits this long.
-SHOWN_TTL = 600
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -90,14 +87,14 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
         team = access_chat_team_by_id(user=user, team_id=team_id, related=())
     except Http404:
         return None
-    shown = _shown(team)
+    shown = presence_list(team=team)
     if not presence_is_shown(user=user):
         return team, shown, _online(team.pk, shown), False
     if all(person["id"] != user.pk for person in shown):
         # Joined the team after the list was cached: refresh it.
-        shown = _shown(team, refresh=True)
-    came_online = _presence_change(team.pk, user.pk, +1)
-    return team, shown, _online(team.pk, shown), came_online
+        shown = presence_list(team=team, refresh=True)
+    came_online, online = _arrive(team.pk, user.pk, shown)
+    return team, shown, online, came_online
 
 
 def _concrete(user: Any) -> Any:
@@ -107,30 +104,33 @@ def _concrete(user: Any) -> Any:
     return user if wrapped is None or wrapped is empty else wrapped
 
 
-def _shown(team: Team, *, refresh: bool = False) -> list[dict]:
-    """The readers whose presence shows, cached briefly: a team's sockets connect in bursts (a page
-    load on five phones, a reconnect storm) and the list changes rarely."""
-    key = services.presence_list_key(team.pk)
-    shown = None if refresh else cache.get(key)
-    if shown is None:
-        shown = [{"id": r.id, "display_name": r.display_name} for r in chat_readers(team=team) if r.shows_presence]
-        cache.set(key, shown, timeout=SHOWN_TTL)
-    return shown
+def _arrive(team_id: int, user_id: int, shown: list[dict]) -> tuple[bool, list[dict]]:
+    """Count this socket in and read who is online; True when the user just came online.
+
+    Most people have one socket per team: that arrival and the read of the others
+    cost one round trip together.
+    """
+    key = _presence_key(team_id, user_id)
+    keys = {_presence_key(team_id, person["id"]): person for person in shown}
+    added, counts = add_then_get_many(caches["default"], key, 1, PRESENCE_TTL, list(keys))
+    came_online = True if added else _another_socket(key)
+    return came_online, [person for k, person in keys.items() if k == key or (counts.get(k) or 0) > 0]
+
+
+def _another_socket(key: str) -> bool:
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired in between
+        return cache.add(key, 1, timeout=PRESENCE_TTL)
+    cache.touch(key, PRESENCE_TTL)
+    return count == 1
 
 
 def _presence_change(team_id: int, user_id: int, delta: int) -> bool:
     """Count this user's open sockets in the team; True when they came online or went offline."""
     key = _presence_key(team_id, user_id)
     if delta > 0:
-        # Most people have one socket per team: that arrival costs one round trip.
-        if cache.add(key, 1, timeout=PRESENCE_TTL):
-            return True
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired in between
-            return cache.add(key, 1, timeout=PRESENCE_TTL)
-        cache.touch(key, PRESENCE_TTL)
-        return count == 1
+        return cache.add(key, 1, timeout=PRESENCE_TTL) or _another_socket(key)
     try:
         count = cache.decr(key)
     except ValueError:

@@ -45,3 +45,24 @@ class RedisCache(DjangoRedisCache):
     @cached_property
     def _cache(self) -> SharedPoolRedisCacheClient:
         return SharedPoolRedisCacheClient(self._servers, **self._options)
+
+
+def add_then_get_many(backend: Any, key: str, value: Any, timeout: int, keys: list[str]) -> tuple[bool, dict]:
+    """``backend.add(key, value, timeout)`` then ``backend.get_many(keys)``, in one round trip on Redis.
+
+    A chat socket's handshake marks its user online and reads who else is: two
+    round trips from a database thread become one (a pipeline, not a transaction:
+    the read comes after the add, which is all that is needed). Other backends
+    get the two calls.
+    """
+    if not isinstance(backend, RedisCache) or timeout <= 0:
+        return backend.add(key, value, timeout), backend.get_many(keys)
+    client = backend._cache.get_client(write=True)
+    serializer = backend._cache._serializer
+    key_map = {backend.make_and_validate_key(k): k for k in keys}
+    pipe = client.pipeline(transaction=False)
+    pipe.set(backend.make_and_validate_key(key), serializer.dumps(value), ex=timeout, nx=True)
+    pipe.mget(list(key_map))
+    added, values = pipe.execute()
+    found = {key_map[k]: serializer.loads(v) for k, v in zip(key_map, values, strict=True) if v is not None}
+    return bool(added), found
