@@ -50,8 +50,15 @@ LAYERS = {
 }
 
 
-def warm_sessions(rows_file: Path) -> None:
-    """Load every benchmark session through the configured session engine (a page view would)."""
+def warm(rows_file: Path, how: str) -> None:
+    """What happened before the sockets connect, through the real code.
+
+    ``pages``: as if every member had just opened the chat page, which reads the
+    session and stores the team's presence list (in the browser the page opens the
+    socket): one real page view per team, the other members' sessions read (a page
+    view each would leave the cache exactly so, at 80 ms a page). ``sessions``: only
+    the sessions were read. ``none``: a cold cache.
+    """
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
     import django
@@ -60,10 +67,22 @@ def warm_sessions(rows_file: Path) -> None:
     from importlib import import_module
 
     from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
 
+    rows = json.loads(rows_file.read_text())
     engine = import_module(settings.SESSION_ENGINE)
-    for row in json.loads(rows_file.read_text()):
-        engine.SessionStore(row["session"]).load()
+    opened: set[int] = set()
+    for row in rows:
+        if how != "pages" or row["team"] in opened:
+            engine.SessionStore(row["session"]).load()
+        else:
+            opened.add(row["team"])
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.cookies[settings.SESSION_COOKIE_NAME] = row["session"]
+            response = client.get(reverse("chat-page", kwargs={"team_id": row["team"]}))
+            if response.status_code != 200:
+                raise SystemExit(f"chat page for {row} answered {response.status_code}")
 
 
 # --- seeding (runs in a subprocess with the benchmark's DATABASE_URL) ----------
@@ -452,11 +471,18 @@ def main() -> None:
     parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--_warm", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--warm",
+        choices=["pages", "sessions", "none"],
+        default="pages",
+        help="before connecting: every member opened the chat page (default), only their sessions were read, "
+        "or nothing (a cold cache)",
+    )
+    parser.add_argument("--_warm", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args._warm:
-        warm_sessions(Path(args._warm))
+        warm(Path(args._warm[0]), args._warm[1])
         return
     if args._seed:
         seed(int(args._seed[0]), int(args._seed[1]), Path(args._seed[2]))
@@ -517,10 +543,14 @@ def main() -> None:
         import redis as redis_lib
 
         redis_lib.Redis.from_url(args.redis).flushdb()
-        if scenario != "relay":
-            # A socket connects from the chat page, whose request has just read the session
-            # (into the session cache, with the cached_db engine): read each one once, as that page would.
-            subprocess.run([sys.executable, __file__, "--_warm", str(rows_file)], cwd=ROOT, env=env, check=True)
+        if scenario != "relay" and args.warm != "none":
+            # A socket connects from the chat page, whose request has just read the session and
+            # stored the presence list (docs/benchmarks.md); --warm none starts from a cold cache.
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, __file__, "--_warm", str(rows_file), args.warm], cwd=ROOT, env=env, check=True
+            )
+            print(f"warmed ({args.warm}) in {time.perf_counter() - started:.1f}s", flush=True)
         scenario_env = dict(env)
         if scenario in LAYERS:
             scenario_env["CHANNEL_LAYER_BACKEND"] = LAYERS[scenario]
