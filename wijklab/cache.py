@@ -21,7 +21,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict[tuple, Any] = {}
-_pools_lock = threading.Lock()
+_clients_lock = threading.Lock()
 
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
@@ -30,15 +30,12 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
         shared = (self._servers[index], self._pool_class, self._client, repr(sorted(self._pool_options.items())))
         client = _clients.get(shared)
         if client is None:
-            with _pools_lock:
+            with _clients_lock:
                 client = _clients.get(shared)
                 if client is None:
                     pool = self._pool_class.from_url(self._servers[index], **self._pool_options)
                     client = _clients[shared] = self._client(connection_pool=pool)
         return client
-
-    def _get_connection_pool(self, write: bool) -> Any:
-        return self.get_client(write=write).connection_pool
 
 
 class RedisCache(DjangoRedisCache):

@@ -29,7 +29,6 @@ from teams.chat_selectors import (
     presence_list,
     read_marker_for,
 )
-from teams.models import Team
 from wijklab.models import Role
 
 CHAT_ROLES = (Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION)
@@ -93,13 +92,9 @@ def _js_strings() -> dict[str, str]:
     return {key: str(value) for key, value in texts.items()}
 
 
-def _chat_team(request: HttpRequest, team_id: int) -> Team:
-    return access_chat_team_by_id(user=request.user, team_id=team_id)
-
-
 @require_http_methods(["GET", "POST"])
 def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = _chat_team(request, team_id)
+    team = access_chat_team_by_id(user=request.user, team_id=team_id)
     user = request.user
     if request.method == "POST":
         # The form without JavaScript; the client_id in the form makes a double submit harmless.
