@@ -9,9 +9,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from teams.routing import websocket_urlpatterns  # noqa: E402
 from wijklab.async_db import LazyAuthMiddleware  # noqa: E402
+from wijklab.gc_tuning import tune_for_server  # noqa: E402
 
 
 def AuthMiddlewareStack(inner):
@@ -25,3 +27,6 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Last: everything the process keeps for its whole life exists by now.
+tune_for_server(settings.GC_GEN0_THRESHOLD)

@@ -223,6 +223,10 @@ else:
 # event loop for the GIL.
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 2)
 
+# The ASGI process's young-generation GC threshold, after freezing the start-up
+# objects (wijklab/gc_tuning.py, measured in docs/benchmarks.md); 0 = Python's defaults.
+GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 50_000)
+
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -80,6 +80,7 @@ def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
             "CHANNEL_LAYER_BACKEND must be one of",
         ),
         ({"CHAT_DB_THREADS": "-1"}, "CHAT_DB_THREADS must be at least 0"),
+        ({"GC_GEN0_THRESHOLD": "veel"}, "GC_GEN0_THRESHOLD must be a whole number"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env, message):
