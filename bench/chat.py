@@ -26,6 +26,7 @@ only that Redis db.
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -301,6 +302,7 @@ async def client_run(
     with_auth: bool,
     pids: list[int],
     connect_concurrency: int,
+    client_gc_threshold: int,
 ) -> dict:
     from websockets.asyncio.client import connect
 
@@ -330,11 +332,37 @@ async def client_run(
             except Exception as exc:
                 refused.append(f"{type(exc).__name__}: {exc}")
 
+    # The client's own garbage-collector pauses: a pause delays every delivery it
+    # would have timed, and then sends the messages that fell due in it at once.
+    pauses: dict[str, list[float]] = {"connect": [], "between": [], "send": []}
+    phase = ["connect"]
+    paused_at = [0.0]
+
+    def on_gc(stage: str, _info: dict) -> None:
+        if stage == "start":
+            paused_at[0] = time.perf_counter()
+        else:
+            pauses[phase[0]].append(time.perf_counter() - paused_at[0])
+
+    if client_gc_threshold:
+        # The load generator must not add pauses of its own. While it connects it only
+        # builds what lives for the whole run (the sockets): no collection then. After,
+        # it freezes all that and collects rarely, as the servers do (wijklab/gc_tuning.py).
+        gc.disable()
+    gc.callbacks.append(on_gc)
+
     rss_before = sum(rss_kib(pid) for pid in pids)
     started = time.perf_counter()
     await asyncio.gather(*(open_one(i, row) for i, row in enumerate(rows)))
     connect_seconds = time.perf_counter() - started
     print(f"connected in {connect_seconds:.1f}s", flush=True)
+    if client_gc_threshold:
+        sys.path.insert(0, str(ROOT))
+        from wijklab.gc_tuning import tune_for_server
+
+        phase[0] = "between"
+        tune_for_server(client_gc_threshold)
+        gc.enable()
 
     async def listen(index: int, ws) -> None:
         try:
@@ -361,6 +389,7 @@ async def client_run(
 
     listeners = [asyncio.create_task(listen(i, ws)) for i, ws in sockets.items()]
     await asyncio.sleep(3)  # presence events of the connection storm settle
+    phase[0] = "send"
     rss_connected = sum(rss_kib(pid) for pid in pids)
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
 
@@ -390,6 +419,8 @@ async def client_run(
         run.expected[client_id] = team
     send_seconds = time.perf_counter() - send_started
     await asyncio.sleep(drain)
+    gc.callbacks.remove(on_gc)
+    gc.enable()
     cpu_after = sum(cpu_seconds(pid) for pid in pids)
     rss_after = sum(rss_kib(pid) for pid in pids)
 
@@ -447,6 +478,17 @@ async def client_run(
         },
         "memory_per_connection_kib": round((rss_connected - rss_before) / max(1, len(sockets)), 1),
         "server_cpu_cores_while_sending": round((cpu_after - cpu_before) / (send_seconds + drain), 2),
+        "client_gc": {
+            "threshold": gc.get_threshold()[0],
+            **{
+                f"{name}_pauses": {
+                    "count": len(values),
+                    "total_ms": round(sum(values) * 1000, 1),
+                    "max_ms": round(max(values, default=0.0) * 1000, 1),
+                }
+                for name, values in pauses.items()
+            },
+        },
         "client_errors": len(run.errors),
         "client_error_examples": run.errors[:3],
     }
@@ -468,6 +510,12 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--connect-concurrency", type=int, default=500)
     parser.add_argument("--max-redis-connections", type=int, default=1000)
+    parser.add_argument(
+        "--client-gc-threshold",
+        type=int,
+        default=50_000,
+        help="the client's young-generation GC threshold after it connects (0 = Python's defaults)",
+    )
     parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
@@ -566,6 +614,7 @@ def main() -> None:
                 with_auth=scenario != "relay",
                 pids=[p.pid for p, _port in servers],
                 connect_concurrency=args.connect_concurrency,
+                client_gc_threshold=args.client_gc_threshold,
             )
         finally:
             stop_servers(servers)
