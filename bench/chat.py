@@ -514,7 +514,7 @@ def main() -> None:
         "--client-gc-threshold",
         type=int,
         default=50_000,
-        help="the client's young-generation GC threshold after it connects (0 = Python's defaults)",
+        help="young-GC threshold of the client once connected; none while connecting (0 = Python defaults)",
     )
     parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
     parser.add_argument("--seed-only", action="store_true")
