@@ -17,6 +17,9 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     order: int = 50
+    # Pages (URL names) this item stands for although their paths sit under another
+    # item's: the team chat lives at /teams/<id>/chat/ but belongs to "Chat".
+    claims: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -37,8 +40,10 @@ class Registry:
 registry = Registry()
 
 
-def nav_item(label: str | Promise, url_name: str, *roles: str, order: int = 50) -> None:
-    registry.nav.append(NavItem(label=label, url_name=url_name, roles=frozenset(roles), order=order))
+def nav_item(label: str | Promise, url_name: str, *roles: str, order: int = 50, claims: tuple[str, ...] = ()) -> None:
+    registry.nav.append(
+        NavItem(label=label, url_name=url_name, roles=frozenset(roles), order=order, claims=frozenset(claims))
+    )
 
 
 def overview_panel(

@@ -33,7 +33,7 @@ from wijklab.models import Role
 
 CHAT_ROLES = (Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION)
 
-nav_item(_("Chat"), "chat-index", *CHAT_ROLES, order=35)
+nav_item(_("Chat"), "chat-index", *CHAT_ROLES, order=35, claims=("chat-page",))
 
 # The same pattern as linkify() in static/chat/chat.js: both render a body the same way.
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,:;!?)\]]", re.IGNORECASE)

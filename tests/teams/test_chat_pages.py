@@ -168,3 +168,16 @@ def test_the_chat_page_stores_the_presence_list_its_socket_will_need(
     assert {student4.pk, student5.pk, org_contact.pk} <= ids
     assert mbo_docent.pk not in ids  # supervisors read along without showing up
     assert presence_list(team=team, refresh=True) == shown
+
+
+@pytest.mark.parametrize("person", ["student4", "mbo_docent", "org_contact"])
+def test_the_menu_marks_chat_not_teams_on_a_team_chat(client, request, team, person):
+    client.force_login(request.getfixturevalue(person))
+    chat = client.get(_url(team))
+    active = [str(item["label"]) for item in chat.context["nav_items"] if item["active"]]
+    assert active == ["Chat"]
+    assert f'<a href="{reverse("chat-index")}" aria-current="page">' in chat.content.decode()
+    # The team's own page, under the same /teams/ path, still marks the teams item.
+    detail = client.get(reverse("team-detail", kwargs={"team_id": team.pk}))
+    active = [str(item["label"]) for item in detail.context["nav_items"] if item["active"]]
+    assert active in (["Mijn team"], ["Teams"])
