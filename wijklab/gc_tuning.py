@@ -1,7 +1,7 @@
 """The cyclic garbage collector, tuned for a long-running server process.
 
-Measured with ``bench/chat.py`` (docs/benchmarks.md, "2026-12-02: the garbage
-collector"): with Python's defaults (a young collection every 700 net
+Measured with ``bench/chat.py`` (docs/benchmarks.md, "2026-12-02 (later): the
+garbage collector"): with Python's defaults (a young collection every 700 net
 allocations) a server process stopped for 150–450 ms at a time, over a second
 in all, while a thousand sockets connected, each full collection walking the
 ~115,000 objects Django and the apps leave behind at start-up; while messages

@@ -1,7 +1,8 @@
 """The ASGI process freezes its start-up objects and collects the young generation less often.
 
-Each case runs in a process of its own: the tuning is for the life of a process,
-and the test process must keep Python's defaults.
+Each case runs in a process of its own: the tuning happens once, when
+``wijklab.asgi`` is imported, and lasts for the life of the process, so only a
+fresh process shows what it did (and the defaults it started from).
 """
 
 import os
