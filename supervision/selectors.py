@@ -36,8 +36,6 @@ SOURCES = ("docent", "werkbegeleider", "self", "peer")
 CHART_SOURCES = ("docent", "werkbegeleider", "self")
 
 
-
-
 # --- who may write, who may read -------------------------------------------
 
 
