@@ -44,6 +44,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quantiles import nearest_rank  # bench/ is the script's directory, first on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 SECRET = "bench-only-secret"  # noqa: S105 - loopback benchmark database only
@@ -442,15 +444,14 @@ async def client_run(
     lat = sorted(run.latencies)
 
     def pct(p: float) -> float:
-        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else float("nan")
+        return round(nearest_rank(lat, p) * 1000, 2) if lat else float("nan")
 
     # The p99 of each second of sending: a steady tail, or stalls?
     by_second: dict[int, list[float]] = {}
     for sent, latency in zip(run.sends, run.latencies, strict=True):
         by_second.setdefault(int(sent - send_started), []).append(latency)
     p99_by_second = [
-        round(sorted(values)[min(len(values) - 1, int(0.99 * len(values)))] * 1000, 1)
-        for _second, values in sorted(by_second.items())
+        round(nearest_rank(sorted(values), 0.99) * 1000, 1) for _second, values in sorted(by_second.items())
     ]
 
     window = (run.last_delivery - run.first_delivery) if delivered > 1 else float("nan")
@@ -634,15 +635,18 @@ def summarise(rounds: list[dict]) -> dict:
             "lost": sum(r["lost"] for r in runs),
             "duplicated": sum(r["duplicated"] for r in runs),
         }
-        for key, values in [("connect_seconds", [r["connect_seconds"] for r in runs])] + [
-            (f"p{q}_ms", [r["latency_ms"][f"p{q}"] for r in runs]) for q in (50, 99)
-        ]:
-            entry[key] = {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
+        entry["connect_seconds"] = _spread([r["connect_seconds"] for r in runs])
+        for q in ("p50", "p99"):
+            entry[f"{q}_ms"] = _spread([r["latency_ms"][q] for r in runs])
         ratios = [r["vs_relay"]["p99"] for r in runs if r.get("vs_relay")]
         if ratios:
             entry["p99_vs_relay"] = {"median": round(statistics.median(ratios), 2), "each": ratios}
         summary[name] = entry
     return summary
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
 
 
 def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str], rows_file: Path) -> dict | None:

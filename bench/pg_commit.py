@@ -15,6 +15,7 @@ import argparse
 import time
 
 import psycopg
+from quantiles import nearest_rank  # bench/ is the script's directory, first on sys.path
 
 TABLE = "bench_commit_probe"
 
@@ -22,7 +23,7 @@ TABLE = "bench_commit_probe"
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
-        name: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+        name: round(nearest_rank(ordered, q), 2)
         for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
     }
 
