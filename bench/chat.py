@@ -638,9 +638,12 @@ def summarise(rounds: list[dict]) -> dict:
         entry["connect_seconds"] = _spread([r["connect_seconds"] for r in runs])
         for q in ("p50", "p99"):
             entry[f"{q}_ms"] = _spread([r["latency_ms"][q] for r in runs])
-        ratios = [r["vs_relay"]["p99"] for r in runs if r.get("vs_relay")]
-        if ratios:
-            entry["p99_vs_relay"] = {"median": round(statistics.median(ratios), 2), "each": ratios}
+        if all(r.get("vs_relay") for r in runs):
+            each = [r["vs_relay"]["p99"] for r in runs]
+            # A round whose relay p99 was 0 has no ratio (None): listed, kept out of the median.
+            known = [ratio for ratio in each if ratio is not None]
+            median = round(statistics.median(known), 2) if known else None
+            entry["p99_vs_relay"] = {"median": median, "each": each}
         summary[name] = entry
     return summary
 
