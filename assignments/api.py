@@ -481,6 +481,26 @@ class CohortPreferencesView(APIView):
         return Response(CohortPreferencesSerializer(cohort).data)
 
 
+class CohortSelfJoinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    preferences_open = serializers.BooleanField()
+    self_join_reopened = serializers.BooleanField()
+    self_join_open = serializers.BooleanField(help_text=_("Of studenten zich nu zelf bij een team aansluiten."))
+
+
+class CohortSelfJoinView(APIView):
+    """Coordinators let students join teams themselves again after preferences closed (or stop it again)."""
+
+    reopened = True
+
+    @extend_schema(request=None, responses=CohortSelfJoinSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=pk)
+        cohort = services.cohort_self_join_set(cohort=cohort, by=request.user, reopened=self.reopened)
+        return Response(CohortSelfJoinSerializer(cohort).data)
+
+
 router = SimpleRouter()
 router.register("assignments", AssignmentViewSet, basename="api-assignment")
 
@@ -496,5 +516,15 @@ urlpatterns = [
         "cohorts/<int:pk>/preferences/open/",
         CohortPreferencesView.as_view(action_name="open"),
         name="api-cohort-preferences-open",
+    ),
+    path(
+        "cohorts/<int:pk>/self-join/reopen/",
+        CohortSelfJoinView.as_view(reopened=True),
+        name="api-cohort-self-join-reopen",
+    ),
+    path(
+        "cohorts/<int:pk>/self-join/close/",
+        CohortSelfJoinView.as_view(reopened=False),
+        name="api-cohort-self-join-close",
     ),
 ]

@@ -349,3 +349,38 @@ def cohort_preferences_close(*, cohort: Cohort, by: User) -> Cohort:
 @transaction.atomic
 def cohort_preferences_open(*, cohort: Cohort, by: User) -> Cohort:
     return _set_preferences_open(cohort=cohort, by=by, is_open=True)
+
+
+@transaction.atomic
+def cohort_self_join_set(*, cohort: Cohort, by: User, reopened: bool) -> Cohort:
+    """Let students join teams themselves again after preferences closed (or stop that again).
+
+    While preferences are open students always join themselves; the flag only
+    matters once they close and the coordinator forms the teams.
+    """
+    if by.role != Role.COORDINATOR or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+        raise PermissionDenied(_("Alleen de coördinator van het cohort kan zelf aansluiten openen of sluiten."))
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.self_join_reopened == reopened:
+        return cohort
+    was_open = cohort.self_join_open
+    cohort.self_join_reopened = reopened
+    cohort.save(update_fields=["self_join_reopened"])
+    if cohort.self_join_open != was_open:
+        # Only students still looking for a team notice the difference.
+        in_a_team = Membership.objects.filter(cohort=cohort, left_at__isnull=True).values("student_id")
+        students = User.objects.filter(student_profile__cohort=cohort, is_active=True).exclude(pk__in=in_a_team)
+        if reopened:
+            title = _("Je kunt je weer zelf bij een team aansluiten")
+            body = _("De coördinator van %(cohort)s heeft zelf aansluiten weer geopend.") % {"cohort": cohort.name}
+        else:
+            title = _("De coördinator maakt de teams")
+            body = _("Je kunt je niet meer zelf bij een team aansluiten; je hoort het zodra je team bekend is.")
+        notify(
+            users=students,
+            kind="self_join_open" if reopened else "self_join_closed",
+            title=title,
+            body=body,
+            url=reverse("team-list"),
+        )
+    return cohort

@@ -107,6 +107,12 @@ def student_cohort_id(*, student: User) -> int | None:
     return profile.cohort_id if profile is not None else None
 
 
+def self_join_open_for(*, student: User) -> bool:
+    """Whether the student may still join teams themselves (their cohort's preferences open, or self-join reopened)."""
+    profile = getattr(student, "student_profile", None) if student.role == Role.STUDENT else None
+    return profile is not None and profile.cohort.self_join_open
+
+
 def active_membership_of(*, student: User, cohort_id: int | None = None) -> Membership | None:
     """The student's active membership in ``cohort_id`` (their own cohort by default)."""
     cohort_id = cohort_id if cohort_id is not None else student_cohort_id(student=student)
@@ -181,7 +187,9 @@ def access_team_for_join(*, user: User, team_id: int) -> Team:
     if cohort_id is None:
         raise Http404("Team niet gevonden.")
     try:
-        return Team.objects.select_related("assignment").get(pk=team_id, assignment__cohort_id=cohort_id)
+        return Team.objects.select_related("assignment", "assignment__cohort").get(
+            pk=team_id, assignment__cohort_id=cohort_id
+        )
     except (Team.DoesNotExist, ValueError, TypeError):
         raise Http404("Team niet gevonden.") from None
 
@@ -214,9 +222,18 @@ def niveau_visible_student_ids(*, viewer: User, student_ids: Iterable[int]) -> s
 # --- may a student join? ----------------------------------------------------
 
 
+SELF_JOIN_CLOSED = _("De coördinator maakt de teams; je hoort het zodra je team bekend is.")
+
+
 def status_refusals(team: Team, *, for_move: bool = False) -> list[Refusal]:
-    """The refusals that come from the state of the assignment and the team, not from who is in it."""
+    """The refusals that come from the state of the cohort, the assignment and the team, not from who is in it.
+
+    ``for_move``: judged for a coordinator placing a student, whom a closed self-join does not concern.
+    """
     found = []
+    if not for_move and not team.assignment.cohort.self_join_open:
+        # Once preferences close the coordinator forms the teams, unless they reopened self-join.
+        found.append(Refusal("self_join_closed", str(SELF_JOIN_CLOSED)))
     status = team.assignment.status
     if status != AssignmentStatus.OPEN:
         if for_move and status not in {AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS}:
@@ -278,7 +295,7 @@ def open_teams_for(*, student: User) -> QuerySet[Team]:
     """The open teams a student may look at, ready for ``with_join_checks`` (no niveau of anyone)."""
     return (
         with_niveau_counts(teams_open_to_join(student=student))
-        .select_related("assignment", "assignment__organisation")
+        .select_related("assignment", "assignment__organisation", "assignment__cohort")
         .prefetch_related(
             Prefetch(
                 "memberships",

@@ -448,6 +448,25 @@ def cohort_preferences(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _back(request, reverse("assignments"))
 
 
+@require_POST
+def cohort_self_join(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=cohort_id)
+    reopened = request.POST.get("action") == "reopen"
+    services.cohort_self_join_set(cohort=cohort, by=request.user, reopened=reopened)
+    if reopened:
+        messages.success(
+            request,
+            _("Studenten van %(cohort)s kunnen zich weer zelf bij een team aansluiten.") % {"cohort": cohort.name},
+        )
+    else:
+        messages.success(
+            request,
+            _("Studenten van %(cohort)s sluiten zich niet meer zelf aan; jij vormt de teams.")
+            % {"cohort": cohort.name},
+        )
+    return _back(request, reverse("assignments"))
+
+
 # --- overview panels ------------------------------------------------------------------
 
 
@@ -543,4 +562,5 @@ urlpatterns = [
     path("opdrachten/<int:assignment_id>/voorkeur/", preference_add, name="preference-add"),
     path("voorkeuren/", preferences, name="preferences"),
     path("cohorten/<int:cohort_id>/voorkeuren/", cohort_preferences, name="cohort-preferences"),
+    path("cohorten/<int:cohort_id>/zelf-aansluiten/", cohort_self_join, name="cohort-self-join"),
 ]

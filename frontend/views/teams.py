@@ -69,6 +69,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def _student_teams(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = selectors.active_membership_of(student=user)
+    if current is None and not selectors.self_join_open_for(student=user):
+        # The coordinator forms the teams: no list of teams to join.
+        return render(request, "teams/student_teams.html", {"current": None, "self_join_open": False})
     page = Paginator(selectors.open_teams_for(student=user), 20).get_page(request.GET.get("page"))
     # Open teams grouped by their (open) assignment, with the student's own join check.
     groups: list[tuple[Assignment, list]] = []
@@ -76,7 +79,11 @@ def _student_teams(request: HttpRequest) -> HttpResponse:
         if not groups or groups[-1][0].pk != team.assignment_id:
             groups.append((team.assignment, []))
         groups[-1][1].append((team, check))
-    return render(request, "teams/student_teams.html", {"current": current, "groups": groups, "page": page})
+    return render(
+        request,
+        "teams/student_teams.html",
+        {"current": current, "groups": groups, "page": page, "self_join_open": True},
+    )
 
 
 @require_POST
@@ -376,6 +383,8 @@ def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
 def student_team_panel(request: HttpRequest) -> str:
     membership = selectors.active_membership_of(student=request.user)
     context: dict = {"membership": membership}
+    if membership is None:
+        context["self_join_open"] = selectors.self_join_open_for(student=request.user)
     if membership is not None:
         mine = Task.objects.filter(team_id=membership.team_id, owner=request.user).exclude(status=TaskStatus.DONE)
         today = timezone.localdate()

@@ -389,6 +389,10 @@ TABLE: list[Case] = [
     get("supervision-criterion", "cohort_criterion", {COORDINATOR}),
     write("supervision-criterion", POST, "cohort_criterion", {COORDINATOR}, body="criterion_form"),
     write("supervision-criterion-active", POST, "cohort_criterion", {COORDINATOR}, body={"active": "0"}),
+    # --- formation (pages) and self-join ------------------------------------------------------------
+    write("cohort-self-join", POST, "cohort", {COORDINATOR}, body={"action": "reopen"}),
+    write("api-cohort-self-join-reopen", POST, "cohort", {COORDINATOR}),
+    write("api-cohort-self-join-close", POST, "cohort", {COORDINATOR}),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
