@@ -175,6 +175,13 @@ class MoveInput(serializers.Serializer):
     student = serializers.IntegerField()
     override = serializers.BooleanField(default=False)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    confirm_departure = serializers.BooleanField(
+        default=True,
+        help_text=_(
+            "false: weiger (409 leaves_team_invalid) als het oude team van de student daarna niet meer voldoet, "
+            "met wat het zou missen; true: verplaats toch."
+        ),
+    )
 
 
 class RemoveInput(serializers.Serializer):
@@ -453,6 +460,7 @@ class TeamMoveView(APIView):
             by=request.user,
             override=data["override"],
             reason=data["reason"],
+            confirm_departure=data["confirm_departure"],
         )
         return Response(change_data(change))
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from assignments.models import Assignment, AssignmentStatus, Phase
+from assignments.models import Assignment, AssignmentStatus, Phase, Preference
 from supervision.models import SupervisionAssignment
 from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
 from teams.rules import (
@@ -542,19 +542,93 @@ def membership_changes(*, team: Team) -> QuerySet[MembershipChange]:
     )
 
 
-def students_placeable_in(*, team: Team) -> QuerySet[User]:
-    """Students of the team's cohort who are not in it: a coordinator may move one of them here."""
-    return (
+@dataclass(frozen=True)
+class Candidate:
+    """A student a coordinator may place in a team, as the placement form lists them."""
+
+    user: User
+    niveau: int
+    rank: int | None  # their preference rank for the team's assignment; None: not ranked
+    refusal: Refusal | None  # why the team's composition would not take them now (override needed)
+    current_team: Team | None = None
+
+
+def placement_candidates(*, team: Team) -> list[Candidate]:
+    """Students of the team's cohort without a team, best preference for this assignment first.
+
+    In a constant number of queries, whatever the size of the cohort.
+    """
+    students = list(
         User.objects.filter(role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
-        .exclude(memberships__team=team, memberships__left_at__isnull=True)
+        .exclude(pk__in=active_memberships().filter(cohort_id=team.assignment.cohort_id).values("student_id"))
         .select_related("student_profile")
-        .order_by("display_name", "username")
     )
+    return _candidates(team, students, current={})
 
 
-def current_teams_of(*, student_ids: Iterable[int], cohort_id: int) -> dict[int, Team]:
-    rows = active_memberships().filter(student_id__in=list(student_ids), cohort_id=cohort_id).select_related("team")
-    return {m.student_id: m.team for m in rows}
+def placement_candidates_in_other_teams(*, team: Team) -> list[Candidate]:
+    """Students of the cohort who are in another team (moving one takes them out of it), best preference first."""
+    cohort_id = team.assignment.cohort_id
+    memberships = list(
+        active_memberships()
+        .filter(cohort_id=cohort_id)
+        .exclude(team=team)
+        .select_related("team", "student", "student__student_profile")
+    )
+    return _candidates(team, [m.student for m in memberships], current={m.student_id: m.team for m in memberships})
+
+
+def _candidates(team: Team, students: list[User], *, current: dict[int, Team]) -> list[Candidate]:
+    ranks = dict(
+        Preference.objects.filter(assignment_id=team.assignment_id, student__in=[s.pk for s in students]).values_list(
+            "student_id", "rank"
+        )
+    )
+    req = Requirements.of(team.assignment)
+    counts = niveau_counts(team=team)
+    found = [
+        Candidate(
+            user=s,
+            niveau=s.student_profile.niveau,
+            rank=ranks.get(s.pk),
+            refusal=join_refusal(req, counts, s.student_profile.niveau),
+            current_team=current.get(s.pk),
+        )
+        for s in students
+    ]
+    # Ranked first (first choice on top), then everyone else by name.
+    found.sort(key=lambda c: (c.rank is None, c.rank or 0, c.user.get_display_name().lower(), c.user.pk))
+    return found
+
+
+def departure_problems(*, team: Team, student: User) -> list[Problem]:
+    """What ``team`` would newly lack if ``student`` left it (empty: it stays as valid as it is).
+
+    Written once for the coordinator's move on the team page and in the API, so
+    that a move never silently leaves the old team invalid.
+    """
+    req = Requirements.of(team.assignment)
+    before = niveau_counts(team=team)
+    after = niveau_counts(team=team, exclude_student_id=student.pk)
+    if after.size == before.size:
+        return []  # not a member
+    if after.size == 0:
+        # The last member leaving leaves an empty team, not a broken one.
+        return []
+    # The supervisors do not change when a student leaves: leave that problem out of the comparison.
+    had = {(p.code, p.message) for p in problems(req, before, has_hbo_docent=True)}
+    found = [p for p in problems(req, after, has_hbo_docent=True) if (p.code, p.message) not in had]
+    youth_duo = Duo.objects.filter(team=team, carries_youth_case=True).filter(
+        Q(member_a_id=student.pk) | Q(member_b_id=student.pk)
+    )
+    if req.requires_hbo and youth_duo.exists():
+        found.append(
+            Problem(
+                "no_youth_case_duo",
+                str(_("Het duo met de jeugdcasus valt uit elkaar; dan draagt geen duo de jeugdcasus meer.")),
+            )
+        )
+    return found
 
 
 def assignments_open_for_teams(*, user: User) -> QuerySet[Assignment]:

@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase
 from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from teams.rules import Refusal, Requirements, is_complete, join_refusal
+from teams.rules import Problem, Refusal, Requirements, is_complete, join_refusal
 from teams.selectors import (
     active_membership_of,
     active_memberships,
     already_in_team_refusal,
+    departure_problems,
     is_id,
     niveau_counts,
     status_refusals,
@@ -47,6 +48,19 @@ DIFFERENT_ROLES = _("In een duo neemt ieder een andere rol: procesrol en begelei
 
 def team_url(team: Team) -> str:
     return reverse("team-detail", args=[team.pk])
+
+
+class DepartureNeedsConfirmation(RuleViolation):
+    """A move would leave the student's old team invalid; ``problems`` say what it would lack."""
+
+    def __init__(self, *, from_team: Team, problems: list[Problem]) -> None:
+        super().__init__(
+            "leaves_team_invalid",
+            _("%(team)s voldoet dan niet meer: %(problems)s")
+            % {"team": from_team.name, "problems": " ".join(p.message for p in problems)},
+        )
+        self.from_team = from_team
+        self.problems = problems
 
 
 # --- locking and judging ----------------------------------------------------
@@ -254,12 +268,21 @@ def _clean_reason(reason: str, *, required: bool) -> str:
 
 @transaction.atomic
 def membership_move(
-    *, student: User, to_team: Team, by: User, override: bool = False, reason: str = ""
+    *,
+    student: User,
+    to_team: Team,
+    by: User,
+    override: bool = False,
+    reason: str = "",
+    confirm_departure: bool = True,
 ) -> MembershipChange:
     """A coordinator places a student in ``to_team`` (out of their current team, if any).
 
     The join rules apply; a coordinator may knowingly override the ones in
-    ``OVERRIDABLE`` with a reason, and the override is recorded.
+    ``OVERRIDABLE`` with a reason, and the override is recorded. With
+    ``confirm_departure=False`` a move that would leave the old team invalid is
+    refused with ``DepartureNeedsConfirmation`` (what it would lack), so a page
+    can ask first.
     """
     _require_coordinator_of(to_team, by)
     reason = _clean_reason(reason, required=override)
@@ -290,6 +313,10 @@ def membership_move(
             _("%(reason)s Kies 'regels overschrijven' en geef een reden om toch te verplaatsen.")
             % {"reason": refusals[0].message},
         )
+    if current is not None and not confirm_departure:
+        breaks = departure_problems(team=locked[current.team_id], student=student)
+        if breaks:
+            raise DepartureNeedsConfirmation(from_team=locked[current.team_id], problems=breaks)
     now = timezone.now()
     from_team = None
     if current is not None:

@@ -162,9 +162,8 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         "team_statuses": TeamStatus.choices,
     }
     if user.role == Role.COORDINATOR:
-        students = list(selectors.students_placeable_in(team=team))
-        current = selectors.current_teams_of(student_ids=[s.pk for s in students], cohort_id=team.assignment.cohort_id)
-        context["placeable"] = [(s, current.get(s.pk)) for s in students]
+        context["candidates"] = selectors.placement_candidates(team=team)
+        context["in_other_teams"] = selectors.placement_candidates_in_other_teams(team=team)
         context["changes"] = list(selectors.membership_changes(team=team)[:10])
     context.update(extra)
     return context
@@ -224,7 +223,12 @@ def team_move(request: HttpRequest, team_id: int) -> HttpResponse:
             by=request.user,
             override=request.POST.get("override") == "on",
             reason=request.POST.get("reason", ""),
+            confirm_departure=request.POST.get("confirm_departure") == "1",
         )
+    except services.DepartureNeedsConfirmation as exc:
+        # Say what the old team would lack before anything happens; the coordinator confirms.
+        confirm = {"student": student, "from_team": exc.from_team, "problems": exc.problems, "post": request.POST}
+        return render(request, "teams/team_detail.html", _team_context(request, team, confirm_move=confirm))
     except (RuleViolation, ValidationError) as exc:
         messages.error(request, exc.message if isinstance(exc, RuleViolation) else _error_text(exc))
         return redirect("team-detail", team_id=team.pk)

@@ -336,9 +336,17 @@ def test_coordinator_moves_a_student_with_a_recorded_override(client, team, smal
     refused = client.post(reverse("team-move", args=[target.pk]), {"student": student4.pk}, follow=True)
     assert "laatste plek nodig voor een niveau 6-student" in refused.content.decode()
     assert not MembershipChange.objects.filter(kind="moved").exists()
-    client.post(
+    asked = client.post(
         reverse("team-move", args=[target.pk]),
         {"student": student4.pk, "override": "on", "reason": "Alleen zo past het rooster"},
+    ).content.decode()
+    # Taking student4 out leaves Team Zonnebloem without a niveau 4: the page asks first.
+    assert "voldoet Team Zonnebloem niet meer" in asked
+    assert "Er is nog 1 niveau 4-student nodig." in asked
+    assert not MembershipChange.objects.filter(kind="moved").exists()
+    client.post(
+        reverse("team-move", args=[target.pk]),
+        {"student": student4.pk, "override": "on", "reason": "Alleen zo past het rooster", "confirm_departure": "1"},
     )
     change = MembershipChange.objects.get(kind="moved")
     assert (change.override, change.reason, change.from_team, change.to_team) == (
