@@ -6,12 +6,14 @@ a second run (or a ranking changed in the demo) is left alone.
 """
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Phase, Preference
 from wijklab.demo import DemoContext
+from wijklab.models import Role, User
 
 # Competence indexes into wijklab.demo.COMPETENCES.
 CONTACT, GESPREK, ACTIVITEITEN, NETWERK, SIGNALEREN, VRAAG, RAPPORT, JONGEREN, OUDEREN, TALEN, DIGITAAL, PLANNING = (
@@ -402,11 +404,50 @@ PREFERENCES = {
         ("Gezinnen met opvoedvragen en schulden in Feijenoord", "Signaleren en rapporteren passen bij mij."),
         ("Waakvlamcontact na de schuldhulp in de Tarwewijk", ""),
     ],
+    "noor.hendriks": [
+        ("Ontmoetingsplek voor eenzame ouderen in Schollevaar", "Ik werk bij een zorgcentrum voor ouderen."),
+        ("Mantelzorgers in Oostgaarde in beeld", ""),
+        ("Na de valpreventiecursus: waakvlam voor ouderen in Middelwatering", ""),
+    ],
+    "hanna.wouters": [
+        ("Mantelzorgers in Oostgaarde in beeld", "Vraagverheldering wil ik verder leren."),
+        ("Ontmoetingsplek voor eenzame ouderen in Schollevaar", "Ik wil ouderen beter leren kennen."),
+        ("Gezinnen met opvoedvragen en schulden in Feijenoord", ""),
+    ],
     "zeynep.kaya": [
         ("Jongeren in Feijenoord: wat missen zij in de wijk?", ""),
         ("Taalcafé voor nieuwkomers in de Afrikaanderwijk", "Meertaligheid is mijn kracht."),
     ],
 }
+
+
+# The assignments most students want first: a few popular ones make the demo cohort's
+# preferences skewed, as real rounds are (and as the formation engine must cope with).
+POPULAR = {
+    "Jongeren in Feijenoord: wat missen zij in de wijk?": 4,
+    "Taalcafé voor nieuwkomers in de Afrikaanderwijk": 3,
+    "Huiswerkbegeleiding en talentontwikkeling in Carnisse": 2,
+    "Gezinnen met opvoedvragen en schulden in Feijenoord": 2,
+}
+
+
+def _generated_choices(student: object, assignments: list[Assignment]) -> list[Assignment]:
+    """Three to five open assignments for a student without explicit preferences, in a fixed order.
+
+    What the student is good at counts (their competences against each
+    assignment's, by importance), popularity counts, and a stable per-student
+    tie-break stands for taste: the same demo gives the same rankings on
+    every machine.
+    """
+    held = set(student.student_profile.competences.values_list("pk", flat=True))
+
+    def score(assignment: Assignment) -> tuple[float, str]:
+        fit = sum(rc.importance for rc in assignment.required_competences.all() if rc.competence_id in held)
+        taste = zlib.crc32(f"{student.username}/{assignment.title}".encode()) % 100 / 25
+        return (-(fit + POPULAR.get(assignment.title, 0) + taste), assignment.title)
+
+    count = 3 + zlib.crc32(student.username.encode()) % 3
+    return sorted(assignments, key=score)[:count]
 
 
 def seed(ctx: DemoContext) -> None:
@@ -454,4 +495,23 @@ def seed(ctx: DemoContext) -> None:
         Preference.objects.bulk_create(
             Preference(student=student, assignment=by_title[title], rank=rank, motivation=motivation)
             for rank, (title, motivation) in enumerate(choices, start=1)
+        )
+
+    # Every other student of the cohort ranks some open assignments too: the cohort is ready to form.
+    open_assignments = [
+        a
+        for a in Assignment.objects.filter(cohort=ctx.cohort, status=AssignmentStatus.OPEN)
+        .prefetch_related("required_competences")
+        .order_by("pk")
+    ]
+    students = (
+        User.objects.filter(student_profile__cohort=ctx.cohort, role=Role.STUDENT, preferences__isnull=True)
+        .exclude(username__in=PREFERENCES)
+        .select_related("student_profile")
+        .order_by("username")
+    )
+    for student in students:
+        Preference.objects.bulk_create(
+            Preference(student=student, assignment=assignment, rank=rank)
+            for rank, assignment in enumerate(_generated_choices(student, open_assignments), start=1)
         )

@@ -59,5 +59,5 @@ class TaskAdmin(admin.ModelAdmin):
 
 @admin.register(FormationRun)
 class FormationRunAdmin(admin.ModelAdmin):
-    list_display = ["cohort", "status", "progress", "score", "created_at", "published_at"]
+    list_display = ["cohort", "kind", "status", "progress", "objective", "created_at", "published_at"]
     list_filter = ["status"]

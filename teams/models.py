@@ -126,6 +126,7 @@ class MembershipChange(models.Model):
         LEFT = "left", _("Vertrokken")
         MOVED = "moved", _("Verplaatst door coördinator")
         REMOVED = "removed", _("Uit het team gehaald door coördinator")
+        FORMED = "formed", _("Geplaatst bij het vormen van de teams")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -195,26 +196,90 @@ class ReadMarker(models.Model):
 
 
 class FormationRun(models.Model):
+    """One run of the team-formation engine for a cohort, and the draft a coordinator edits.
+
+    ``proposal`` is the engine's proposal (ids as strings of pks); after the
+    run it is the draft: moves change it, and publishing turns it into teams.
+    """
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("In de wachtrij")
         RUNNING = "running", _("Bezig")
         DONE = "done", _("Klaar")
+        INFEASIBLE = "infeasible", _("Geen geldige indeling")
         FAILED = "failed", _("Mislukt")
         PUBLISHED = "published", _("Gepubliceerd")
 
+    class Kind(models.TextChoices):
+        FORMATION = "formation", _("Teams vormen")
+        REPAIR = "repair", _("Teams herstellen")
+
     cohort = models.ForeignKey("wijklab.Cohort", on_delete=models.CASCADE, related_name="formation_runs")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FORMATION)
+    # time_limit, seed, weights, rules, and the coordinator's locks:
+    # {"locks": {student_id: assignment_id}} (strings, as in the engine's input).
     parameters = models.JSONField(default=dict)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True, default="")
     proposal = models.JSONField(default=dict, blank=True)
-    score = models.FloatField(null=True, blank=True)
+    objective = models.FloatField(null=True, blank=True)
     bound = models.FloatField(null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set once the mails about the publication went out: the task is idempotent.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cohort", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_draft(self) -> bool:
+        """A finished run with teams that may still be changed and published."""
+        return self.status == self.Status.DONE
+
+    @property
+    def locks(self) -> dict[str, str]:
+        return dict(self.parameters.get("locks", {}))
+
+
+class FormationMove(models.Model):
+    """A coordinator's change to a run's draft: who moved where, and why when a rule was overridden."""
+
+    run = models.ForeignKey(FormationRun, on_delete=models.CASCADE, related_name="moves")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Assignment ids (as in the draft); null = unplaced.
+    from_assignment = models.ForeignKey(
+        "assignments.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    to_assignment = models.ForeignKey(
+        "assignments.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    override = models.BooleanField(default=False)
+    # The hard rules the move broke, [{"code", "detail"}], kept with the reason.
+    overridden = models.JSONField(default=list, blank=True)
+    reason = models.TextField(_("reden"), max_length=1000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 class AttachmentKind(models.TextChoices):

@@ -43,6 +43,9 @@ def _test_runtime(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "nl"
+    # Team formation runs inside the request and without its progress thread, so a test sees the result.
+    settings.FORMATION_RUN_IN_THREAD = False
+    settings.FORMATION_PROGRESS_TICKS = False
     # Every named person gets a password; the real hasher costs a third of a
     # second each, which no test here measures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -89,7 +89,7 @@ STUDENTS = [
     ("bilal.chaouch", "Bilal Chaouch", 4, "Albeda", "Sociaal Werk (mbo 4)", [7, 0, 9], [0, 2, 3]),
     ("julia.mulder", "Julia Mulder", 4, "Zadkine", "Sociaal Werk (mbo 4)", [0, 2, 6], [1, 3, 4]),
     ("priya.ramdin", "Priya Ramdin", 5, "Hogeschool Rotterdam", "Ad Sociaal Werk", [1, 5, 11], [0, 1, 3]),
-    ("tim.dekker", "Tim Dekker", 5, "Hogeschool Inholland Rotterdam", "Ad Sociaal Werk", [3, 11, 6], [1, 2, 4]),
+    ("tim.dekker", "Tim Dekker", 5, "Hogeschool Inholland Rotterdam", "Ad Sociaal Werk", [3, 11, 6], [1, 3, 4]),
     ("samira.benali", "Samira Benali", 5, "Hogeschool Rotterdam", "Ad Sociaal Werk", [9, 0, 5], [0, 2, 4]),
     ("lucas.bos", "Lucas Bos", 5, "Hogeschool Inholland Rotterdam", "Ad Sociaal Werk", [2, 3, 10], [0, 3, 4]),
     ("chantal.rozenberg", "Chantal Rozenberg", 5, "Hogeschool Rotterdam", "Ad Sociaal Werk", [8, 1, 4], [1, 2, 3]),

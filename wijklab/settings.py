@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "assignments.models.AssignmentStatus",
         "TeamStatusEnum": "teams.models.TeamStatus",
         "TaskStatusEnum": "teams.models.TaskStatus",
+        "FormationRunStatusEnum": "teams.models.FormationRun.Status",
+        "FormationRunKindEnum": "teams.models.FormationRun.Kind",
     },
 }
 

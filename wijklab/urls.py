@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("assignments.api")),
     path("", include("teams.api")),
     path("", include("teams.chat_api")),
+    path("", include("teams.formation_api")),
     path("", include("supervision.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -36,7 +36,7 @@ from django.urls import reverse
 from assignments.models import Assignment, AssignmentStatus
 from supervision.models import Category, Criterion, FeedbackEntry, SupervisionAssignment
 from teams import chat_services
-from teams.models import Attachment, Duo, Message, Task, Team
+from teams.models import Attachment, Duo, FormationRun, Message, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
 from wijklab.models import Role, User
@@ -322,6 +322,23 @@ TABLE: list[Case] = [
     write("api-chat-read", POST, "team", CHAT, body={"last_id": 1}),
     write("api-chat-attachments", POST, "team", CHAT, body="attachment_upload"),
     get("api-chat-attachment", "attachment", CHAT),
+    # --- formation (API) ---------------------------------------------------------------------------
+    # Only the coordinator of the cohort; for everyone else the run does not exist (the list is empty).
+    get("api-formation-runs", None, EVERYONE),
+    write("api-formation-runs", POST, None, {COORDINATOR}, body={"cohort": "cohort", "time_limit_s": 1}),
+    get("api-formation-run", "formation_run", {COORDINATOR}),
+    write(
+        "api-formation-run-moves",
+        POST,
+        "formation_run",
+        {COORDINATOR},
+        body={"student": "teamless_id", "to_assignment": "open_assignment"},
+    ),
+    write(
+        "api-formation-run-locks", POST, "formation_run", {COORDINATOR}, body={"student": "teamless_id", "locked": True}
+    ),
+    write("api-formation-run-rerun", POST, "formation_run", {COORDINATOR}),
+    write("api-formation-run-publish", POST, "formation_run", {COORDINATOR}),
     # --- supervision (API) -----------------------------------------------------------------------
     get("api-rubrics", None, EVERYONE),
     get("api-feedback", None, EVERYONE),
@@ -470,6 +487,13 @@ def build_world(demo) -> World:
         "student": member,
         "link": SupervisionAssignment.objects.filter(team=team, supervisor=users[DOCENT]).first(),
         "criterion": Criterion.objects.filter(rubric__is_default=True, cohort__isnull=True).first(),
+        "formation_run": FormationRun.objects.create(
+            cohort=team.assignment.cohort,
+            created_by=users[COORDINATOR],
+            status=FormationRun.Status.DONE,
+            parameters={"time_limit": 1, "seed": 1, "locks": {}},
+            proposal={"status": "optimal", "teams": [], "students": [], "unplaced": [], "conflicts": []},
+        ),
         "cohort_criterion": Criterion.objects.create(
             rubric=Criterion.objects.filter(rubric__is_default=True).first().rubric,
             cohort=team.assignment.cohort,
@@ -505,6 +529,7 @@ def build_world(demo) -> World:
         "link": {"link_id": objects["link"].pk},
         "criterion": {"criterion_id": objects["criterion"].pk},
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
+        "formation_run": {"run_id": objects["formation_run"].pk},
     }
     return World(users=users, objects=objects, ids=ids)
 

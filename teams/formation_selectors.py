@@ -1,0 +1,560 @@
+"""Reads for team formation: who may form a cohort's teams, the engine's input, the board.
+
+The engine (``teams.formation``) works on plain data with ids as strings;
+here the database becomes that data (``formation_input``) and a run's draft
+becomes something to show (``formation_board``), joined with the database in
+a fixed number of queries however large the cohort.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Preference
+from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
+from wijklab.ids import is_id
+from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# The rules of a run when the coordinator changes nothing (API.md "Team formation as a file").
+DEFAULT_RULES = {"min_shared_weekdays": 1, "only_ranked": True, "max_teams_per_assignment": 1}
+PROFILE_KEYS = ("1", "2", "3", "4", "5", "unranked", "unplaced")
+
+
+def engine() -> ModuleType:
+    """The formation engine, imported on first use (OR-Tools is heavy to load for pages that never solve)."""
+    from teams import formation
+
+    return formation
+
+
+# --- access -----------------------------------------------------------------
+
+
+def formation_cohorts_of(*, user: User) -> QuerySet[Cohort]:
+    """The cohorts whose teams ``user`` may form: those they coordinate. The one predicate of formation."""
+    if not user.is_authenticated or user.role != Role.COORDINATOR:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(coordinators=user)
+
+
+def access_formation_cohort(*, user: User, cohort_id: object) -> Cohort:
+    """The cohort if ``user`` coordinates it; 404 otherwise, as if it did not exist."""
+    if not is_id(cohort_id):
+        raise Http404("Cohort niet gevonden.")
+    cohort = formation_cohorts_of(user=user).filter(pk=cohort_id).first()
+    if cohort is None:
+        raise Http404("Cohort niet gevonden.")
+    return cohort
+
+
+def formation_runs_visible_to(*, user: User) -> QuerySet[FormationRun]:
+    return FormationRun.objects.filter(cohort__in=formation_cohorts_of(user=user))
+
+
+def access_formation_run_by_id(*, user: User, run_id: object) -> FormationRun:
+    """The run if ``user`` coordinates its cohort; 404 otherwise (students, organisations, supervisors too)."""
+    if not is_id(run_id):
+        raise Http404("Indeling niet gevonden.")
+    run = formation_runs_visible_to(user=user).select_related("cohort").filter(pk=run_id).first()
+    if run is None:
+        raise Http404("Indeling niet gevonden.")
+    return run
+
+
+def formation_runs_of(*, cohort: Cohort) -> QuerySet[FormationRun]:
+    """The cohort's runs, newest first (without the large proposal column)."""
+    return (
+        FormationRun.objects.filter(cohort=cohort)
+        .defer("proposal", "parameters")
+        .select_related("created_by", "published_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- the engine's input -------------------------------------------------------
+
+
+def open_assignments_of(*, cohort: Cohort) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(cohort=cohort, status=AssignmentStatus.OPEN).order_by("pk")
+
+
+def cohort_students(*, cohort: Cohort) -> QuerySet[StudentProfile]:
+    return StudentProfile.objects.filter(cohort=cohort, user__role=Role.STUDENT, user__is_active=True).order_by(
+        "user_id"
+    )
+
+
+def memberships_fingerprint(*, cohort: Cohort) -> str:
+    """A hash of the cohort's active memberships: a draft made before a join or a leave is stale."""
+    rows = (
+        Membership.objects.filter(cohort=cohort, left_at__isnull=True)
+        .order_by("student_id")
+        .values_list("student_id", "team_id")
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+def formation_input(
+    *,
+    cohort: Cohort,
+    locks: dict[str, str] | None = None,
+    rules: dict | None = None,
+    keep_open_teams: bool = True,
+) -> dict:
+    """The cohort as the engine's COHORT dict, plus ``locked`` and what publishing needs.
+
+    Students of the cohort with niveau, school, competences, weekdays and
+    their preferences (open assignments only, in rank order); the cohort's
+    open assignments. Existing teams with members become ``locked`` entries:
+    a team that is not open is ``closed`` (kept exactly as it is), an open one
+    may be filled up. ``locks`` ({student id: assignment id}, strings) are
+    the coordinator's: those students stay on that assignment. Students in a
+    team of an assignment that is no longer open are left out: their place is
+    settled.
+
+    Returned keys: the COHORT keys (``rules``, ``assignments``, ``students``,
+    ``together``, ``apart``), ``locked`` (the engine's lock list) and
+    ``existing`` ([{"team", "assignment", "members"}], the database teams
+    behind the first locked entries, in the same order).
+    """
+    rules = {**DEFAULT_RULES, **(rules or {})}
+    locks = dict(locks or {})
+    assignments = list(
+        open_assignments_of(cohort=cohort).prefetch_related(
+            Prefetch("required_competences", queryset=AssignmentCompetence.objects.order_by("competence_id"))
+        )
+    )
+    open_ids = {a.pk for a in assignments}
+    teams = list(
+        Team.objects.filter(assignment__cohort=cohort)
+        .exclude(status=TeamStatus.CLOSED)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(left_at__isnull=True).order_by("student_id"),
+                to_attr="active",
+            )
+        )
+        .order_by("assignment_id", "pk")
+    )
+    settled = {m.student_id for t in teams if t.assignment_id not in open_ids for m in t.active}
+    profiles = list(
+        cohort_students(cohort=cohort)
+        .exclude(user_id__in=settled)
+        .select_related("school")
+        .prefetch_related(Prefetch("competences", queryset=Competence.objects.order_by("pk")))
+    )
+    student_ids = {p.user_id for p in profiles}
+    preferences: dict[int, list[str]] = defaultdict(list)
+    for student_id, assignment_id in (
+        Preference.objects.filter(student_id__in=student_ids, assignment_id__in=open_ids)
+        .order_by("student_id", "rank")
+        .values_list("student_id", "assignment_id")
+    ):
+        preferences[student_id].append(str(assignment_id))
+
+    existing = []
+    per_assignment: dict[int, int] = defaultdict(int)
+    for team in teams:
+        members = [m.student_id for m in team.active if m.student_id in student_ids]
+        if team.assignment_id not in open_ids or not members:
+            continue
+        per_assignment[team.assignment_id] += 1
+        existing.append(
+            {
+                "team": team.pk,
+                "name": team.name,
+                "assignment": str(team.assignment_id),
+                "members": [str(s) for s in members],
+                "closed": team.status != TeamStatus.OPEN or not keep_open_teams,
+            }
+        )
+    locked = [{"assignment": e["assignment"], "members": list(e["members"]), "closed": e["closed"]} for e in existing]
+    in_existing = {sid for e in existing for sid in e["members"]}
+    extra: dict[str, list[str]] = defaultdict(list)
+    for student_id, assignment_id in sorted(locks.items()):
+        if student_id in in_existing or int(student_id) not in student_ids or int(assignment_id) not in open_ids:
+            continue
+        target = next((e for e in locked if e["assignment"] == assignment_id and not e["closed"]), None)
+        if target is not None:
+            target["members"].append(student_id)
+        else:
+            extra[assignment_id].append(student_id)
+    for assignment_id, members in extra.items():
+        locked.append({"assignment": assignment_id, "members": members, "closed": False})
+        per_assignment[int(assignment_id)] += 1
+
+    default_max = int(rules["max_teams_per_assignment"])
+    return {
+        "rules": rules,
+        "assignments": [
+            {
+                "id": str(a.pk),
+                "team_size_min": a.team_size_min,
+                "team_size_max": a.team_size_max,
+                "min_niveau_4": a.min_niveau_4,
+                "min_niveau_5": a.min_niveau_5,
+                "min_niveau_6": a.min_niveau_6,
+                "requires_hbo": a.requires_hbo,
+                # Teams that already exist count: never fewer allowed than there are.
+                "max_teams": max(default_max, per_assignment.get(a.pk, 0)),
+                "competences": {str(rc.competence_id): rc.importance for rc in a.required_competences.all()},
+            }
+            for a in assignments
+        ],
+        "students": [
+            {
+                "id": str(p.user_id),
+                "niveau": p.niveau,
+                "school": str(p.school_id),
+                "competences": [str(c.pk) for c in p.competences.all()],
+                "weekdays": sorted({d for d in p.available_days or [] if isinstance(d, int) and 0 <= d <= 4}),
+                "preferences": preferences.get(p.user_id, []),
+            }
+            for p in profiles
+        ],
+        "together": [],
+        "apart": [],
+        "locked": locked,
+        "existing": existing,
+    }
+
+
+def engine_cohort(data: dict) -> dict:
+    """Only the COHORT keys of a ``formation_input`` (what ``violations`` and ``preference_profile`` take)."""
+    return {key: data[key] for key in ("rules", "assignments", "students", "together", "apart")}
+
+
+# --- readiness ----------------------------------------------------------------
+
+
+@dataclass
+class FormationReadiness:
+    students_total: int
+    without_preferences: list[User]
+    incomplete_profiles: list[User]  # no weekdays or no competences
+    in_team: int
+    teamless: int
+    open_assignments: int
+    seats: int  # the open assignments' maximum places (one team each)
+    preferences_open: bool
+    self_join_open: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.students_total > 0 and self.open_assignments > 0
+
+
+def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
+    profiles = list(
+        cohort_students(cohort=cohort)
+        .select_related("user")
+        .prefetch_related(Prefetch("competences", queryset=Competence.objects.only("pk")))
+    )
+    with_prefs = set(
+        Preference.objects.filter(
+            student_id__in=[p.user_id for p in profiles], assignment__status=AssignmentStatus.OPEN
+        ).values_list("student_id", flat=True)
+    )
+    in_team = set(Membership.objects.filter(cohort=cohort, left_at__isnull=True).values_list("student_id", flat=True))
+    assignments = list(open_assignments_of(cohort=cohort).only("team_size_max"))
+    return FormationReadiness(
+        students_total=len(profiles),
+        without_preferences=[p.user for p in profiles if p.user_id not in with_prefs],
+        incomplete_profiles=[p.user for p in profiles if not p.available_days or not p.competences.all()],
+        in_team=sum(1 for p in profiles if p.user_id in in_team),
+        teamless=sum(1 for p in profiles if p.user_id not in in_team),
+        open_assignments=len(assignments),
+        seats=sum(a.team_size_max for a in assignments),
+        preferences_open=cohort.preferences_open,
+        self_join_open=cohort.self_join_open,
+    )
+
+
+# --- the board ----------------------------------------------------------------
+
+
+@dataclass
+class MemberCard:
+    user: User
+    niveau: int
+    school: School
+    competences: list[Competence]
+    rank: int | None  # which choice this assignment was; None: not ranked
+    locked: bool  # fixed by the coordinator
+    existing: bool  # already in this team in the database
+    explanation: str
+
+
+@dataclass
+class CoverageItem:
+    competence: Competence
+    importance: int
+    covered: bool
+
+
+@dataclass
+class BoardTeam:
+    index: int  # the team's place in the draft (``to_team`` of a move)
+    team: Team | None  # the database team it continues, if any
+    name: str  # the database name, or the name publishing will give
+    members: list[MemberCard]
+    coverage: list[CoverageItem]
+    problems: list[dict]  # hard rules it breaks: [{"code", "detail"}]
+    explanation: str
+
+    @property
+    def coverage_percent(self) -> int:
+        total = sum(c.importance for c in self.coverage)
+        if not total:
+            return 100
+        return round(100 * sum(c.importance for c in self.coverage if c.covered) / total)
+
+
+@dataclass
+class BoardAssignment:
+    assignment: Assignment
+    teams: list[BoardTeam]
+
+    @property
+    def problems(self) -> list[dict]:
+        return [p for t in self.teams for p in t.problems]
+
+
+@dataclass
+class UnplacedCard:
+    user: User
+    niveau: int
+    school: School
+    competences: list[Competence]
+    preferences: list[Assignment]
+    locked: bool
+    reason: str
+
+
+@dataclass
+class ProfileRow:
+    key: str  # "1".."5", "unranked", "unplaced"
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass
+class FormationBoard:
+    run: FormationRun
+    status: str
+    status_label: str
+    progress: float
+    progress_message: str
+    assignments: list[BoardAssignment] = field(default_factory=list)
+    unplaced: list[UnplacedCard] = field(default_factory=list)
+    profile: list[ProfileRow] = field(default_factory=list)
+    placed: int = 0
+    students_total: int = 0
+    first_choice_percent: int = 0
+    top3_percent: int = 0
+    gap_text: str = ""
+    conflicts: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # every hard rule the draft breaks
+    moves: list[FormationMove] = field(default_factory=list)
+    can_edit: bool = False
+    can_publish: bool = False
+
+
+def _profile_label(key: str) -> str:
+    if key == "unranked":
+        return _("niet gekozen opdracht")
+    if key == "unplaced":
+        return _("niet geplaatst")
+    return _("%(rank)se keuze") % {"rank": key}
+
+
+def draft_teams(run: FormationRun) -> list[dict]:
+    return list((run.proposal or {}).get("teams", []))
+
+
+def draft_violations(run: FormationRun) -> list[dict]:
+    """Every hard rule the run's draft breaks (for students the coordinator locked, not ``only_ranked``)."""
+    data = run.parameters.get("input")
+    if not data or not run.proposal.get("teams"):
+        return []
+    return engine().violations(engine_cohort(data), draft_teams(run), exempt=list(run.locks))
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def student_explanation(entry: dict) -> str:
+    """A student's or team's explanation in the active language (from ``why`` when the engine gave it)."""
+    why = entry.get("why")
+    if why:
+        try:
+            return str(engine().explanation_text(why))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass
+    return str(entry.get("explanation") or entry.get("reason") or "")
+
+
+def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
+    """The run's draft joined with the database for display, in a fixed number of queries."""
+    proposal = run.proposal or {}
+    data = run.parameters.get("input") or {}
+    board = FormationBoard(
+        run=run,
+        status=run.status,
+        status_label=str(run.get_status_display()),
+        progress=run.progress,
+        progress_message=run.progress_message,
+        gap_text=str(proposal.get("gap_text", "")),
+        conflicts=[{"code": c.get("code", ""), "detail": c.get("detail", "")} for c in proposal.get("conflicts", [])],
+        moves=list(run.moves.select_related("student", "by", "from_assignment", "to_assignment")),
+        can_edit=run.is_draft,
+        can_publish=run.is_draft,
+    )
+    board.students_total = len(data.get("students", []))
+    if not proposal.get("teams") and not proposal.get("unplaced"):
+        return board
+    student_ids = [int(s["id"]) for s in data.get("students", [])]
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=student_ids)
+        .select_related("student_profile__school")
+        .prefetch_related(
+            Prefetch("student_profile__competences", queryset=Competence.objects.order_by("name"), to_attr="sorted")
+        )
+    }
+    assignment_ids = {int(a["id"]) for a in data.get("assignments", [])}
+    assignments = {
+        a.pk: a
+        for a in Assignment.objects.filter(pk__in=assignment_ids)
+        .select_related("organisation", "neighbourhood")
+        .prefetch_related(
+            Prefetch(
+                "required_competences",
+                queryset=AssignmentCompetence.objects.select_related("competence").order_by("-importance", "pk"),
+            )
+        )
+    }
+    team_ids = [t.get("db_team") for t in proposal.get("teams", []) if t.get("db_team")]
+    db_teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids)}
+    prefs = {s["id"]: s.get("preferences", []) for s in data.get("students", [])}
+    locks = run.locks
+    existing_members = {sid for e in data.get("existing", []) for sid in e["members"]}
+    entries = {s["student"]: s for s in proposal.get("students", [])}
+    problems = draft_violations(run) if run.is_draft or run.status == FormationRun.Status.PUBLISHED else []
+    board.problems = [{"code": p["code"], "detail": p["detail"]} for p in problems]
+
+    def card(sid: str, aid: str) -> MemberCard:
+        user = users[int(sid)]
+        profile = user.student_profile
+        choices = prefs.get(sid, [])
+        return MemberCard(
+            user=user,
+            niveau=profile.niveau,
+            school=profile.school,
+            competences=list(profile.sorted),
+            rank=choices.index(aid) + 1 if aid in choices else None,
+            locked=sid in locks,
+            existing=sid in existing_members,
+            explanation=student_explanation(entries.get(sid, {})),
+        )
+
+    per_assignment: dict[int, list[BoardTeam]] = defaultdict(list)
+    for index, team in enumerate(proposal.get("teams", [])):
+        aid = team["assignment"]
+        assignment = assignments.get(int(aid))
+        if assignment is None:
+            continue
+        members = [card(sid, aid) for sid in team["members"] if int(sid) in users]
+        held = {c.pk for m in members for c in m.competences}
+        db_team = db_teams.get(team.get("db_team"))
+        member_set = set(team["members"])
+        per_assignment[assignment.pk].append(
+            BoardTeam(
+                index=index,
+                team=db_team,
+                name=db_team.name if db_team else team.get("name", ""),
+                members=members,
+                coverage=[
+                    CoverageItem(rc.competence, rc.importance, rc.competence_id in held)
+                    for rc in assignment.required_competences.all()
+                ],
+                problems=[
+                    {"code": p["code"], "detail": p["detail"]}
+                    for p in problems
+                    if p.get("assignment") == aid and set(p.get("students") or []) & member_set
+                ],
+                explanation=student_explanation(team),
+            )
+        )
+    board.assignments = [
+        BoardAssignment(assignments[aid], per_assignment.get(aid, []))
+        for aid in sorted(assignments, key=lambda pk: (not per_assignment.get(pk), assignments[pk].title, pk))
+    ]
+    for entry in proposal.get("unplaced", []):
+        sid = entry["student"]
+        user = users.get(int(sid))
+        if user is None:
+            continue
+        profile = user.student_profile
+        board.unplaced.append(
+            UnplacedCard(
+                user=user,
+                niveau=profile.niveau,
+                school=profile.school,
+                competences=list(profile.sorted),
+                preferences=[assignments[int(a)] for a in prefs.get(sid, []) if int(a) in assignments],
+                locked=sid in locks,
+                reason=student_explanation(entry),
+            )
+        )
+    counts = proposal.get("preference_profile") or {}
+    total = sum(int(v) for v in counts.values()) or board.students_total
+    board.profile = [
+        ProfileRow(key, _profile_label(key), int(counts.get(key, 0)), _percent(int(counts.get(key, 0)), total))
+        for key in PROFILE_KEYS
+        if key in counts
+    ]
+    placed = total - int(counts.get("unplaced", 0))
+    board.placed = placed
+    board.first_choice_percent = _percent(int(counts.get("1", 0)), total)
+    board.top3_percent = _percent(sum(int(counts.get(k, 0)) for k in ("1", "2", "3")), total)
+    return board
+
+
+# --- for the student ----------------------------------------------------------
+
+
+def placement_explanation_for(*, student: User) -> str | None:
+    """Why the student is in their team, from the published run that placed them; None when no run did."""
+    profile = getattr(student, "student_profile", None) if student.role == Role.STUDENT else None
+    if profile is None:
+        return None
+    membership = (
+        Membership.objects.filter(student=student, cohort_id=profile.cohort_id, left_at__isnull=True)
+        .select_related("team")
+        .first()
+    )
+    if membership is None:
+        return None
+    runs = FormationRun.objects.filter(
+        cohort_id=profile.cohort_id, status=FormationRun.Status.PUBLISHED, published_at__lte=membership.joined_at
+    ).order_by("-published_at")[:1]
+    sid = str(student.pk)
+    for run in runs:
+        for entry in run.proposal.get("students", []):
+            if entry.get("student") == sid and entry.get("assignment") == str(membership.team.assignment_id):
+                return student_explanation(entry) or None
+    return None
