@@ -1,0 +1,312 @@
+"""Forming a cohort's teams: the run, moves in the draft, locks, publishing once, repair."""
+
+import time
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from teams import formation_services as services
+from teams.formation_tasks import _Ticker
+from teams.models import FormationMove, FormationRun, Membership, MembershipChange, Team, TeamStatus
+from tests.factories import StudentFactory, TeamFactory, add_member
+from tests.teams.formation_support import small_cohort
+from wijklab.errors import RuleViolation
+from wijklab.models import MailPreference, Notification
+
+pytest.importorskip("teams.formation", reason="the formation engine (F-engine) is not in this tree yet")
+
+
+@pytest.fixture
+def small(cohort, organisation, neighbourhood, coordinator):
+    return small_cohort(cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, coordinator=coordinator)
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks, coordinator):
+    """Start a run and let its task run (tests run it inside the request, without the progress thread)."""
+
+    def start(cohort, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.formation_run_start(cohort=cohort, by=kwargs.pop("by", coordinator), time_limit=2, **kwargs)
+        run.refresh_from_db()
+        return run
+
+    return start
+
+
+def placement(run: FormationRun) -> dict[int, int]:
+    return {int(s): int(t["assignment"]) for t in run.proposal["teams"] for s in t["members"]}
+
+
+def test_a_run_computes_a_draft_with_every_student_placed_or_explained(small, start):
+    run = start(small.cohort)
+    assert run.status == FormationRun.Status.DONE
+    assert run.progress == 1.0
+    assert run.started_at
+    assert run.finished_at
+    placed = placement(run)
+    unplaced = {int(u["student"]) for u in run.proposal["unplaced"]}
+    assert set(placed) | unplaced == {s.pk for s in small.students.values()}
+    assert all(t["name"].startswith("Team Feijenoord") and t["db_team"] is None for t in run.proposal["teams"])
+    assert all(u["reason"] for u in run.proposal["unplaced"])
+    assert all(s["explanation"] for s in run.proposal["students"])
+
+
+def test_only_a_coordinator_of_the_cohort_starts_a_run(small, start, other_coordinator, student4):
+    for person in (other_coordinator, student4):
+        with pytest.raises(PermissionDenied):
+            services.formation_run_start(cohort=small.cohort, by=person)
+    assert not FormationRun.objects.exists()
+
+
+def test_bad_parameters_are_refused_in_dutch_and_nothing_is_stored(small, coordinator):
+    with pytest.raises(ValidationError) as refused:
+        services.formation_run_start(
+            cohort=small.cohort, by=coordinator, time_limit=0, seed=-1, weights={"luck": 1, "balance": 1000}
+        )
+    assert set(refused.value.message_dict) == {"time_limit", "seed", "weights"}
+    assert "rekentijd" in refused.value.message_dict["time_limit"][0]
+    assert not FormationRun.objects.exists()
+
+
+def test_a_second_run_waits_for_the_first(small, coordinator):
+    services.formation_run_start(cohort=small.cohort, by=coordinator)  # queued: no commit in this test
+    with pytest.raises(RuleViolation) as refused:
+        services.formation_run_start(cohort=small.cohort, by=coordinator)
+    assert refused.value.code == "run_in_progress"
+
+
+def test_publishing_creates_exactly_the_teams_of_the_draft_and_tells_each_person_once(
+    small, start, coordinator, org_contact, django_capture_on_commit_callbacks
+):
+    run = start(small.cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.formation_publish(run=run, by=coordinator)
+    run.refresh_from_db()
+    assert run.status == FormationRun.Status.PUBLISHED
+    assert run.published_by == coordinator
+
+    teams = Team.objects.filter(assignment__cohort=small.cohort)
+    assert sorted(
+        (t.assignment_id, sorted(t.memberships.filter(left_at__isnull=True).values_list("student_id", flat=True)))
+        for t in teams
+    ) == sorted((int(t["assignment"]), sorted(int(m) for m in t["members"])) for t in run.proposal["teams"])
+    assert {t.name for t in teams} == {t["name"] for t in run.proposal["teams"]}
+    placed = placement(run)
+    assert MembershipChange.objects.filter(kind=MembershipChange.Kind.FORMED).count() == len(placed)
+
+    notified = list(Notification.objects.values_list("user_id", flat=True))
+    assert len(notified) == len(set(notified)), "someone was told twice"
+    assert set(notified) == set(placed) | {org_contact.pk}
+    assert not Notification.objects.exclude(kind="team_formed").exists(), "a notification per placement went out"
+    mine = Notification.objects.get(user_id=next(iter(placed)))
+    assert mine.title.startswith("Je zit in Team Feijenoord")
+    assert mine.body  # the explanation
+
+    recipients = [address for message in mail.outbox for address in message.to]
+    assert sorted(recipients) == sorted({u.email for u in org_contact.__class__.objects.filter(pk__in=notified)})
+    assert org_contact.email in recipients
+    contact_mail = next(m for m in mail.outbox if m.to == [org_contact.email])
+    assert "niveau" not in contact_mail.body.lower()
+
+
+def test_the_mail_goes_out_once_and_respects_the_mail_preference(
+    small, start, coordinator, django_capture_on_commit_callbacks
+):
+    quiet = small.students["anna"]
+    quiet.mail_preference = MailPreference.NONE
+    quiet.save()
+    run = start(small.cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.formation_publish(run=run, by=coordinator)
+    from teams.formation_tasks import email_formation_published
+
+    sent = len(mail.outbox)
+    assert email_formation_published(run.pk) == 0  # a second delivery of the task sends nothing
+    assert len(mail.outbox) == sent
+    if quiet.pk in placement(run):
+        assert Notification.objects.filter(user=quiet).exists()
+        assert not any(quiet.email in m.to for m in mail.outbox)
+
+
+def test_a_run_publishes_once(small, start, coordinator):
+    run = start(small.cohort)
+    services.formation_publish(run=run, by=coordinator)
+    teams = Team.objects.count()
+    with pytest.raises(RuleViolation) as refused:
+        services.formation_publish(run=run, by=coordinator)
+    assert refused.value.code == "already_published"
+    assert Team.objects.count() == teams
+
+
+def test_a_stale_draft_is_refused_with_a_clear_message(small, start, coordinator):
+    run = start(small.cohort)
+    latecomer = next(s for s in small.students.values() if s.pk in placement(run))
+    team = TeamFactory(assignment=small.jongeren, name="Eigen team", created_by=coordinator)
+    add_member(team, latecomer)
+    with pytest.raises(RuleViolation) as refused:
+        services.formation_publish(run=run, by=coordinator)
+    assert refused.value.code == "stale"
+    assert "opnieuw" in str(refused.value)
+    assert Team.objects.count() == 1
+    assert not Notification.objects.exists()
+
+
+def _move_target(run, small):
+    """A placed student and the assignment where they would break a rule (the other assignment's team)."""
+    placed = placement(run)
+    for student in small.students.values():
+        if student.pk in placed:
+            other = small.jongeren if placed[student.pk] == small.ouderen.pk else small.ouderen
+            problems = services.formation_move_check(run=run, student_id=student.pk, to_assignment_id=other.pk)
+            if problems:
+                return student, other, problems
+    raise AssertionError("no rule-breaking move in this draft")
+
+
+def test_a_move_that_breaks_a_hard_rule_is_refused_with_its_code(small, start, coordinator):
+    run = start(small.cohort)
+    student, other, problems = _move_target(run, small)
+    before = run.proposal
+    with pytest.raises(RuleViolation) as refused:
+        services.formation_move(run=run, student_id=student.pk, to_assignment_id=other.pk, by=coordinator)
+    assert refused.value.code == problems[0]["code"]
+    assert "reden" in str(refused.value)
+    run.refresh_from_db()
+    assert run.proposal == before
+    assert not FormationMove.objects.exists()
+
+
+def test_an_override_needs_a_reason_and_is_recorded_with_what_it_broke(small, start, coordinator):
+    run = start(small.cohort)
+    student, other, problems = _move_target(run, small)
+    with pytest.raises(ValidationError):
+        services.formation_move(
+            run=run, student_id=student.pk, to_assignment_id=other.pk, by=coordinator, override=True, reason=" "
+        )
+    run = services.formation_move(
+        run=run, student_id=student.pk, to_assignment_id=other.pk, by=coordinator, override=True, reason="Stage-eis"
+    )
+    assert placement(run)[student.pk] == other.pk
+    move = FormationMove.objects.get()
+    assert (move.student, move.to_assignment, move.override, move.reason) == (student, other, True, "Stage-eis")
+    assert {p["code"] for p in move.overridden} == {p["code"] for p in problems}
+    entry = next(s for s in run.proposal["students"] if s["student"] == str(student.pk))
+    assert entry["assignment"] == str(other.pk)
+    assert "coördinator" in entry["explanation"]
+    assert sum(run.proposal["preference_profile"].values()) == len(small.students)
+
+
+def test_taking_a_student_out_of_the_draft_lists_them_as_unplaced(small, start, coordinator):
+    run = start(small.cohort)
+    student, _other, _problems = _move_target(run, small)
+    run = services.formation_move(
+        run=run, student_id=student.pk, to_assignment_id=None, by=coordinator, override=True, reason="Ziek"
+    )
+    assert student.pk not in placement(run)
+    assert str(student.pk) in {u["student"] for u in run.proposal["unplaced"]}
+
+
+def test_a_move_of_a_stranger_is_bad_input(small, start, coordinator, other_cohort):
+    stranger = StudentFactory(username="vreemde", profile__cohort=other_cohort)
+    run = start(small.cohort)
+    with pytest.raises(ValidationError) as refused:
+        services.formation_move(run=run, student_id=stranger.pk, to_assignment_id=None, by=coordinator)
+    assert "student" in refused.value.message_dict
+
+
+def test_locked_students_stay_where_they_were_locked_on_a_rerun(
+    small, start, coordinator, django_capture_on_commit_callbacks
+):
+    run = start(small.cohort)
+    placed = placement(run)
+    anna = small.students["anna"]
+    target = small.jongeren if placed.get(anna.pk) != small.jongeren.pk else small.ouderen
+    run = services.formation_move(
+        run=run, student_id=anna.pk, to_assignment_id=target.pk, by=coordinator, override=True, reason="Wens"
+    )
+    services.formation_lock(run=run, student_id=anna.pk, locked=True, by=coordinator)
+    run.refresh_from_db()
+    assert run.locks == {str(anna.pk): str(target.pk)}
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.formation_rerun(run=run, by=coordinator)
+    second.refresh_from_db()
+    assert second.status == FormationRun.Status.DONE, second.proposal.get("conflicts")
+    assert placement(second).get(anna.pk) == target.pk
+
+
+def test_existing_teams_are_kept_and_an_open_one_may_be_filled(small, start, coordinator):
+    started = TeamFactory(
+        assignment=small.jongeren, name="Team Gestart", status=TeamStatus.ACTIVE, created_by=coordinator
+    )
+    for name in ("eva", "finn"):
+        add_member(started, small.students[name])
+    run = start(small.cohort)
+    assert run.status == FormationRun.Status.DONE, run.proposal.get("conflicts")
+    kept = next(t for t in run.proposal["teams"] if t["db_team"] == started.pk)
+    assert set(kept["members"]) == {str(small.students["eva"].pk), str(small.students["finn"].pk)}
+    services.formation_publish(run=run, by=coordinator)
+    assert set(started.memberships.values_list("student__username", flat=True)) == {"eva", "finn"}
+    assert not MembershipChange.objects.filter(student__username__in=["eva", "finn"]).exists()
+
+
+def test_an_empty_open_team_is_filled_rather_than_a_second_team_opened(small, start, coordinator):
+    empty = TeamFactory(assignment=small.ouderen, name="Team Leeg", created_by=coordinator)
+    run = start(small.cohort)
+    services.formation_publish(run=run, by=coordinator)
+    assert Team.objects.filter(assignment=small.ouderen).get() == empty
+    assert empty.memberships.exists()
+
+
+def test_repair_proposes_moves_that_make_a_broken_team_valid_again(
+    small, start, coordinator, django_capture_on_commit_callbacks
+):
+    team = TeamFactory(assignment=small.ouderen, name="Team Kapot", status=TeamStatus.ACTIVE, created_by=coordinator)
+    for name in ("anna", "cem", "dina"):  # niveau 4, 5, 4: no niveau 6
+        add_member(team, small.students[name])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.formation_repair_start(cohort=small.cohort, by=coordinator, time_limit=2)
+    run.refresh_from_db()
+    assert run.kind == FormationRun.Kind.REPAIR
+    assert run.status == FormationRun.Status.DONE, (run.error, run.proposal.get("conflicts"))
+    services.formation_publish(run=run, by=coordinator)
+    niveaus = set(
+        Membership.objects.filter(team=team, left_at__isnull=True).values_list(
+            "student__student_profile__niveau", flat=True
+        )
+    )
+    assert 6 in niveaus
+    assert Team.objects.count() == 1
+
+
+def test_the_progress_thread_moves_the_bar_while_the_engine_works(transactional_db, small, coordinator):
+    run = FormationRun.objects.create(
+        cohort=small.cohort, created_by=coordinator, status=FormationRun.Status.RUNNING, parameters={}
+    )
+    ticker = _Ticker(run.pk, time_limit=2.0)
+    ticker.start()
+    seen = []
+    time.sleep(0.3)
+    for _ in range(3):
+        time.sleep(0.5)
+        run.refresh_from_db()
+        seen.append(run.progress)
+    ticker.report(0.9, "Fase 2 van 3")
+    time.sleep(0.7)
+    ticker.done.set()
+    ticker.join()
+    run.refresh_from_db()
+    assert seen == sorted(seen)
+    assert seen[-1] > seen[0] > 0
+    assert run.progress >= 0.9
+    assert run.progress_message == "Fase 2 van 3"
+
+
+def test_a_deactivated_student_is_left_out_of_the_input(small, cohort):
+    from teams.formation_selectors import formation_input
+
+    gone = StudentFactory(username="gestopt", profile__cohort=cohort, is_active=False)
+    ids = {s["id"] for s in formation_input(cohort=cohort)["students"]}
+    assert str(gone.pk) not in ids
+    assert str(small.students["anna"].pk) in ids
