@@ -1,0 +1,192 @@
+"""Reads for team formation: access, the engine's input from the database, readiness, the board, explanations."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+
+from assignments.models import Preference
+from teams import formation_selectors as selectors
+from teams import formation_services as services
+from teams.models import FormationRun, TeamStatus
+from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
+from tests.teams.formation_support import small_cohort
+from wijklab.models import Cohort, User
+
+pytest.importorskip("teams.formation")
+
+
+@pytest.fixture
+def small(cohort, organisation, neighbourhood, coordinator):
+    return small_cohort(cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, coordinator=coordinator)
+
+
+@pytest.fixture
+def run_of(django_capture_on_commit_callbacks, coordinator):
+    def run_of(cohort, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.formation_run_start(cohort=cohort, by=coordinator, time_limit=3, **kwargs)
+        run.refresh_from_db()
+        return run
+
+    return run_of
+
+
+# --- access -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "person", ["student4", "org_contact", "mbo_docent", "hbo_docent", "werkbegeleider", "other_coordinator"]
+)
+def test_only_the_cohorts_coordinator_reaches_its_formation(request, small, person, coordinator):
+    run = FormationRun.objects.create(cohort=small.cohort, created_by=coordinator)
+    assert selectors.access_formation_cohort(user=coordinator, cohort_id=small.cohort.pk) == small.cohort
+    assert selectors.access_formation_run_by_id(user=coordinator, run_id=run.pk) == run
+    other = request.getfixturevalue(person)
+    with pytest.raises(Http404):
+        selectors.access_formation_cohort(user=other, cohort_id=small.cohort.pk)
+    with pytest.raises(Http404):
+        selectors.access_formation_run_by_id(user=other, run_id=run.pk)
+
+
+@pytest.mark.parametrize("run_id", [0, -1, 2**70, "1", None])
+def test_an_impossible_id_is_simply_not_found(coordinator, run_id):
+    with pytest.raises(Http404):
+        selectors.access_formation_run_by_id(user=coordinator, run_id=run_id)
+
+
+# --- the engine's input -------------------------------------------------------------------
+
+
+def test_the_input_has_every_student_with_preferences_in_rank_order(small):
+    data = selectors.formation_input(cohort=small.cohort)
+    anna = next(s for s in data["students"] if s["id"] == str(small.students["anna"].pk))
+    assert anna["preferences"] == [str(small.ouderen.pk), str(small.jongeren.pk)]
+    assert anna["niveau"] == 4
+    assert anna["weekdays"] == [0, 1, 2]
+    assert {a["id"] for a in data["assignments"]} == {str(small.ouderen.pk), str(small.jongeren.pk)}
+    assert data["locked"] == []
+    assert data["rules"] == selectors.DEFAULT_RULES
+
+
+def test_existing_teams_become_locks_closed_unless_open(small, coordinator):
+    started = TeamFactory(assignment=small.jongeren, name="Gestart", status=TeamStatus.ACTIVE, created_by=coordinator)
+    open_team = TeamFactory(assignment=small.ouderen, name="Open", created_by=coordinator)
+    add_member(started, small.students["eva"])
+    add_member(started, small.students["finn"])
+    add_member(open_team, small.students["anna"])
+    TeamFactory(assignment=small.ouderen, name="Leeg", created_by=coordinator)
+    data = selectors.formation_input(cohort=small.cohort, locks={str(small.students["bram"].pk): str(small.ouderen.pk)})
+    ids = {name: str(s.pk) for name, s in small.students.items()}
+    assert sorted(data["locked"], key=lambda e: e["assignment"]) == sorted(
+        [
+            {"assignment": str(small.jongeren.pk), "members": sorted([ids["eva"], ids["finn"]]), "closed": True},
+            {"assignment": str(small.ouderen.pk), "members": [ids["anna"], ids["bram"]], "closed": False},
+        ],
+        key=lambda e: e["assignment"],
+    )
+    assert {e["team"] for e in data["existing"]} == {started.pk, open_team.pk}
+
+
+def test_the_demo_cohort_is_ready_to_form(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    cohort = Cohort.objects.get(name__startswith="Wijklab Rotterdam")
+    readiness = selectors.formation_readiness(cohort=cohort)
+    assert readiness.without_preferences == []
+    assert 20 <= readiness.teamless <= 30
+    assert readiness.seats >= readiness.teamless + readiness.in_team
+    data = selectors.formation_input(cohort=cohort)
+    assert len(data["students"]) == readiness.students_total
+    assert all(1 <= len(s["preferences"]) <= 5 for s in data["students"] if s["id"] not in _locked(data))
+    counts = {}
+    for s in data["students"]:
+        counts[s["preferences"][0]] = counts.get(s["preferences"][0], 0) + 1
+    assert max(counts.values()) >= 3 * min(counts.values()), "the first choices are not skewed"
+    maashaven = User.objects.get(username="student4").memberships.get().team
+    assert any(e["team"] == maashaven.pk and e["closed"] for e in data["existing"])
+    proposal = selectors.engine().solve(selectors.engine_cohort(data), time_limit=5, locked=data["locked"], workers=1)
+    assert proposal["status"] in {"optimal", "feasible"}, proposal["conflicts"]
+    assert proposal["preference_profile"]["unplaced"] <= 8
+
+
+def _locked(data: dict) -> set[str]:
+    return {s for e in data["locked"] for s in e["members"]}
+
+
+# --- the board ------------------------------------------------------------------------------
+
+
+def _bigger_cohort(cohort, organisation, neighbourhood, coordinator, n_assignments: int, per: int):
+    assignments = [
+        AssignmentFactory(cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, created_by=coordinator)
+        for _ in range(n_assignments)
+    ]
+    for a in assignments:
+        for i in range(per):
+            student = StudentFactory(profile__niveau=(4, 5, 6, 4)[i % 4], profile__cohort=cohort)
+            Preference.objects.create(student=student, assignment=a, rank=1)
+
+
+def test_the_board_reads_in_a_fixed_number_of_queries(small, run_of, coordinator, organisation, neighbourhood):
+    run = run_of(small.cohort)
+    with CaptureQueriesContext(connection) as few:
+        board = selectors.formation_board(run=run, viewer=coordinator)
+    assert board.placed == sum(len(t.members) for a in board.assignments for t in a.teams)
+    _bigger_cohort(small.cohort, organisation, neighbourhood, coordinator, n_assignments=6, per=4)
+    run.status = FormationRun.Status.PUBLISHED  # let a new run start
+    run.save()
+    bigger = run_of(small.cohort)
+    with CaptureQueriesContext(connection) as many:
+        board = selectors.formation_board(run=bigger, viewer=coordinator)
+    assert board.students_total == len(small.students) + 24
+    assert board.placed > len(small.students)
+    assert len(many) == len(few), [q["sql"][:80] for q in many.captured_queries]
+
+
+def test_the_board_shows_members_with_rank_coverage_profile_and_gap(small, run_of, coordinator):
+    run = run_of(small.cohort)
+    board = selectors.formation_board(run=run, viewer=coordinator)
+    assert board.status == "done"
+    assert board.can_publish
+    assert board.gap_text
+    cards = [m for a in board.assignments for t in a.teams for m in t.members]
+    assert all(m.rank in (1, 2) for m in cards)
+    assert all(m.explanation for m in cards)
+    assert {r.key for r in board.profile} >= {"1", "2", "unplaced"}
+    assert sum(r.count for r in board.profile) == len(small.students)
+    assert 0 <= board.top3_percent <= 100
+    assert board.problems == []
+
+
+def test_the_board_names_what_an_override_broke(small, run_of, coordinator):
+    run = run_of(small.cohort)
+    student = next(
+        m.user
+        for a in selectors.formation_board(run=run, viewer=coordinator).assignments
+        for t in a.teams
+        for m in t.members
+    )
+    run = services.formation_move(
+        run=run, student_id=student.pk, to_assignment_id=None, by=coordinator, override=True, reason="Proef"
+    )
+    board = selectors.formation_board(run=run, viewer=coordinator)
+    if board.problems:
+        assert any(t.problems for a in board.assignments for t in a.teams)
+    assert student in [u.user for u in board.unplaced]
+    assert [m.reason for m in board.moves] == ["Proef"]
+
+
+# --- for the student ------------------------------------------------------------------------
+
+
+def test_a_placed_student_reads_why_after_publishing(small, run_of, coordinator):
+    run = run_of(small.cohort)
+    anna = small.students["anna"]
+    assert selectors.placement_explanation_for(student=anna) is None
+    services.formation_publish(run=run, by=coordinator)
+    placed = {s["student"] for s in run.proposal["students"]}
+    assert str(anna.pk) in placed
+    text = selectors.placement_explanation_for(student=anna)
+    assert text
+    assert text.startswith("Je ")
