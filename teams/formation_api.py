@@ -77,7 +77,8 @@ def run_data(run: FormationRun) -> dict:
         ],
         "preference_profile": proposal.get("preference_profile") or {},
         "conflicts": [
-            {"code": c.get("code", ""), "detail": c.get("detail", "")} for c in proposal.get("conflicts", [])
+            {"code": c.get("code", ""), "detail": c.get("detail", "")}
+            for c in selectors.named(proposal.get("conflicts", []), data=run.parameters.get("input") or {})
         ],
         "locked": [{"student": int(s), "assignment": int(a)} for s, a in sorted(run.locks.items())],
         "created_at": run.created_at,

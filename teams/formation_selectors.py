@@ -9,6 +9,7 @@ a fixed number of queries however large the cohort.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 # The rules of a run when the coordinator changes nothing (API.md "Team formation as a file").
 DEFAULT_RULES = {"min_shared_weekdays": 1, "only_ranked": True, "max_teams_per_assignment": 1}
+DRAFT_SHOWN = (FormationRun.Status.DONE, FormationRun.Status.PUBLISHED)
 PROFILE_KEYS = ("1", "2", "3", "4", "5", "unranked", "unplaced")
 
 
@@ -392,6 +394,49 @@ def draft_violations(run: FormationRun) -> list[dict]:
     return engine().violations(engine_cohort(data), draft_teams(run), exempt=list(run.locks))
 
 
+# The engine speaks in ids (it knows no names); these are the places its texts put them.
+_ASSIGNMENT_ID = re.compile(r"(?<=\bop )(\d+)\b|(?<=\bopdracht )(\d+)\b")
+_ID_LIST = re.compile(r"\((\d+(?:, \d+)*)\)")
+_STUDENT_CODES = {"not_ranked", "apart", "together", "twice", "unknown_student"}
+
+
+def named(problems: list[dict], *, data: dict) -> list[dict]:
+    """The engine's problems or conflicts ``[{"code", "detail", …}]`` with titles and names for its ids."""
+    if not problems:
+        return []
+    assignment_ids = {int(a["id"]) for a in data.get("assignments", [])}
+    titles = {
+        str(pk): title for pk, title in Assignment.objects.filter(pk__in=assignment_ids).values_list("pk", "title")
+    }
+    wanted: set[int] = set()
+    for p in problems:
+        wanted.update(int(s) for s in p.get("students") or [] if str(s).isdigit())
+        for match in _ID_LIST.finditer(str(p.get("detail", ""))):
+            wanted.update(int(i) for i in match.group(1).split(", "))
+    names = {
+        str(u.pk): u.get_display_name()
+        for u in User.objects.filter(pk__in=wanted).only("pk", "display_name", "username", "first_name", "last_name")
+    }
+
+    def titled(match: re.Match) -> str:
+        aid = match.group(1) or match.group(2)
+        return f"‘{titles[aid]}’" if aid in titles else aid
+
+    def listed(match: re.Match) -> str:
+        ids = match.group(1).split(", ")
+        return "(" + ", ".join(names.get(i, i) for i in ids) + ")" if all(i in names for i in ids) else match.group(0)
+
+    out = []
+    for p in problems:
+        detail = _ID_LIST.sub(listed, _ASSIGNMENT_ID.sub(titled, str(p.get("detail", ""))))
+        if p.get("code") in _STUDENT_CODES:
+            for sid in p.get("students") or []:
+                if str(sid) in names:
+                    detail = re.sub(rf"\b{re.escape(str(sid))}\b", names[str(sid)], detail)
+        out.append({**p, "detail": detail})
+    return out
+
+
 def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
@@ -418,7 +463,10 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
         progress=run.progress,
         progress_message=run.progress_message,
         gap_text=str(proposal.get("gap_text", "")),
-        conflicts=[{"code": c.get("code", ""), "detail": c.get("detail", "")} for c in proposal.get("conflicts", [])],
+        conflicts=[
+            {"code": c.get("code", ""), "detail": c.get("detail", "")}
+            for c in named(proposal.get("conflicts", []), data=data)
+        ],
         moves=list(run.moves.select_related("student", "by", "from_assignment", "to_assignment")),
         can_edit=run.is_draft,
         can_publish=run.is_draft,
@@ -453,7 +501,7 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
     locks = run.locks
     existing_members = {sid for e in data.get("existing", []) for sid in e["members"]}
     entries = {s["student"]: s for s in proposal.get("students", [])}
-    problems = draft_violations(run) if run.is_draft or run.status == FormationRun.Status.PUBLISHED else []
+    problems = named(draft_violations(run), data=data) if run.status in DRAFT_SHOWN else []
     board.problems = [{"code": p["code"], "detail": p["detail"]} for p in problems]
 
     def card(sid: str, aid: str) -> MemberCard:

@@ -57,7 +57,8 @@ def _clean_parameters(
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
         errors["seed"] = [_("Geef als startgetal een geheel getal van 0 tot en met 2147483647.")]
     clean_weights: dict[str, float] = {}
-    known = fs.engine().DEFAULT_WEIGHTS
+    # Only when weights are given: the engine's import (OR-Tools) costs seconds on a cold process.
+    known = fs.engine().DEFAULT_WEIGHTS if weights else {}
     for key, value in (weights or {}).items():
         if key not in known:
             errors.setdefault("weights", []).append(
@@ -233,11 +234,8 @@ def _new_problems(run: FormationRun, before: list[dict], after: list[dict], exem
     eng = fs.engine()
     cohort = fs.engine_cohort(run.parameters["input"])
     known = {(p["code"], p["detail"]) for p in eng.violations(cohort, before, exempt=exempt)}
-    return [
-        {"code": p["code"], "detail": str(p["detail"])}
-        for p in eng.violations(cohort, after, exempt=exempt)
-        if (p["code"], p["detail"]) not in known
-    ]
+    new = [p for p in eng.violations(cohort, after, exempt=exempt) if (p["code"], p["detail"]) not in known]
+    return [{"code": p["code"], "detail": p["detail"]} for p in fs.named(new, data=run.parameters["input"])]
 
 
 def formation_move_check(

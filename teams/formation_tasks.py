@@ -24,7 +24,11 @@ from teams.models import FormationRun, Team
 from wijklab.models import MailPreference, Notification
 
 logger = logging.getLogger(__name__)
-TICK_S = 0.5
+TICK_S = 0.3
+
+
+def ticker_message() -> str:
+    return str(_("De gegevens van het cohort worden verzameld"))
 
 
 class _Ticker(threading.Thread):
@@ -34,7 +38,7 @@ class _Ticker(threading.Thread):
         super().__init__(daemon=True, name=f"formation-progress-{run_id}")
         self.run_id, self.time_limit = run_id, max(time_limit, 0.1)
         self.started = time.monotonic()
-        self.fraction, self.message = 0.0, ""
+        self.fraction, self.message = 0.0, ticker_message()
         self.done = threading.Event()
 
     def report(self, fraction: float, message: str) -> None:
@@ -99,12 +103,14 @@ def run_formation(self, run_id: int) -> str:
             return "skipped"
         run.status = FormationRun.Status.RUNNING
         run.started_at = timezone.now()
-        run.progress, run.progress_message = 0.0, str(_("De gegevens van het cohort worden verzameld"))
+        run.progress, run.progress_message = 0.0, ticker_message()
         run.save(update_fields=["status", "started_at", "progress", "progress_message"])
     params = run.parameters
     time_limit = float(params.get("time_limit", 10))
     ticker = _Ticker(run.pk, time_limit)
     status, proposal, error = FormationRun.Status.FAILED, {}, ""
+    if getattr(settings, "FORMATION_PROGRESS_TICKS", True):
+        ticker.start()
     try:
         repair = run.kind == FormationRun.Kind.REPAIR
         data = fs.formation_input(cohort=run.cohort, locks=params.get("locks"), rules=params.get("rules"))
@@ -112,8 +118,7 @@ def run_formation(self, run_id: int) -> str:
         params["fingerprint"] = fs.memberships_fingerprint(cohort=run.cohort)
         FormationRun.objects.filter(pk=run.pk).update(parameters=params)
         eng = fs.engine()
-        if getattr(settings, "FORMATION_PROGRESS_TICKS", True):
-            ticker.start()
+        ticker.report(0.02, str(_("De indeling wordt berekend")))
         with translation.override(settings.LANGUAGE_CODE):
             if repair:
                 current = [{"assignment": e["assignment"], "members": e["members"]} for e in data["existing"]]

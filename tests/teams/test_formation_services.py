@@ -310,3 +310,11 @@ def test_a_deactivated_student_is_left_out_of_the_input(small, cohort):
     ids = {s["id"] for s in formation_input(cohort=cohort)["students"]}
     assert str(gone.pk) not in ids
     assert str(small.students["anna"].pk) in ids
+
+
+def test_what_a_move_breaks_is_said_with_titles_and_names_not_ids(small, start):
+    run = start(small.cohort)
+    _student, other, problems = _move_target(run, small)
+    text = " ".join(p["detail"] for p in problems)
+    assert other.title in text
+    assert f"op {other.pk} " not in text
