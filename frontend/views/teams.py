@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from assignments.models import Assignment, Phase
 from frontend.navigation import nav_item, overview_panel
-from teams import selectors, services
+from teams import formation_selectors, selectors, services
 from teams.models import DuoRole, Task, TaskStatus, Team, TeamStatus
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
@@ -69,6 +69,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def _student_teams(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = selectors.active_membership_of(student=user)
+    explanation = formation_selectors.placement_explanation_for(student=user) if current is not None else None
     if current is None and not selectors.self_join_open_for(student=user):
         # The coordinator forms the teams: no list of teams to join.
         return render(request, "teams/student_teams.html", {"current": None, "self_join_open": False})
@@ -82,7 +83,13 @@ def _student_teams(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "teams/student_teams.html",
-        {"current": current, "groups": groups, "page": page, "self_join_open": True},
+        {
+            "current": current,
+            "groups": groups,
+            "page": page,
+            "self_join_open": True,
+            "placement_explanation": explanation,
+        },
     )
 
 
@@ -161,6 +168,9 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         "team_open": team.status == TeamStatus.OPEN,
         "team_statuses": TeamStatus.choices,
     }
+    if overview.viewer_is_member:
+        # Placed by a published formation run: why here, in the second person.
+        context["placement_explanation"] = formation_selectors.placement_explanation_for(student=user)
     if user.role == Role.COORDINATOR:
         context["candidates"] = selectors.placement_candidates(team=team)
         context["in_other_teams"] = selectors.placement_candidates_in_other_teams(team=team)
@@ -390,6 +400,7 @@ def student_team_panel(request: HttpRequest) -> str:
     if membership is None:
         context["self_join_open"] = selectors.self_join_open_for(student=request.user)
     if membership is not None:
+        context["placement_explanation"] = formation_selectors.placement_explanation_for(student=request.user)
         mine = Task.objects.filter(team_id=membership.team_id, owner=request.user).exclude(status=TaskStatus.DONE)
         today = timezone.localdate()
         context["open_tasks"] = mine.count()

@@ -407,6 +407,17 @@ TABLE: list[Case] = [
     write("supervision-criterion", POST, "cohort_criterion", {COORDINATOR}, body="criterion_form"),
     write("supervision-criterion-active", POST, "cohort_criterion", {COORDINATOR}, body={"active": "0"}),
     # --- formation (pages) and self-join ------------------------------------------------------------
+    # Only the coordinator of the cohort; for everyone else the cohort's formation and its runs do not exist.
+    get("cohort-formation", "cohort", {COORDINATOR}),
+    write("cohort-formation", POST, "cohort", {COORDINATOR}, body={"time_limit": "1", "seed": "1"}),
+    get("formation-run", "formation_run", {COORDINATOR}),
+    get("formation-run-progress", "formation_run", {COORDINATOR}),
+    get("formation-run-check", "formation_run", {COORDINATOR}),
+    write("formation-run-move", POST, "formation_run", {COORDINATOR}, body={"student": "teamless_id", "to": "uit"}),
+    write("formation-run-lock", POST, "formation_run", {COORDINATOR}, body={"student": "teamless_id", "locked": "1"}),
+    write("formation-run-rerun", POST, "formation_run", {COORDINATOR}),
+    get("formation-run-publish", "formation_run", {COORDINATOR}),
+    write("formation-run-publish", POST, "formation_run", {COORDINATOR}),
     write("cohort-self-join", POST, "cohort", {COORDINATOR}, body={"action": "reopen"}),
     write("api-cohort-self-join-reopen", POST, "cohort", {COORDINATOR}),
     write("api-cohort-self-join-close", POST, "cohort", {COORDINATOR}),
