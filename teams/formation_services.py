@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from supervision.models import SupervisionAssignment
 from teams import formation_selectors as fs
-from teams.formation_tasks import email_formation_published, run_formation
+from teams.formation_tasks import email_formation_published, run_formation, run_in_thread
 from teams.models import FormationMove, FormationRun, Membership, MembershipChange, Team, TeamStatus
 from teams.services import _release
 from wijklab.errors import RuleViolation
@@ -108,7 +108,7 @@ def _clean_locks(cohort: Cohort, locks: dict | None) -> dict[str, str]:
 def _enqueue(run_id: int) -> None:
     """Hand the run to Celery; in the local eager runtime to a thread, so the page answers at once."""
     if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "FORMATION_RUN_IN_THREAD", True):
-        threading.Thread(target=run_formation.apply, args=((run_id,),), daemon=True, name="formation").start()
+        threading.Thread(target=run_in_thread, args=(run_id,), daemon=True, name="formation").start()
     else:
         run_formation.delay(run_id)
 

@@ -16,7 +16,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -91,12 +91,19 @@ def _name_teams(run: FormationRun, proposal: dict, data: dict) -> None:
         team["db_team"], team["name"] = None, name
 
 
+def run_in_thread(run_id: int) -> None:
+    """The local eager runtime's way to run a run: in this thread, then close its database connections."""
+    try:
+        run_formation.apply(args=(run_id,))
+    finally:
+        connections.close_all()
+
+
 @shared_task(bind=True)
 def run_formation(self, run_id: int) -> str:
     """Compute a run's proposal. Idempotent: only a queued run is started."""
     from teams import formation_selectors as fs
 
-    close_old_connections()
     with transaction.atomic():
         run = FormationRun.objects.select_for_update().filter(pk=run_id).select_related("cohort").first()
         if run is None or run.status != FormationRun.Status.QUEUED:
