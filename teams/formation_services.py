@@ -556,8 +556,10 @@ def _announce(*, run: FormationRun, changes: list[MembershipChange], by: User) -
         ]
         if user.role == Role.STUDENT:
             title = _("De samenstelling van %(team)s is veranderd") % {"team": teams[0].name}
+        elif len(teams) == 1:
+            title = _("%(team)s is ingedeeld") % {"team": teams[0].name}
         else:
-            title = _("De teams zijn ingedeeld: %(count)s van jouw teams") % {"count": len(teams)}
+            title = _("%(count)s teams zijn ingedeeld") % {"count": len(teams)}
         rows.append((user, title, "\n".join(lines), team_url(teams[0])))
     seen: set[int] = set()
     notifications = []
