@@ -253,25 +253,43 @@ def _rank(run: FormationRun, sid: str, aid: str) -> int | None:
     return student["preferences"].index(aid) + 1 if aid in student["preferences"] else None
 
 
-def _redo_students(run: FormationRun, sid: str, aid: str | None) -> None:
-    """The moved student's line in ``students``/``unplaced``, and the preference profile, after a move."""
-    proposal = run.proposal
-    proposal["students"] = [s for s in proposal.get("students", []) if s["student"] != sid]
-    proposal["unplaced"] = [s for s in proposal.get("unplaced", []) if s["student"] != sid]
+def _coordinator_text(run: FormationRun, sid: str, aid: str | None) -> str:
     if aid is None:
-        proposal["unplaced"].append(
-            {"student": sid, "reason": _("De coördinator heeft je niet in een team geplaatst.")}
-        )
-    else:
-        rank = _rank(run, sid, aid)
-        if rank is None:
-            text = _("De coördinator heeft je in dit team geplaatst.")
-        else:
-            text = _("De coördinator heeft je in dit team geplaatst: je keuze %(rank)s.") % {"rank": rank}
-        proposal["students"].append({"student": sid, "assignment": aid, "rank": rank, "explanation": text})
-    proposal["preference_profile"] = fs.engine().preference_profile(
-        fs.engine_cohort(run.parameters["input"]), proposal["teams"]
+        return _("De coördinator heeft je niet in een team geplaatst.")
+    rank = _rank(run, sid, aid)
+    if rank is None:
+        return _("De coördinator heeft je in dit team geplaatst.")
+    return _("De coördinator heeft je in dit team geplaatst: je keuze %(rank)s.") % {"rank": rank}
+
+
+def _rebuild(run: FormationRun, teams: list[dict], moved: set[str]) -> None:
+    """The draft after a move: explanations, coverage words and the profile recomputed by the engine.
+
+    The teams keep the database team they continue and their name; a student
+    the coordinator moved is told so instead of the engine's reasoning.
+    """
+    data = run.parameters["input"]
+    per_assignment: dict[str, int] = {}
+    for team in teams:
+        team["team"] = per_assignment.get(team["assignment"], 0)
+        per_assignment[team["assignment"]] = team["team"] + 1
+    body = fs.engine().build_proposal(
+        fs.engine_cohort(data), teams, locked=data.get("locked"), proven=False, status=run.proposal.get("status", "")
     )
+    carried = {(t["assignment"], frozenset(t["members"])): t for t in teams}
+    for team in body["teams"]:
+        source = carried.get((team["assignment"], frozenset(team["members"])), {})
+        team["db_team"], team["name"] = source.get("db_team"), source.get("name", "")
+    for entry in body["students"]:
+        if entry["student"] in moved:
+            entry["explanation"] = _coordinator_text(run, entry["student"], entry["assignment"])
+            entry.pop("why", None)
+    for entry in body["unplaced"]:
+        if entry["student"] in moved:
+            entry["reason"] = _coordinator_text(run, entry["student"], None)
+            entry.pop("why", None)
+    for key in ("teams", "students", "unplaced", "preference_profile"):
+        run.proposal[key] = body[key]
 
 
 @transaction.atomic
@@ -312,8 +330,8 @@ def formation_move(
         )
     if override and not reason:
         raise ValidationError({"reason": [_("Geef een reden: die wordt bij de wijziging bewaard.")]})
-    run.proposal["teams"] = after
-    _redo_students(run, sid, aid)
+    moved = {str(pk) for pk in run.moves.values_list("student_id", flat=True)} | {sid}
+    _rebuild(run, after, moved)
     locks = run.locks
     if sid in locks:
         # A locked student stays locked, where the coordinator put them.

@@ -318,3 +318,17 @@ def test_what_a_move_breaks_is_said_with_titles_and_names_not_ids(small, start):
     text = " ".join(p["detail"] for p in problems)
     assert other.title in text
     assert f"op {other.pk} " not in text
+
+
+def test_after_a_move_the_teams_explanations_are_recomputed_and_names_kept(small, start, coordinator):
+    run = start(small.cohort)
+    student, other, _problems = _move_target(run, small)
+    before = {t["assignment"]: t for t in run.proposal["teams"]}
+    run = services.formation_move(
+        run=run, student_id=student.pk, to_assignment_id=other.pk, by=coordinator, override=True, reason="Proef"
+    )
+    after = {t["assignment"]: t for t in run.proposal["teams"]}
+    target = after[str(other.pk)]
+    assert str(student.pk) in target["members"]
+    assert target["name"] == before[str(other.pk)]["name"]
+    assert target["explanation"] != before[str(other.pk)]["explanation"]
