@@ -34,10 +34,18 @@ CHROMIUM_ARGS = [
 LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
 
+# Journeys that change the demo for every journey after them (the server and its database
+# are shared by the whole session): they run after every other test.
+RUN_LAST = ("tests/e2e/test_formation_journey.py",)
+
+
+# trylast: after the root conftest's "browser tests last" and any random order.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: str(item.fspath).replace(os.sep, "/").endswith(RUN_LAST))
 
 
 def _free_port() -> int:
