@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation import ngettext
 from ortools.sat.python import cp_model
 
@@ -745,7 +746,11 @@ class _Model:
                     for si in group:
                         iso = m.new_bool_var("")
                         others = [xs[o] for o in group if o != si]
-                        m.add(iso >= xs[si] + big3 - 1 - sum(others))
+                        if big3 is y:
+                            # Placed here implies formed: the tighter row for the LP.
+                            m.add(iso >= xs[si] - sum(others))
+                        else:
+                            m.add(iso >= xs[si] + big3 - 1 - sum(others))
                         self._derive(
                             iso, lambda v, me=xs[si], b=big3, o=others: int(v[me] and v[b] and not any(v[x] for x in o))
                         )
@@ -801,6 +806,7 @@ class _Stage:
     value: float | None
     bound: float | None
     wall_s: float
+    dtime: float = 0.0
 
     def gap(self, maximise: bool) -> float | None:
         if self.value is None or self.bound is None:
@@ -821,17 +827,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self.progress(done, self.label(self.objective_value))
 
 
-def _configure(solver: cp_model.CpSolver, *, seed: int, workers: int, time_limit: float) -> None:
+def _configure(
+    solver: cp_model.CpSolver, *, seed: int, time_limit: float, deterministic_time: float | None = None
+) -> None:
     p = solver.parameters
     p.random_seed = seed
     p.max_time_in_seconds = max(0.05, time_limit)
-    p.num_workers = max(1, workers)
-    if workers > 1:
-        # Interleaving runs the workers' subsolvers in a fixed order, which is
-        # what makes a multi-worker run reproducible for one seed.
-        p.interleave_search = True
-    # The LP relaxation is what proves these assignment models quickly
-    # (docs/formation.md, "Parameters").
+    if deterministic_time is not None:
+        p.max_deterministic_time = max(0.01, deterministic_time)
+    # One worker with the full LP relaxation (what the max_lp subsolver runs)
+    # proved these models fastest on two cores, and a single worker is
+    # reproducible for one seed (docs/formation.md, "Parameters").
+    p.num_workers = 1
     p.linearization_level = 2
 
 
@@ -842,7 +849,7 @@ def _run(
     maximise: bool,
     budget: float,
     seed: int,
-    workers: int,
+    dbudget: float | None,
     hint: dict | None,
     reporter: _Reporter | None,
 ) -> tuple[_Stage, dict | None]:
@@ -856,15 +863,16 @@ def _run(
         for var, value in hint.items():
             m.add_hint(var, value)
     solver = cp_model.CpSolver()
-    _configure(solver, seed=seed, workers=workers, time_limit=budget)
+    _configure(solver, seed=seed, time_limit=budget, deterministic_time=dbudget)
     started = time.monotonic()
     status = solver.solve(m, reporter) if reporter else solver.solve(m)
     wall = time.monotonic() - started
     name_ = _STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Stage("", name_, None, None, wall), None
+        return _Stage("", name_, None, None, wall, solver.deterministic_time), None
     values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.days]}
-    return _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall), values
+    stage = _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall, solver.deterministic_time)
+    return stage, values
 
 
 def _evaluate(model: _Model, values: dict) -> float:
@@ -902,8 +910,18 @@ def solve(
     locked: list[dict] | None = None,
     progress: ProgressCallback | None = None,
     workers: int = 2,
+    deterministic_time: float | None = None,
 ) -> dict:
-    """Form teams for a cohort; returns the PROPOSAL dict of the API contract (with extensions)."""
+    """Form teams for a cohort; returns the PROPOSAL dict of the API contract (with extensions).
+
+    ``workers`` is how many threads the caller allows; the engine currently
+    runs one CP-SAT worker per stage, which measured fastest here and is
+    reproducible (docs/formation.md). ``deterministic_time``: an additional
+    limit in CP-SAT's deterministic time units; with it a run that the limit
+    cuts short is still reproducible (the wall-clock ``time_limit`` stays a
+    safety net).
+    """
+    del workers
     started = time.monotonic()
     c = parse_cohort(cohort)
     locks = parse_locks(c, locked)
@@ -926,6 +944,9 @@ def solve(
     def remaining() -> float:
         return max(0.05, deadline - time.monotonic())
 
+    # Time kept back for building the proposal and its explanations.
+    reserve = min(0.15 * time_limit, 0.3 + n / 1000)
+
     # Stages 1 and 2 in one solve: every placed student is worth more than
     # the rank cost of the whole cohort, so maximising K·placed − rank cost
     # is exactly "most placed, then best preferences" (docs/formation.md).
@@ -945,7 +966,7 @@ def solve(
         maximise=True,
         budget=remaining() * 0.75,
         seed=seed,
-        workers=1,
+        dbudget=None if deterministic_time is None else deterministic_time * 0.75,
         hint=None,
         reporter=_Reporter(progress, started, time_limit, first_label) if progress else None,
     )
@@ -959,7 +980,7 @@ def solve(
     cost_bound = max(0, round(k_weight * placed - stage.bound)) if placed_bound == placed else 0
     stages = [
         _Stage("placement", "optimal" if placed_bound == placed else "feasible", placed, placed_bound, stage.wall_s),
-        _Stage("preferences", stage.status, cost, min(cost, cost_bound), stage.wall_s),
+        _Stage("preferences", stage.status, cost, min(cost, cost_bound), stage.wall_s, stage.dtime),
     ]
     model.m.add(model.placed >= placed)
     model.m.add(model.rank_cost <= cost)
@@ -975,16 +996,17 @@ def solve(
         model,
         model.soft_penalty,
         maximise=False,
-        budget=remaining(),
+        budget=max(0.05, remaining() - reserve),
         seed=seed,
-        workers=workers,
+        dbudget=None if deterministic_time is None else max(0.01, deterministic_time - stages[1].dtime),
         hint=model.complete(values),
         reporter=_Reporter(progress, started, time_limit, soft_label) if progress else None,
     )
     stage.name = "soft"
     if stage.value is not None:
         stage.value /= model.soft_scale
-        stage.bound = None if stage.bound is None else stage.bound / model.soft_scale
+        # The penalty is never negative, whatever bound the search reports.
+        stage.bound = None if stage.bound is None else max(0.0, stage.bound / model.soft_scale)
     if better is not None:
         values = better
     else:
@@ -1268,20 +1290,22 @@ def diagnose(c: Cohort, locks: list[Lock], *, time_limit: float = 5.0) -> list[d
 # ---------------------------------------------------------------------------
 
 
+_ORDINALS = {
+    1: gettext_noop("eerste"),
+    2: gettext_noop("tweede"),
+    3: gettext_noop("derde"),
+    4: gettext_noop("vierde"),
+    5: gettext_noop("vijfde"),
+    6: gettext_noop("zesde"),
+    7: gettext_noop("zevende"),
+    8: gettext_noop("achtste"),
+    9: gettext_noop("negende"),
+    10: gettext_noop("tiende"),
+}
+
+
 def _ordinal(rank: int) -> str:
-    words = {
-        1: _("eerste"),
-        2: _("tweede"),
-        3: _("derde"),
-        4: _("vierde"),
-        5: _("vijfde"),
-        6: _("zesde"),
-        7: _("zevende"),
-        8: _("achtste"),
-        9: _("negende"),
-        10: _("tiende"),
-    }
-    return words.get(rank, f"{rank}e")
+    return _(_ORDINALS[rank]) if rank in _ORDINALS else f"{rank}e"
 
 
 def _niveau_words(niveaus: list[int]) -> str:
@@ -1805,7 +1829,7 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
     for (si, t), v in x.items():
         m.add_hint(v, 1 if cur.get(si) == t else 0)
     solver = cp_model.CpSolver()
-    _configure(solver, seed=seed, workers=1, time_limit=time_limit)
+    _configure(solver, seed=seed, time_limit=time_limit)
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {
