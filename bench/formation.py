@@ -188,6 +188,8 @@ def measure(cohort: dict, variant: str, teams: list[dict], wall_s: float, propos
     }
     if proposal is not None:
         row.update(
+            cpu_s=round(proposal.get("bench_cpu_s", 0.0), 2),
+            loadavg_1m=round(os.getloadavg()[0], 2),
             status=proposal.get("status"),
             objective=proposal.get("objective"),
             bound=proposal.get("bound"),
@@ -213,9 +215,12 @@ def stage_gaps(proposal: dict) -> dict[str, float | None]:
 def run_engine(cohort: dict, time_limit: float, *, seed: int, workers: int) -> tuple[dict, float]:
     from teams.formation import solve
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     proposal = solve(cohort, time_limit=time_limit, seed=seed, workers=workers)
-    return proposal, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    # The CPU the solver's threads got: on a shared two-core machine, less than workers × wall means others ran too.
+    proposal["bench_cpu_s"] = time.process_time() - cpu
+    return proposal, wall
 
 
 def judge(size: int, time_limit: float, rows: dict[str, dict]) -> dict[str, bool | None]:
@@ -248,6 +253,7 @@ def print_table(results: list[dict]) -> None:
         "seed",
         "variant",
         "wall s",
+        "cpu s",
         "viol",
         "placed",
         "rank 1",
@@ -270,6 +276,7 @@ def print_table(results: list[dict]) -> None:
                         f"{result['seed']}",
                         variant,
                         f"{r['wall_s']:.2f}",
+                        fmt(r.get("cpu_s"), ".1f"),
                         f"{r['violations']}",
                         f"{r['placed']} ({r['placed_pct']:.1f} %)",
                         f"{r['rank1']}",
@@ -303,7 +310,23 @@ def machine() -> dict:
         "python": platform.python_version(),
         "ortools": ortools.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "engine": engine_version(),
+        "loadavg_at_start": os.getloadavg(),
     }
+
+
+def engine_version() -> str:
+    """The commit, and the engine file's own hash when it differs from the commit (work in progress)."""
+    import hashlib
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    engine = ROOT / "teams" / "formation.py"
+    version = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "--", str(engine)):
+        version += f" + uncommitted teams/formation.py sha256 {hashlib.sha256(engine.read_bytes()).hexdigest()[:12]}"
+    return version
 
 
 def parse_limits(text: str | None, sizes: list[int]) -> dict[int, float]:
@@ -325,6 +348,7 @@ def run(args: argparse.Namespace) -> None:
 
     info = machine()
     print(f"{info['nproc']} cores, {info['cpu']}, Python {info['python']}, OR-Tools {info['ortools']}, {info['date']}")
+    print(f"engine {info['engine']}, load average {' '.join(f'{x:.2f}' for x in info['loadavg_at_start'])}")
     results = []
     for size in sizes:
         n_assignments = SIZES.get(size, size // 5)
@@ -362,6 +386,7 @@ def run(args: argparse.Namespace) -> None:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         command = " ".join([Path(sys.executable).name, *sys.argv])
+        info["loadavg_at_end"] = os.getloadavg()
         path.write_text(json.dumps({"machine": info, "command": command, "results": results}, indent=1))
         print(f"\nwritten to {path}")
 
