@@ -1317,8 +1317,11 @@ def _niveau_words(niveaus: list[int]) -> str:
 class _Situation:
     """A finished solution, as the explanations look at it."""
 
-    def __init__(self, c: Cohort, teams: dict[tuple[str, int], list[str]], *, proven: bool) -> None:
+    def __init__(
+        self, c: Cohort, teams: dict[tuple[str, int], list[str]], *, proven: bool, closed: Iterable = ()
+    ) -> None:
         self.c = c
+        self.closed = set(closed)
         self.teams = teams
         self.proven = proven
         self.team_of = {sid: key for key, members in teams.items() for sid in members}
@@ -1351,7 +1354,10 @@ class _Situation:
             return {"code": "not_formed", "params": {}}
         d = c.min_shared_weekdays
         reasons = []
-        for _key, members in on_a:
+        for key, members in on_a:
+            if key in self.closed:
+                reasons.append({"code": "closed", "params": {}})
+                continue
             studs = [self.student(m) for m in members]
             if any(frozenset((g.id, m.id)) in self.apart for g in group for m in studs):
                 reasons.append({"code": "apart", "params": {}})
@@ -1392,24 +1398,25 @@ def _reason_text(reason: dict, rank: int | None) -> str:
     choice = _("je %(ordinal)s keuze") % {"ordinal": _ordinal(rank)} if rank else _("die opdracht")
     texts = {
         "few_chose": lambda: ngettext(
-            "%(choice)s kreeg geen team: %(count)s student koos haar en een team heeft er minstens %(min)s nodig",
-            "%(choice)s kreeg geen team: %(count)s studenten kozen haar en een team heeft er minstens %(min)s nodig",
+            "%(choice)s kreeg geen team (%(count)s student koos haar en een team heeft er minstens %(min)s nodig)",
+            "%(choice)s kreeg geen team (%(count)s studenten kozen haar en een team heeft er minstens %(min)s nodig)",
             p.get("count", 0),
         ),
         "few_niveau": lambda: ngettext(
-            "%(choice)s kreeg geen team: die vraagt om %(min)s niveau %(niveau)s-student en %(count)s koos haar",
-            "%(choice)s kreeg geen team: die vraagt om %(min)s niveau %(niveau)s-studenten en %(count)s kozen haar",
+            "%(choice)s kreeg geen team (die vraagt om %(min)s niveau %(niveau)s-student en %(count)s koos haar)",
+            "%(choice)s kreeg geen team (die vraagt om %(min)s niveau %(niveau)s-studenten en %(count)s kozen haar)",
             p.get("min", 0),
         ),
         "not_formed": lambda: _(
-            "%(choice)s kreeg geen team: er waren niet genoeg studenten over die haar kozen "
-            "en samen een geldig team vormden"
+            "%(choice)s kreeg geen team (er waren niet genoeg studenten over die haar kozen "
+            "en samen een geldig team vormden)"
         ),
         "apart": lambda: _("in het team van %(choice)s zit iemand met wie je niet in een team mag"),
         "weekdays": lambda: _(
             "met het team van %(choice)s deel je te weinig werkdagen (%(shared)s, minstens %(min)s nodig)"
         ),
         "full": lambda: _("het team van %(choice)s zat vol (%(size)s van %(max)s)"),
+        "closed": lambda: _("het team van %(choice)s stond al vast en nam niemand meer aan"),
         "full_group": lambda: _("in het team van %(choice)s was geen plek voor jou en je vaste teamgenoot samen"),
         "needed_niveau": lambda: _(
             "%(choice)s had plek, maar je huidige team had je nodig als niveau %(niveau)s-student"
@@ -1466,10 +1473,13 @@ def explanation_text(why: dict) -> str:
         return _("Je gaf %(count)s werkdagen op; een team moet er minstens %(min)s gemeenschappelijk hebben.") % p
     if code == "only_full":
         return _("Je koos alleen opdrachten waarvan de teams al vol zitten.")
+    if code == "only_closed":
+        return _("Je koos alleen opdrachten waarvan de teams al vaststonden.")
     if code == "only_weekdays":
         return _("Geen van je gekozen opdrachten had een team met genoeg gedeelde werkdagen.")
     if code == "only_not_formed":
-        return _("Voor geen van je gekozen opdrachten kwam een team tot stand.")
+        blocked = [_reason_text(b, b.get("rank")) for b in p.get("blocked", [])]
+        return _("Voor geen van je gekozen opdrachten kwam een team tot stand") + ": " + "; ".join(blocked) + "."
     if code == "unplaced":
         blocked = [_reason_text(b, b.get("rank")) for b in p.get("blocked", [])]
         text = _("Je bent niet geplaatst")
@@ -1501,7 +1511,9 @@ def _unplaced_why(sit: _Situation, s: Student) -> dict:
         choices += [a.id for a in c.assignments if a.id not in s.preferences and any(k[0] == a.id for k in sit.teams)]
     blocked = [{**sit.why_not(s.id, b), "rank": c.rank(s, b), "assignment": b} for b in choices]
     codes = {b["code"] for b in blocked}
-    if codes and codes <= {"full", "full_group"}:
+    if codes == {"closed"}:
+        return {"code": "only_closed", "params": {"blocked": blocked}}
+    if codes and codes <= {"full", "full_group", "closed"}:
         return {"code": "only_full", "params": {"blocked": blocked}}
     if codes == {"weekdays"}:
         return {"code": "only_weekdays", "params": {"blocked": blocked}}
@@ -1538,7 +1550,13 @@ def build_proposal(
         k = team.get("team", per_assignment[team["assignment"]])
         per_assignment[team["assignment"]] += 1
         keyed[(team["assignment"], k)] = sorted(team["members"], key=order.__getitem__)
-    sit = _Situation(c, keyed, proven=proven)
+    closed = [
+        key
+        for key, members in keyed.items()
+        for lock in locks
+        if lock.closed and lock.assignment == key[0] and set(lock.members) <= set(members)
+    ]
+    sit = _Situation(c, keyed, proven=proven, closed=closed)
     out_teams = []
     for (aid, k), members in sorted(keyed.items(), key=lambda kv: (c.assignment_index[kv[0][0]], kv[0][1])):
         a = c.assignments[c.assignment_index[aid]]

@@ -65,6 +65,8 @@ class Command(BaseCommand):
                 time_limit=options["time_limit"],
                 seed=options["seed"],
                 weights=weights,
+                # An extension of the file format: teams fixed beforehand.
+                locked=data.get("locked") if isinstance(data, dict) else None,
                 workers=max(1, options["workers"]),
             )
         except formation.CohortFileError as exc:
