@@ -697,7 +697,14 @@ class _Model:
         """Stage 3's penalty: uncovered competences, isolated students, teams without a mixed duo, imbalance."""
         c, m = self.c, self.m
         w = {key: round(SOFT_POINTS[key] * float(weights.get(key, DEFAULT_WEIGHTS[key])) * 10) for key in SOFT_POINTS}
-        terms = []
+        # The penalty as constant + Σ coefficient·variable, so that it can
+        # also be priced in Python for a stored solution.
+        coef: dict[cp_model.IntVar, int] = defaultdict(int)
+        constant = 0
+
+        def add(weight: int, var: cp_model.IntVar, sign: int = 1) -> None:
+            coef[var] += sign * weight
+
         scores = []
         for (ai, k), y in self.y.items():
             a = c.assignments[ai]
@@ -715,13 +722,14 @@ class _Model:
                     pct = 100 - given if j == len(a.competences) - 1 else (100 * imp) // total
                     given += pct
                     if not holders:
-                        terms.append(w["competences"] * imp * y)
+                        add(w["competences"] * imp, y)
                         continue
                     cov = m.new_bool_var("")
                     m.add(cov <= sum(holders))
                     m.add(cov <= y)
                     self._derive(cov, lambda v, y=y, h=holders: int(v[y] and any(v[x] for x in h)))
-                    terms.append(w["competences"] * imp * (y - cov))
+                    add(w["competences"] * imp, y)
+                    add(w["competences"] * imp, cov, -1)
                     score_terms.append((pct, cov))
                 scores.append((y, score_terms))
             # Isolation: the only one of one's school or niveau in a team of three or more.
@@ -753,13 +761,13 @@ class _Model:
                         self._derive(
                             iso, lambda v, me=xs[si], b=big3, o=others: int(v[me] and v[b] and not any(v[x] for x in o))
                         )
-                        terms.append(w["isolation"] * iso)
+                        add(w["isolation"], iso)
             # A mixed-level duo: a niveau 4 student with a niveau 5/6 student.
             if not (a.min_per_niveau[4] and (a.min_per_niveau[5] or a.min_per_niveau[6])) and w["mixed_duo"]:
                 n4 = [xs[si] for si in members if c.students[si].niveau == 4]
                 n56 = [xs[si] for si in members if c.students[si].niveau != 4]
                 if not n4 or not n56:
-                    terms.append(w["mixed_duo"] * y)
+                    add(w["mixed_duo"], y)
                 else:
                     duo = m.new_bool_var("")
                     m.add(duo <= sum(n4))
@@ -769,7 +777,8 @@ class _Model:
                         duo,
                         lambda v, y=y, a4=n4, a56=n56: int(v[y] and any(v[x] for x in a4) and any(v[x] for x in a56)),
                     )
-                    terms.append(w["mixed_duo"] * (y - duo))
+                    add(w["mixed_duo"], y)
+                    add(w["mixed_duo"], duo, -1)
         # Balance: raise the worst-covered team.
         if scores and w["balance"]:
             worst = m.new_int_var(0, 100, "worst")
@@ -779,10 +788,20 @@ class _Model:
                 worst,
                 lambda v: min([sum(pct * v[cov] for pct, cov in score) for y, score in scores if v[y]] or [100]),
             )
-            terms.append(w["balance"] * (100 - worst))
+            constant += w["balance"] * 100
+            add(w["balance"], worst, -1)
         # Points are kept in tenths so that fractional weights still count.
         self.soft_scale = 10
-        self.soft_penalty = sum(terms) if terms else 0
+        self.soft_terms = (constant, {v: k for v, k in coef.items() if k})
+        variables = list(self.soft_terms[1])
+        self.soft_penalty = constant + cp_model.LinearExpr.weighted_sum(
+            variables, [self.soft_terms[1][v] for v in variables]
+        )
+
+    def price(self, values: dict) -> int:
+        """The soft penalty of a complete solution (see ``complete``)."""
+        constant, coef = self.soft_terms
+        return constant + sum(k * values[v] for v, k in coef.items())
 
 
 # ---------------------------------------------------------------------------
@@ -874,19 +893,6 @@ def _run(
     return stage, values
 
 
-def _evaluate(model: _Model, values: dict) -> float:
-    """The objective's value in a complete assignment (every variable fixed to its hint)."""
-    model.m.clear_hints()
-    for var, value in values.items():
-        model.m.add_hint(var, value)
-    solver = cp_model.CpSolver()
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 5
-    solver.solve(model.m)
-    return solver.objective_value
-
-
 def _format_pct(fraction: float) -> str:
     text = f"{fraction * 100:.1f}".replace(".", ",")
     return text[:-2] if text.endswith(",0") else text
@@ -944,7 +950,7 @@ def solve(
         return max(0.05, deadline - time.monotonic())
 
     # Time kept back for building the proposal and its explanations.
-    reserve = min(0.15 * time_limit, 0.3 + n / 1000)
+    reserve = min(0.2 * time_limit, 0.4 + 2 * n / 1000)
 
     # Stages 1 and 2 in one solve: every placed student is worth more than
     # the rank cost of the whole cohort, so maximising K·placed − rank cost
@@ -1010,7 +1016,7 @@ def solve(
         values = better
     else:
         # No better composition in time: keep stage 2's teams and price them.
-        stage.value = _evaluate(model, model.complete(values)) / model.soft_scale
+        stage.value = model.price(model.complete(values)) / model.soft_scale
         stage.bound = None
         stage.status = "feasible"
     stages.append(stage)
