@@ -491,7 +491,9 @@ class _Model:
         self.by_student: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         self.by_team: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.soft_penalty: cp_model.LinearExpr | None = None
-        self.days: list[cp_model.IntVar] = []
+        # Variables of the hard rules besides x and y, carried into hints.
+        self.aux: list[cp_model.IntVar] = []
+        self._switches: dict[tuple, list[cp_model.IntVar]] = {}
         self.derived: list[tuple[cp_model.IntVar, Callable[[dict], int]]] = []
         self._build()
 
@@ -500,9 +502,12 @@ class _Model:
         """The enforcement literals of a rule group: none when not diagnosing."""
         if not self.diagnose:
             return []
-        lit = self.m.new_bool_var(code)
-        self.switches.append((lit, {"code": code, "params": params}))
-        return [lit]
+        key = (code, repr(sorted(params.items())))
+        if key not in self._switches:
+            lit = self.m.new_bool_var(code)
+            self.switches.append((lit, {"code": code, "params": params}))
+            self._switches[key] = [lit]
+        return self._switches[key]
 
     def _add(self, constraint: object, switch: list) -> None:
         if switch:
@@ -615,12 +620,11 @@ class _Model:
                 # A member forms the team; the bounds hold for a formed team.
                 self._add(m.add(size <= a.size_max * y), sw)
                 self._add(m.add(size >= a.size_min * y), sw)
-                if not sw:
-                    m.add(size >= y)
-                else:
+                m.add(size >= y)
+                if sw:
+                    # With the size rule switched off, members still form the team.
                     for v in xs:
                         m.add_implication(v, y)
-                    m.add(size >= y)
                 by_niveau = {n: [self.x[(si, ai, k)] for si in members if c.students[si].niveau == n] for n in NIVEAUS}
                 sw = self._switch("niveau", assignment=a.id)
                 for n in NIVEAUS:
@@ -633,6 +637,7 @@ class _Model:
                 big = y
                 if a.size_min < 2 and a.size_max >= 2:
                     big = m.new_bool_var(f"big{ai}_{k}")
+                    self.aux.append(big)
                     m.add(size <= 1 + (a.size_max - 1) * big)
                     m.add(size >= 2 * big)
                 if a.size_max >= 2:
@@ -646,7 +651,7 @@ class _Model:
                     # Exactly d designated team days, each a weekday of every
                     # member: one aggregated row per member keeps the LP tight.
                     days = [m.new_bool_var(f"w{ai}_{k}_{day}") for day in WEEKDAYS]
-                    self.days.extend(days)
+                    self.aux.extend(days)
                     self._add(m.add(sum(days) == d * y), sw)
                     for si in members:
                         s = c.students[si]
@@ -888,7 +893,7 @@ def _run(
     name_ = _STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _Stage("", name_, None, None, wall, solver.deterministic_time), None
-    values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.days]}
+    values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.aux]}
     stage = _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall, solver.deterministic_time)
     return stage, values
 
