@@ -1391,11 +1391,12 @@ class _Situation:
             a = self.c.assignments[self.c.assignment_index[key[0]]]
             rest = [self.student(m) for m in self.teams[key] if m not in self.groups[sid]]
             counts = rules.Counts.of([s.niveau for s in rest])
-            short = rules.shortfall(a.requirements, counts)
+            # Nobody left behind: the slot is simply not formed, which is valid.
+            short = rules.shortfall(a.requirements, counts) if rest else {}
             me = self.student(sid)
             if me.niveau in short:
                 return {"code": "needed_niveau", "params": {"niveau": me.niveau}}
-            if counts.size < a.size_min:
+            if 0 < counts.size < a.size_min:
                 return {"code": "needed_size", "params": {"min": a.size_min}}
             if counts.size > 1 and len(counts.levels()) < 2:
                 return {"code": "needed_mix", "params": {}}

@@ -273,6 +273,24 @@ def test_a_second_choice_is_explained_by_what_stopped_the_first():
     assert s3["explanation"] == "Je kreeg je tweede keuze: het team van je eerste keuze zat vol (2 van 2)."
 
 
+def test_a_second_choice_can_be_explained_by_the_team_that_needs_you():
+    data = cohort(
+        [assignment("A1", size=(2, 3)), assignment("A2", size=(2, 2))],
+        [
+            student("S1", 6, ["A1", "A2"]),
+            student("S2", 4, ["A2"]),
+            student("S3", 4, ["A1"]),
+            student("S4", 6, ["A1"]),
+        ],
+    )
+    proposal = solve(data)
+    assert members(proposal, "A2") == [["S1", "S2"]]
+    (s1,) = [s for s in proposal["students"] if s["student"] == "S1"]
+    assert s1["explanation"] == (
+        "Je kreeg je tweede keuze: je eerste keuze had plek, maar je huidige team had je nodig als niveau 6-student."
+    )
+
+
 def test_preferences_are_as_good_as_possible():
     data = cohort(
         [assignment("A1", size=(2, 2)), assignment("A2", size=(2, 2))],
