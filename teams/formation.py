@@ -1000,7 +1000,7 @@ def solve(
     model.add_soft(weights)
 
     def soft_label(v: float) -> str:
-        return _("Samenstelling verbeteren: %(v)s strafpunten") % {"v": _format_pct(v / model.soft_scale / 100)}
+        return _("Samenstelling verbeteren: %(v)s strafpunten") % {"v": round(v / model.soft_scale)}
 
     stage, better = _run(
         model,
