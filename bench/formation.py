@@ -295,6 +295,69 @@ def print_table(results: list[dict]) -> None:
         print(f"{result['students']} seed {result['seed']} (limit {result['time_limit']:g} s): {marks}")
 
 
+def objective_cell(row: dict, long: dict | None) -> str:
+    """The engine's whole objective (lower is better), and for the default run how far above the long run's."""
+    value = row.get("objective")
+    if value is None:
+        return "–"
+    if row["variant"] != "engine" or not long or not long.get("objective"):
+        return f"{value:,.0f}"
+    return f"{value:,.0f} ({100 * (value - long['objective']) / long['objective']:+.2f} %)"
+
+
+def markdown(path: Path) -> str:
+    """The figures of a ``--json`` file as the tables in docs/benchmarks.md."""
+    data = json.loads(path.read_text())
+    lines = [
+        "| students | seed | variant | wall | CPU | violations | placed | rank 1 | top 3 "
+        "| gap placement | gap preferences | gap whole | objective | status |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in data["results"]:
+        for variant in ("greedy", "engine", "long"):
+            r = result["rows"].get(variant)
+            if r is None:
+                continue
+            gaps = r.get("stage_gaps_pct", {})
+            cells = [
+                f"{result['students']:,}",
+                str(result["seed"]),
+                variant,
+                f"{r['wall_s']:.2f} s",
+                fmt(r.get("cpu_s"), ".1f") + (" s" if r.get("cpu_s") is not None else ""),
+                str(r["violations"]),
+                f"{r['placed']} ({r['placed_pct']:.1f} %)",
+                str(r["rank1"]),
+                f"{r['top3_pct']:.1f} %",
+                *(fmt(gaps.get(name), ".2f") + (" %" if gaps.get(name) is not None else "") for name in STAGES_AT_1),
+                fmt(r.get("gap_pct"), ".2f") + (" %" if r.get("gap_pct") is not None else ""),
+                objective_cell(r, result["rows"].get("long")),
+                r.get("status") or "–",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    names = {
+        "no_violations": "0 violations",
+        "within_time": "within the limit",
+        "placed_as_long": "placed = long",
+        "top3_within_2_of_long": "top 3 ≥ long − 2",
+        "stage_gaps_below_1": "gaps < 1 %",
+        "whole_gap_below_3": "whole gap < 3 %",
+        "clearly_better_than_greedy": "≫ greedy",
+    }
+    lines += ["", "| students | seed | limit | " + " | ".join(names.values()) + " |"]
+    lines.append("|---|---|---|" + "---|" * len(names))
+    for result in data["results"]:
+        targets = result.get("targets")
+        if targets:
+            marks = ("–" if targets[k] is None else ("yes" if targets[k] else "**no**") for k in names)
+            lines.append(
+                f"| {result['students']:,} | {result['seed']} | {result['time_limit']:g} s | "
+                + " | ".join(marks)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -402,6 +465,11 @@ def generate(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["table"]:
+        parser = argparse.ArgumentParser(prog="formation.py table", description="a --json file as Markdown tables")
+        parser.add_argument("json")
+        print(markdown(Path(parser.parse_args(sys.argv[2:]).json)))
+        return
     if sys.argv[1:2] == ["generate"]:
         parser = argparse.ArgumentParser(prog="formation.py generate", description="write a synthetic COHORT.json")
         parser.add_argument("--students", type=int, default=300)
