@@ -892,7 +892,11 @@ def _run(
     wall = time.monotonic() - started
     name_ = _STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Stage("", name_, None, None, wall, solver.deterministic_time), None
+        # Without a solution the search's bound can still be valid (LP, presolve).
+        bound = solver.best_objective_bound if status == cp_model.UNKNOWN else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        return _Stage("", name_, None, bound, wall, solver.deterministic_time), None
     values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.aux]}
     stage = _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall, solver.deterministic_time)
     return stage, values
@@ -1022,7 +1026,8 @@ def solve(
     else:
         # No better composition in time: keep stage 2's teams and price them.
         stage.value = model.price(model.complete(values)) / model.soft_scale
-        stage.bound = None
+        if stage.bound is not None:
+            stage.bound = min(stage.value, max(0.0, stage.bound / model.soft_scale))
         stage.status = "feasible"
     stages.append(stage)
     proposal = _proposal(c, locks, model, values, stages, weights, started)
