@@ -1283,8 +1283,24 @@ def diagnose(c: Cohort, locks: list[Lock], *, time_limit: float = 5.0) -> list[d
             }
         ]
     index = {lit.index: info for lit, info in model.switches}
+    by_index = {lit.index: lit for lit, _info in model.switches}
+    core = [i for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    # CP-SAT's core need not be minimal: drop each group that is not needed
+    # for the conflict, so the message names only what clashes.
+    deadline = time.monotonic() + time_limit
+    for i in list(core):
+        if len(core) <= 1 or time.monotonic() > deadline:
+            break
+        trial = [j for j in core if j != i]
+        model.m.clear_assumptions()
+        model.m.add_assumptions([by_index[j] for j in trial])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = max(0.1, min(1.0, deadline - time.monotonic()))
+        if solver.solve(model.m) == cp_model.INFEASIBLE:
+            core = trial
     parts = []
-    for i in solver.sufficient_assumptions_for_infeasibility():
+    for i in core:
         info = index.get(i)
         if info is None:
             continue
@@ -1797,7 +1813,7 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     for si, s in enumerate(c.students):
         for t, (a, _k, _members) in enumerate(teams):
-            if cur.get(si) == t or (_allowed_on(c, s, a) and not (d and len(s.weekdays) < d)):
+            if cur.get(si) == t or _allowed_on(c, s, a):
                 x[(si, t)] = m.new_bool_var(f"x{si}_{t}")
     by_student: dict[int, list[int]] = defaultdict(list)
     by_team: dict[int, list[int]] = defaultdict(list)
@@ -1912,7 +1928,10 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
                     "assignment": a.id,
                     "team": k,
                     "reason": _("Dit team is niet te herstellen met de beschikbare studenten: %(why)s")
-                    % {"why": " ".join(p["detail"] for p in problems)},
+                    % {
+                        "why": " ".join(p["detail"] for p in problems)
+                        or _("de paren die samen of apart moeten laten geen geldig team toe.")
+                    },
                 }
             )
     return {

@@ -498,8 +498,11 @@ def test_conflicts_the_counting_misses_are_named_by_the_solver():
     assert proposal["status"] == "infeasible"
     (conflict,) = proposal["conflicts"]
     assert conflict["code"] == "rules_conflict"
-    assert "S2 en S3 samen" in conflict["detail"]
-    assert "vastgezette team op A1 (S1)" in conflict["detail"]
+    # The smallest set of groups that clash, and nothing else.
+    assert conflict["detail"] == (
+        "Deze regels en vastgezette teams gaan samen niet: het vastgezette team op A1 (S1); "
+        "de teamgrootte van A1; S2 en S3 samen."
+    )
 
 
 # --- violations() ---------------------------------------------------------------
@@ -618,6 +621,14 @@ def test_repair_takes_a_spare_member_of_another_team_when_nobody_is_unplaced():
         {"student": "S5", "from_assignment": "A2", "to_assignment": "A1", "from_team": 0, "to_team": 0}
     ]
     assert formation.violations(data, result["teams"]) == []
+
+
+def test_repair_leaves_valid_teams_alone():
+    data = cohort([assignment("A1")], [student("S1", 4, ["A1"]), student("S2", 6, ["A1"]), student("S3", 5, ["A1"])])
+    result = formation.repair(data, [{"assignment": "A1", "members": ["S1", "S2"]}], time_limit=3)
+    assert result["moves"] == []
+    assert result["unfixable"] == []
+    assert result["teams"] == [{"assignment": "A1", "team": 0, "members": ["S1", "S2"]}]
 
 
 def test_repair_names_a_team_it_cannot_fix_and_leaves_it_alone():
