@@ -188,6 +188,8 @@ def measure(cohort: dict, variant: str, teams: list[dict], wall_s: float, propos
     }
     if proposal is not None:
         row.update(
+            cpu_s=round(proposal.get("bench_cpu_s", 0.0), 2),
+            loadavg_1m=round(os.getloadavg()[0], 2),
             status=proposal.get("status"),
             objective=proposal.get("objective"),
             bound=proposal.get("bound"),
@@ -213,9 +215,12 @@ def stage_gaps(proposal: dict) -> dict[str, float | None]:
 def run_engine(cohort: dict, time_limit: float, *, seed: int, workers: int) -> tuple[dict, float]:
     from teams.formation import solve
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     proposal = solve(cohort, time_limit=time_limit, seed=seed, workers=workers)
-    return proposal, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    # The CPU the solver's threads got: on a shared two-core machine, less than workers × wall means others ran too.
+    proposal["bench_cpu_s"] = time.process_time() - cpu
+    return proposal, wall
 
 
 def judge(size: int, time_limit: float, rows: dict[str, dict]) -> dict[str, bool | None]:
@@ -248,6 +253,7 @@ def print_table(results: list[dict]) -> None:
         "seed",
         "variant",
         "wall s",
+        "cpu s",
         "viol",
         "placed",
         "rank 1",
@@ -270,6 +276,7 @@ def print_table(results: list[dict]) -> None:
                         f"{result['seed']}",
                         variant,
                         f"{r['wall_s']:.2f}",
+                        fmt(r.get("cpu_s"), ".1f"),
                         f"{r['violations']}",
                         f"{r['placed']} ({r['placed_pct']:.1f} %)",
                         f"{r['rank1']}",
@@ -288,6 +295,69 @@ def print_table(results: list[dict]) -> None:
         print(f"{result['students']} seed {result['seed']} (limit {result['time_limit']:g} s): {marks}")
 
 
+def objective_cell(row: dict, long: dict | None) -> str:
+    """The engine's whole objective (lower is better), and for the default run how far above the long run's."""
+    value = row.get("objective")
+    if value is None:
+        return "–"
+    if row["variant"] != "engine" or not long or not long.get("objective"):
+        return f"{value:,.0f}"
+    return f"{value:,.0f} ({100 * (value - long['objective']) / long['objective']:+.2f} %)"
+
+
+def markdown(path: Path) -> str:
+    """The figures of a ``--json`` file as the tables in docs/benchmarks.md."""
+    data = json.loads(path.read_text())
+    lines = [
+        "| students | seed | variant | wall | CPU | violations | placed | rank 1 | top 3 "
+        "| gap placement | gap preferences | gap whole | objective | status |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in data["results"]:
+        for variant in ("greedy", "engine", "long"):
+            r = result["rows"].get(variant)
+            if r is None:
+                continue
+            gaps = r.get("stage_gaps_pct", {})
+            cells = [
+                f"{result['students']:,}",
+                str(result["seed"]),
+                variant,
+                f"{r['wall_s']:.2f} s",
+                fmt(r.get("cpu_s"), ".1f") + (" s" if r.get("cpu_s") is not None else ""),
+                str(r["violations"]),
+                f"{r['placed']} ({r['placed_pct']:.1f} %)",
+                str(r["rank1"]),
+                f"{r['top3_pct']:.1f} %",
+                *(fmt(gaps.get(name), ".2f") + (" %" if gaps.get(name) is not None else "") for name in STAGES_AT_1),
+                fmt(r.get("gap_pct"), ".2f") + (" %" if r.get("gap_pct") is not None else ""),
+                objective_cell(r, result["rows"].get("long")),
+                r.get("status") or "–",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    names = {
+        "no_violations": "0 violations",
+        "within_time": "within the limit",
+        "placed_as_long": "placed = long",
+        "top3_within_2_of_long": "top 3 ≥ long − 2",
+        "stage_gaps_below_1": "gaps < 1 %",
+        "whole_gap_below_3": "whole gap < 3 %",
+        "clearly_better_than_greedy": "≫ greedy",
+    }
+    lines += ["", "| students | seed | limit | " + " | ".join(names.values()) + " |"]
+    lines.append("|---|---|---|" + "---|" * len(names))
+    for result in data["results"]:
+        targets = result.get("targets")
+        if targets:
+            marks = ("–" if targets[k] is None else ("yes" if targets[k] else "**no**") for k in names)
+            lines.append(
+                f"| {result['students']:,} | {result['seed']} | {result['time_limit']:g} s | "
+                + " | ".join(marks)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -303,7 +373,23 @@ def machine() -> dict:
         "python": platform.python_version(),
         "ortools": ortools.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "engine": engine_version(),
+        "loadavg_at_start": os.getloadavg(),
     }
+
+
+def engine_version() -> str:
+    """The commit, and the engine file's own hash when it differs from the commit (work in progress)."""
+    import hashlib
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    engine = ROOT / "teams" / "formation.py"
+    version = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "--", str(engine)):
+        version += f" + uncommitted teams/formation.py sha256 {hashlib.sha256(engine.read_bytes()).hexdigest()[:12]}"
+    return version
 
 
 def parse_limits(text: str | None, sizes: list[int]) -> dict[int, float]:
@@ -325,6 +411,7 @@ def run(args: argparse.Namespace) -> None:
 
     info = machine()
     print(f"{info['nproc']} cores, {info['cpu']}, Python {info['python']}, OR-Tools {info['ortools']}, {info['date']}")
+    print(f"engine {info['engine']}, load average {' '.join(f'{x:.2f}' for x in info['loadavg_at_start'])}")
     results = []
     for size in sizes:
         n_assignments = SIZES.get(size, size // 5)
@@ -362,6 +449,7 @@ def run(args: argparse.Namespace) -> None:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         command = " ".join([Path(sys.executable).name, *sys.argv])
+        info["loadavg_at_end"] = os.getloadavg()
         path.write_text(json.dumps({"machine": info, "command": command, "results": results}, indent=1))
         print(f"\nwritten to {path}")
 
@@ -377,6 +465,11 @@ def generate(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["table"]:
+        parser = argparse.ArgumentParser(prog="formation.py table", description="a --json file as Markdown tables")
+        parser.add_argument("json")
+        print(markdown(Path(parser.parse_args(sys.argv[2:]).json)))
+        return
     if sys.argv[1:2] == ["generate"]:
         parser = argparse.ArgumentParser(prog="formation.py generate", description="write a synthetic COHORT.json")
         parser.add_argument("--students", type=int, default=300)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from ortools.sat.python import cp_model
 
 from teams import rules
@@ -491,7 +491,9 @@ class _Model:
         self.by_student: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         self.by_team: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.soft_penalty: cp_model.LinearExpr | None = None
-        self.days: list[cp_model.IntVar] = []
+        # Variables of the hard rules besides x and y, carried into hints.
+        self.aux: list[cp_model.IntVar] = []
+        self._switches: dict[tuple, list[cp_model.IntVar]] = {}
         self.derived: list[tuple[cp_model.IntVar, Callable[[dict], int]]] = []
         self._build()
 
@@ -500,9 +502,12 @@ class _Model:
         """The enforcement literals of a rule group: none when not diagnosing."""
         if not self.diagnose:
             return []
-        lit = self.m.new_bool_var(code)
-        self.switches.append((lit, {"code": code, "params": params}))
-        return [lit]
+        key = (code, repr(sorted(params.items())))
+        if key not in self._switches:
+            lit = self.m.new_bool_var(code)
+            self.switches.append((lit, {"code": code, "params": params}))
+            self._switches[key] = [lit]
+        return self._switches[key]
 
     def _add(self, constraint: object, switch: list) -> None:
         if switch:
@@ -615,12 +620,11 @@ class _Model:
                 # A member forms the team; the bounds hold for a formed team.
                 self._add(m.add(size <= a.size_max * y), sw)
                 self._add(m.add(size >= a.size_min * y), sw)
-                if not sw:
-                    m.add(size >= y)
-                else:
+                m.add(size >= y)
+                if sw:
+                    # With the size rule switched off, members still form the team.
                     for v in xs:
                         m.add_implication(v, y)
-                    m.add(size >= y)
                 by_niveau = {n: [self.x[(si, ai, k)] for si in members if c.students[si].niveau == n] for n in NIVEAUS}
                 sw = self._switch("niveau", assignment=a.id)
                 for n in NIVEAUS:
@@ -633,6 +637,7 @@ class _Model:
                 big = y
                 if a.size_min < 2 and a.size_max >= 2:
                     big = m.new_bool_var(f"big{ai}_{k}")
+                    self.aux.append(big)
                     m.add(size <= 1 + (a.size_max - 1) * big)
                     m.add(size >= 2 * big)
                 if a.size_max >= 2:
@@ -646,7 +651,7 @@ class _Model:
                     # Exactly d designated team days, each a weekday of every
                     # member: one aggregated row per member keeps the LP tight.
                     days = [m.new_bool_var(f"w{ai}_{k}_{day}") for day in WEEKDAYS]
-                    self.days.extend(days)
+                    self.aux.extend(days)
                     self._add(m.add(sum(days) == d * y), sw)
                     for si in members:
                         s = c.students[si]
@@ -697,7 +702,14 @@ class _Model:
         """Stage 3's penalty: uncovered competences, isolated students, teams without a mixed duo, imbalance."""
         c, m = self.c, self.m
         w = {key: round(SOFT_POINTS[key] * float(weights.get(key, DEFAULT_WEIGHTS[key])) * 10) for key in SOFT_POINTS}
-        terms = []
+        # The penalty as constant + Σ coefficient·variable, so that it can
+        # also be priced in Python for a stored solution.
+        coef: dict[cp_model.IntVar, int] = defaultdict(int)
+        constant = 0
+
+        def add(weight: int, var: cp_model.IntVar, sign: int = 1) -> None:
+            coef[var] += sign * weight
+
         scores = []
         for (ai, k), y in self.y.items():
             a = c.assignments[ai]
@@ -715,13 +727,14 @@ class _Model:
                     pct = 100 - given if j == len(a.competences) - 1 else (100 * imp) // total
                     given += pct
                     if not holders:
-                        terms.append(w["competences"] * imp * y)
+                        add(w["competences"] * imp, y)
                         continue
                     cov = m.new_bool_var("")
                     m.add(cov <= sum(holders))
                     m.add(cov <= y)
                     self._derive(cov, lambda v, y=y, h=holders: int(v[y] and any(v[x] for x in h)))
-                    terms.append(w["competences"] * imp * (y - cov))
+                    add(w["competences"] * imp, y)
+                    add(w["competences"] * imp, cov, -1)
                     score_terms.append((pct, cov))
                 scores.append((y, score_terms))
             # Isolation: the only one of one's school or niveau in a team of three or more.
@@ -745,17 +758,21 @@ class _Model:
                     for si in group:
                         iso = m.new_bool_var("")
                         others = [xs[o] for o in group if o != si]
-                        m.add(iso >= xs[si] + big3 - 1 - sum(others))
+                        if big3 is y:
+                            # Placed here implies formed: the tighter row for the LP.
+                            m.add(iso >= xs[si] - sum(others))
+                        else:
+                            m.add(iso >= xs[si] + big3 - 1 - sum(others))
                         self._derive(
                             iso, lambda v, me=xs[si], b=big3, o=others: int(v[me] and v[b] and not any(v[x] for x in o))
                         )
-                        terms.append(w["isolation"] * iso)
+                        add(w["isolation"], iso)
             # A mixed-level duo: a niveau 4 student with a niveau 5/6 student.
             if not (a.min_per_niveau[4] and (a.min_per_niveau[5] or a.min_per_niveau[6])) and w["mixed_duo"]:
                 n4 = [xs[si] for si in members if c.students[si].niveau == 4]
                 n56 = [xs[si] for si in members if c.students[si].niveau != 4]
                 if not n4 or not n56:
-                    terms.append(w["mixed_duo"] * y)
+                    add(w["mixed_duo"], y)
                 else:
                     duo = m.new_bool_var("")
                     m.add(duo <= sum(n4))
@@ -765,7 +782,8 @@ class _Model:
                         duo,
                         lambda v, y=y, a4=n4, a56=n56: int(v[y] and any(v[x] for x in a4) and any(v[x] for x in a56)),
                     )
-                    terms.append(w["mixed_duo"] * (y - duo))
+                    add(w["mixed_duo"], y)
+                    add(w["mixed_duo"], duo, -1)
         # Balance: raise the worst-covered team.
         if scores and w["balance"]:
             worst = m.new_int_var(0, 100, "worst")
@@ -775,10 +793,20 @@ class _Model:
                 worst,
                 lambda v: min([sum(pct * v[cov] for pct, cov in score) for y, score in scores if v[y]] or [100]),
             )
-            terms.append(w["balance"] * (100 - worst))
+            constant += w["balance"] * 100
+            add(w["balance"], worst, -1)
         # Points are kept in tenths so that fractional weights still count.
         self.soft_scale = 10
-        self.soft_penalty = sum(terms) if terms else 0
+        self.soft_terms = (constant, {v: k for v, k in coef.items() if k})
+        variables = list(self.soft_terms[1])
+        self.soft_penalty = constant + cp_model.LinearExpr.weighted_sum(
+            variables, [self.soft_terms[1][v] for v in variables]
+        )
+
+    def price(self, values: dict) -> int:
+        """The soft penalty of a complete solution (see ``complete``)."""
+        constant, coef = self.soft_terms
+        return constant + sum(k * values[v] for v, k in coef.items())
 
 
 # ---------------------------------------------------------------------------
@@ -801,6 +829,7 @@ class _Stage:
     value: float | None
     bound: float | None
     wall_s: float
+    dtime: float = 0.0
 
     def gap(self, maximise: bool) -> float | None:
         if self.value is None or self.bound is None:
@@ -821,17 +850,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self.progress(done, self.label(self.objective_value))
 
 
-def _configure(solver: cp_model.CpSolver, *, seed: int, workers: int, time_limit: float) -> None:
+def _configure(
+    solver: cp_model.CpSolver, *, seed: int, time_limit: float, deterministic_time: float | None = None
+) -> None:
     p = solver.parameters
     p.random_seed = seed
     p.max_time_in_seconds = max(0.05, time_limit)
-    p.num_workers = max(1, workers)
-    if workers > 1:
-        # Interleaving runs the workers' subsolvers in a fixed order, which is
-        # what makes a multi-worker run reproducible for one seed.
-        p.interleave_search = True
-    # The LP relaxation is what proves these assignment models quickly
-    # (docs/formation.md, "Parameters").
+    if deterministic_time is not None:
+        p.max_deterministic_time = max(0.01, deterministic_time)
+    # One worker with the full LP relaxation (what the max_lp subsolver runs)
+    # proved these models fastest on two cores, and a single worker is
+    # reproducible for one seed (docs/formation.md, "Parameters").
+    p.num_workers = 1
     p.linearization_level = 2
 
 
@@ -842,7 +872,7 @@ def _run(
     maximise: bool,
     budget: float,
     seed: int,
-    workers: int,
+    dbudget: float | None,
     hint: dict | None,
     reporter: _Reporter | None,
 ) -> tuple[_Stage, dict | None]:
@@ -856,28 +886,20 @@ def _run(
         for var, value in hint.items():
             m.add_hint(var, value)
     solver = cp_model.CpSolver()
-    _configure(solver, seed=seed, workers=workers, time_limit=budget)
+    _configure(solver, seed=seed, time_limit=budget, deterministic_time=dbudget)
     started = time.monotonic()
     status = solver.solve(m, reporter) if reporter else solver.solve(m)
     wall = time.monotonic() - started
     name_ = _STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Stage("", name_, None, None, wall), None
-    values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.days]}
-    return _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall), values
-
-
-def _evaluate(model: _Model, values: dict) -> float:
-    """The objective's value in a complete assignment (every variable fixed to its hint)."""
-    model.m.clear_hints()
-    for var, value in values.items():
-        model.m.add_hint(var, value)
-    solver = cp_model.CpSolver()
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 5
-    solver.solve(model.m)
-    return solver.objective_value
+        # Without a solution the search's bound can still be valid (LP, presolve).
+        bound = solver.best_objective_bound if status == cp_model.UNKNOWN else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        return _Stage("", name_, None, bound, wall, solver.deterministic_time), None
+    values = {var: int(solver.value(var)) for var in [*model.x.values(), *model.y.values(), *model.aux]}
+    stage = _Stage("", name_, solver.objective_value, solver.best_objective_bound, wall, solver.deterministic_time)
+    return stage, values
 
 
 def _format_pct(fraction: float) -> str:
@@ -902,8 +924,18 @@ def solve(
     locked: list[dict] | None = None,
     progress: ProgressCallback | None = None,
     workers: int = 2,
+    deterministic_time: float | None = None,
 ) -> dict:
-    """Form teams for a cohort; returns the PROPOSAL dict of the API contract (with extensions)."""
+    """Form teams for a cohort; returns the PROPOSAL dict of the API contract (with extensions).
+
+    ``workers`` is how many threads the caller allows; the engine currently
+    runs one CP-SAT worker per stage, which measured fastest here and is
+    reproducible (docs/formation.md). ``deterministic_time``: an additional
+    limit in CP-SAT's deterministic time units; with it a run that the limit
+    cuts short is still reproducible (the wall-clock ``time_limit`` stays a
+    safety net).
+    """
+    del workers
     started = time.monotonic()
     c = parse_cohort(cohort)
     locks = parse_locks(c, locked)
@@ -926,6 +958,9 @@ def solve(
     def remaining() -> float:
         return max(0.05, deadline - time.monotonic())
 
+    # Time kept back for building the proposal and its explanations.
+    reserve = min(0.2 * time_limit, 0.4 + 2 * n / 1000)
+
     # Stages 1 and 2 in one solve: every placed student is worth more than
     # the rank cost of the whole cohort, so maximising K·placed − rank cost
     # is exactly "most placed, then best preferences" (docs/formation.md).
@@ -945,7 +980,7 @@ def solve(
         maximise=True,
         budget=remaining() * 0.75,
         seed=seed,
-        workers=1,
+        dbudget=None if deterministic_time is None else deterministic_time * 0.75,
         hint=None,
         reporter=_Reporter(progress, started, time_limit, first_label) if progress else None,
     )
@@ -959,7 +994,7 @@ def solve(
     cost_bound = max(0, round(k_weight * placed - stage.bound)) if placed_bound == placed else 0
     stages = [
         _Stage("placement", "optimal" if placed_bound == placed else "feasible", placed, placed_bound, stage.wall_s),
-        _Stage("preferences", stage.status, cost, min(cost, cost_bound), stage.wall_s),
+        _Stage("preferences", stage.status, cost, min(cost, cost_bound), stage.wall_s, stage.dtime),
     ]
     model.m.add(model.placed >= placed)
     model.m.add(model.rank_cost <= cost)
@@ -969,28 +1004,30 @@ def solve(
     model.add_soft(weights)
 
     def soft_label(v: float) -> str:
-        return _("Samenstelling verbeteren: %(v)s strafpunten") % {"v": _format_pct(v / model.soft_scale / 100)}
+        return _("Samenstelling verbeteren: %(v)s strafpunten") % {"v": round(v / model.soft_scale)}
 
     stage, better = _run(
         model,
         model.soft_penalty,
         maximise=False,
-        budget=remaining(),
+        budget=max(0.05, remaining() - reserve),
         seed=seed,
-        workers=workers,
+        dbudget=None if deterministic_time is None else max(0.01, deterministic_time - stages[1].dtime),
         hint=model.complete(values),
         reporter=_Reporter(progress, started, time_limit, soft_label) if progress else None,
     )
     stage.name = "soft"
     if stage.value is not None:
         stage.value /= model.soft_scale
-        stage.bound = None if stage.bound is None else stage.bound / model.soft_scale
+        # The penalty is never negative, whatever bound the search reports.
+        stage.bound = None if stage.bound is None else max(0.0, stage.bound / model.soft_scale)
     if better is not None:
         values = better
     else:
         # No better composition in time: keep stage 2's teams and price them.
-        stage.value = _evaluate(model, model.complete(values)) / model.soft_scale
-        stage.bound = None
+        stage.value = model.price(model.complete(values)) / model.soft_scale
+        if stage.bound is not None:
+            stage.bound = min(stage.value, max(0.0, stage.bound / model.soft_scale))
         stage.status = "feasible"
     stages.append(stage)
     proposal = _proposal(c, locks, model, values, stages, weights, started)
@@ -1246,8 +1283,24 @@ def diagnose(c: Cohort, locks: list[Lock], *, time_limit: float = 5.0) -> list[d
             }
         ]
     index = {lit.index: info for lit, info in model.switches}
+    by_index = {lit.index: lit for lit, _info in model.switches}
+    core = [i for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    # CP-SAT's core need not be minimal: drop each group that is not needed
+    # for the conflict, so the message names only what clashes.
+    deadline = time.monotonic() + time_limit
+    for i in list(core):
+        if len(core) <= 1 or time.monotonic() > deadline:
+            break
+        trial = [j for j in core if j != i]
+        model.m.clear_assumptions()
+        model.m.add_assumptions([by_index[j] for j in trial])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = max(0.1, min(1.0, deadline - time.monotonic()))
+        if solver.solve(model.m) == cp_model.INFEASIBLE:
+            core = trial
     parts = []
-    for i in solver.sufficient_assumptions_for_infeasibility():
+    for i in core:
         info = index.get(i)
         if info is None:
             continue
@@ -1268,20 +1321,22 @@ def diagnose(c: Cohort, locks: list[Lock], *, time_limit: float = 5.0) -> list[d
 # ---------------------------------------------------------------------------
 
 
+_ORDINALS = {
+    1: gettext_noop("eerste"),
+    2: gettext_noop("tweede"),
+    3: gettext_noop("derde"),
+    4: gettext_noop("vierde"),
+    5: gettext_noop("vijfde"),
+    6: gettext_noop("zesde"),
+    7: gettext_noop("zevende"),
+    8: gettext_noop("achtste"),
+    9: gettext_noop("negende"),
+    10: gettext_noop("tiende"),
+}
+
+
 def _ordinal(rank: int) -> str:
-    words = {
-        1: _("eerste"),
-        2: _("tweede"),
-        3: _("derde"),
-        4: _("vierde"),
-        5: _("vijfde"),
-        6: _("zesde"),
-        7: _("zevende"),
-        8: _("achtste"),
-        9: _("negende"),
-        10: _("tiende"),
-    }
-    return words.get(rank, f"{rank}e")
+    return _(_ORDINALS[rank]) if rank in _ORDINALS else f"{rank}e"
 
 
 def _niveau_words(niveaus: list[int]) -> str:
@@ -1294,8 +1349,11 @@ def _niveau_words(niveaus: list[int]) -> str:
 class _Situation:
     """A finished solution, as the explanations look at it."""
 
-    def __init__(self, c: Cohort, teams: dict[tuple[str, int], list[str]], *, proven: bool) -> None:
+    def __init__(
+        self, c: Cohort, teams: dict[tuple[str, int], list[str]], *, proven: bool, closed: Iterable = ()
+    ) -> None:
         self.c = c
+        self.closed = set(closed)
         self.teams = teams
         self.proven = proven
         self.team_of = {sid: key for key, members in teams.items() for sid in members}
@@ -1328,7 +1386,10 @@ class _Situation:
             return {"code": "not_formed", "params": {}}
         d = c.min_shared_weekdays
         reasons = []
-        for _key, members in on_a:
+        for key, members in on_a:
+            if key in self.closed:
+                reasons.append({"code": "closed", "params": {}})
+                continue
             studs = [self.student(m) for m in members]
             if any(frozenset((g.id, m.id)) in self.apart for g in group for m in studs):
                 reasons.append({"code": "apart", "params": {}})
@@ -1351,11 +1412,12 @@ class _Situation:
             a = self.c.assignments[self.c.assignment_index[key[0]]]
             rest = [self.student(m) for m in self.teams[key] if m not in self.groups[sid]]
             counts = rules.Counts.of([s.niveau for s in rest])
-            short = rules.shortfall(a.requirements, counts)
+            # Nobody left behind: the slot is simply not formed, which is valid.
+            short = rules.shortfall(a.requirements, counts) if rest else {}
             me = self.student(sid)
             if me.niveau in short:
                 return {"code": "needed_niveau", "params": {"niveau": me.niveau}}
-            if counts.size < a.size_min:
+            if 0 < counts.size < a.size_min:
                 return {"code": "needed_size", "params": {"min": a.size_min}}
             if counts.size > 1 and len(counts.levels()) < 2:
                 return {"code": "needed_mix", "params": {}}
@@ -1369,24 +1431,25 @@ def _reason_text(reason: dict, rank: int | None) -> str:
     choice = _("je %(ordinal)s keuze") % {"ordinal": _ordinal(rank)} if rank else _("die opdracht")
     texts = {
         "few_chose": lambda: ngettext(
-            "%(choice)s kreeg geen team: %(count)s student koos haar en een team heeft er minstens %(min)s nodig",
-            "%(choice)s kreeg geen team: %(count)s studenten kozen haar en een team heeft er minstens %(min)s nodig",
+            "%(choice)s kreeg geen team (%(count)s student koos haar en een team heeft er minstens %(min)s nodig)",
+            "%(choice)s kreeg geen team (%(count)s studenten kozen haar en een team heeft er minstens %(min)s nodig)",
             p.get("count", 0),
         ),
         "few_niveau": lambda: ngettext(
-            "%(choice)s kreeg geen team: die vraagt om %(min)s niveau %(niveau)s-student en %(count)s koos haar",
-            "%(choice)s kreeg geen team: die vraagt om %(min)s niveau %(niveau)s-studenten en %(count)s kozen haar",
+            "%(choice)s kreeg geen team (die vraagt om %(min)s niveau %(niveau)s-student en %(count)s koos haar)",
+            "%(choice)s kreeg geen team (die vraagt om %(min)s niveau %(niveau)s-studenten en %(count)s kozen haar)",
             p.get("min", 0),
         ),
         "not_formed": lambda: _(
-            "%(choice)s kreeg geen team: er waren niet genoeg studenten over die haar kozen "
-            "en samen een geldig team vormden"
+            "%(choice)s kreeg geen team (er waren niet genoeg studenten over die haar kozen "
+            "en samen een geldig team vormden)"
         ),
         "apart": lambda: _("in het team van %(choice)s zit iemand met wie je niet in een team mag"),
         "weekdays": lambda: _(
             "met het team van %(choice)s deel je te weinig werkdagen (%(shared)s, minstens %(min)s nodig)"
         ),
         "full": lambda: _("het team van %(choice)s zat vol (%(size)s van %(max)s)"),
+        "closed": lambda: _("het team van %(choice)s stond al vast en nam niemand meer aan"),
         "full_group": lambda: _("in het team van %(choice)s was geen plek voor jou en je vaste teamgenoot samen"),
         "needed_niveau": lambda: _(
             "%(choice)s had plek, maar je huidige team had je nodig als niveau %(niveau)s-student"
@@ -1443,10 +1506,13 @@ def explanation_text(why: dict) -> str:
         return _("Je gaf %(count)s werkdagen op; een team moet er minstens %(min)s gemeenschappelijk hebben.") % p
     if code == "only_full":
         return _("Je koos alleen opdrachten waarvan de teams al vol zitten.")
+    if code == "only_closed":
+        return _("Je koos alleen opdrachten waarvan de teams al vaststonden.")
     if code == "only_weekdays":
         return _("Geen van je gekozen opdrachten had een team met genoeg gedeelde werkdagen.")
     if code == "only_not_formed":
-        return _("Voor geen van je gekozen opdrachten kwam een team tot stand.")
+        blocked = [_reason_text(b, b.get("rank")) for b in p.get("blocked", [])]
+        return _("Voor geen van je gekozen opdrachten kwam een team tot stand") + ": " + "; ".join(blocked) + "."
     if code == "unplaced":
         blocked = [_reason_text(b, b.get("rank")) for b in p.get("blocked", [])]
         text = _("Je bent niet geplaatst")
@@ -1478,7 +1544,9 @@ def _unplaced_why(sit: _Situation, s: Student) -> dict:
         choices += [a.id for a in c.assignments if a.id not in s.preferences and any(k[0] == a.id for k in sit.teams)]
     blocked = [{**sit.why_not(s.id, b), "rank": c.rank(s, b), "assignment": b} for b in choices]
     codes = {b["code"] for b in blocked}
-    if codes and codes <= {"full", "full_group"}:
+    if codes == {"closed"}:
+        return {"code": "only_closed", "params": {"blocked": blocked}}
+    if codes and codes <= {"full", "full_group", "closed"}:
         return {"code": "only_full", "params": {"blocked": blocked}}
     if codes == {"weekdays"}:
         return {"code": "only_weekdays", "params": {"blocked": blocked}}
@@ -1515,7 +1583,13 @@ def build_proposal(
         k = team.get("team", per_assignment[team["assignment"]])
         per_assignment[team["assignment"]] += 1
         keyed[(team["assignment"], k)] = sorted(team["members"], key=order.__getitem__)
-    sit = _Situation(c, keyed, proven=proven)
+    closed = [
+        key
+        for key, members in keyed.items()
+        for lock in locks
+        if lock.closed and lock.assignment == key[0] and set(lock.members) <= set(members)
+    ]
+    sit = _Situation(c, keyed, proven=proven, closed=closed)
     out_teams = []
     for (aid, k), members in sorted(keyed.items(), key=lambda kv: (c.assignment_index[kv[0][0]], kv[0][1])):
         a = c.assignments[c.assignment_index[aid]]
@@ -1739,7 +1813,7 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     for si, s in enumerate(c.students):
         for t, (a, _k, _members) in enumerate(teams):
-            if cur.get(si) == t or (_allowed_on(c, s, a) and not (d and len(s.weekdays) < d)):
+            if cur.get(si) == t or _allowed_on(c, s, a):
                 x[(si, t)] = m.new_bool_var(f"x{si}_{t}")
     by_student: dict[int, list[int]] = defaultdict(list)
     by_team: dict[int, list[int]] = defaultdict(list)
@@ -1805,7 +1879,7 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
     for (si, t), v in x.items():
         m.add_hint(v, 1 if cur.get(si) == t else 0)
     solver = cp_model.CpSolver()
-    _configure(solver, seed=seed, workers=1, time_limit=time_limit)
+    _configure(solver, seed=seed, time_limit=time_limit)
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {
@@ -1854,7 +1928,10 @@ def repair(cohort: dict | Cohort, current: list[dict], *, time_limit: float = 5.
                     "assignment": a.id,
                     "team": k,
                     "reason": _("Dit team is niet te herstellen met de beschikbare studenten: %(why)s")
-                    % {"why": " ".join(p["detail"] for p in problems)},
+                    % {
+                        "why": " ".join(p["detail"] for p in problems)
+                        or _("de paren die samen of apart moeten laten geen geldig team toe.")
+                    },
                 }
             )
     return {
