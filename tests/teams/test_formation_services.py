@@ -332,3 +332,26 @@ def test_after_a_move_the_teams_explanations_are_recomputed_and_names_kept(small
     assert str(student.pk) in target["members"]
     assert target["name"] == before[str(other.pk)]["name"]
     assert target["explanation"] != before[str(other.pk)]["explanation"]
+
+
+def test_in_the_local_runtime_the_run_goes_to_a_thread_and_the_caller_returns_at_once(
+    transactional_db, settings, cohort, organisation, neighbourhood, coordinator
+):
+    """``make run``: eager Celery, so the run is handed to a thread; its progress is written while it works."""
+    settings.FORMATION_RUN_IN_THREAD = True
+    settings.FORMATION_PROGRESS_TICKS = True
+    small = small_cohort(cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, coordinator=coordinator)
+    started = time.monotonic()
+    run = services.formation_run_start(cohort=small.cohort, by=coordinator, time_limit=2)
+    assert time.monotonic() - started < 1.0
+    statuses = []
+    for _ in range(100):
+        run.refresh_from_db()
+        statuses.append(run.status)
+        if run.status not in (FormationRun.Status.QUEUED, FormationRun.Status.RUNNING):
+            break
+        time.sleep(0.1)
+    assert statuses[0] in (FormationRun.Status.QUEUED, FormationRun.Status.RUNNING), "the run ran inside the call"
+    assert run.status == FormationRun.Status.DONE, (run.error, statuses)
+    assert run.progress == 1.0
+    assert placement(run)
