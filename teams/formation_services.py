@@ -139,6 +139,10 @@ def formation_run_start(
     _require_coordinator(cohort, by)
     time_limit, seed, weights, rules = _clean_parameters(time_limit=time_limit, seed=seed, weights=weights, rules=rules)
     clean_locks = _clean_locks(cohort, locks)
+    if not fs.cohort_students(cohort=cohort).exists() or not fs.open_assignments_of(cohort=cohort).exists():
+        raise RuleViolation(
+            "not_ready", _("Dit cohort heeft nog geen studenten of geen open opdrachten: er valt niets in te delen.")
+        )
     Cohort.objects.select_for_update().filter(pk=cohort.pk).first()  # one start at a time per cohort
     _check_no_run_in_progress(cohort)
     run = FormationRun.objects.create(

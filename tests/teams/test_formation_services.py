@@ -355,3 +355,10 @@ def test_in_the_local_runtime_the_run_goes_to_a_thread_and_the_caller_returns_at
     assert run.status == FormationRun.Status.DONE, (run.error, statuses)
     assert run.progress == 1.0
     assert placement(run)
+
+
+def test_a_cohort_without_open_assignments_is_not_formed(cohort, coordinator, student4):
+    with pytest.raises(RuleViolation) as refused:
+        services.formation_run_start(cohort=cohort, by=coordinator)
+    assert refused.value.code == "not_ready"
+    assert not FormationRun.objects.exists()
