@@ -149,11 +149,18 @@ def _targets(board: selectors.FormationBoard) -> list[dict]:
                     "label": f"{team.name} · {a.title}",
                     "group": a,
                     "size": len(team.members),
+                    "max": a.team_size_max,
                 }
             )
         if not group.teams:
             targets.append(
-                {"value": f"{a.pk}:", "label": _("Nieuw team · %(title)s") % {"title": a.title}, "group": a, "size": 0}
+                {
+                    "value": f"{a.pk}:",
+                    "label": _("Nieuw team · %(title)s") % {"title": a.title},
+                    "group": a,
+                    "size": 0,
+                    "max": a.team_size_max,
+                }
             )
     return targets
 
