@@ -386,12 +386,23 @@ def draft_teams(run: FormationRun) -> list[dict]:
     return list((run.proposal or {}).get("teams", []))
 
 
+def exempt_from_ranking(run: FormationRun) -> list[str]:
+    """Students ``only_ranked`` does not apply to: the coordinator's locks and the members of existing teams.
+
+    The engine exempts them while solving (a team students formed themselves may hold someone who never
+    ranked its assignment); the draft's checks must judge them the same way.
+    """
+    data = run.parameters.get("input") or {}
+    existing = {str(m) for entry in data.get("locked", []) for m in entry.get("members", [])}
+    return sorted(existing | {str(s) for s in run.locks})
+
+
 def draft_violations(run: FormationRun) -> list[dict]:
-    """Every hard rule the run's draft breaks (for students the coordinator locked, not ``only_ranked``)."""
+    """Every hard rule the run's draft breaks (locked students and existing teams' members: not ``only_ranked``)."""
     data = run.parameters.get("input")
     if not data or not run.proposal.get("teams"):
         return []
-    return engine().violations(engine_cohort(data), draft_teams(run), exempt=list(run.locks))
+    return engine().violations(engine_cohort(data), draft_teams(run), exempt=exempt_from_ranking(run))
 
 
 # The engine speaks in ids (it knows no names); these are the places its texts put them.

@@ -249,7 +249,7 @@ def formation_move_check(
     sid, aid = _move_args(run, student_id, to_assignment_id)
     teams = fs.draft_teams(run)
     after = _moved(teams, sid, aid, to_team)
-    return _new_problems(run, teams, after, list(run.locks))
+    return _new_problems(run, teams, after, fs.exempt_from_ranking(run))
 
 
 def _rank(run: FormationRun, sid: str, aid: str) -> int | None:
@@ -325,7 +325,7 @@ def formation_move(
     if from_aid == aid and (to_team is None or to_team == from_index):
         raise RuleViolation("no_change", _("Deze student staat daar al."))
     after = _moved(teams, sid, aid, to_team)
-    problems = _new_problems(run, teams, after, list(run.locks))
+    problems = _new_problems(run, teams, after, fs.exempt_from_ranking(run))
     if problems and not override:
         raise RuleViolation(
             problems[0]["code"],

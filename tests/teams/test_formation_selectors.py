@@ -159,6 +159,19 @@ def test_the_board_shows_members_with_rank_coverage_profile_and_gap(small, run_o
     assert board.problems == []
 
 
+def test_an_existing_team_member_who_never_ranked_its_assignment_breaks_no_rule_on_the_board(
+    small, run_of, coordinator
+):
+    # Finn ranked only Jongeren, but joined an open Ouderen team himself: the team stands, so the draft
+    # must not list "Finn koos opdracht Ouderen niet" as a broken rule (the engine exempted him too).
+    team = TeamFactory(assignment=small.ouderen, name="Zelf gevormd", created_by=coordinator)
+    add_member(team, small.students["finn"])
+    run = run_of(small.cohort, rules={"only_ranked": True})
+    assert run.status == FormationRun.Status.DONE
+    assert selectors.draft_violations(run) == []
+    assert selectors.formation_board(run=run, viewer=coordinator).problems == []
+
+
 def test_the_board_names_what_an_override_broke(small, run_of, coordinator):
     run = run_of(small.cohort)
     student = next(
