@@ -39,7 +39,7 @@ from teams import chat_services
 from teams.models import Attachment, Duo, Message, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
-from wijklab.models import Role, User
+from wijklab.models import Role, StudentImport, User
 
 # --- the roles ----------------------------------------------------------------------
 
@@ -164,6 +164,7 @@ ASSIGNMENT = {
     "starts_on": "2026-10-01",
     "ends_on": "2027-01-31",
 }
+IMPORT_MAPPING = {"name": "Naam", "email": "E-mail", "niveau": "Niveau", "school": "School"}
 
 TABLE: list[Case] = [
     # --- identity, schema, health -------------------------------------------------------------
@@ -389,6 +390,14 @@ TABLE: list[Case] = [
     get("supervision-criterion", "cohort_criterion", {COORDINATOR}),
     write("supervision-criterion", POST, "cohort_criterion", {COORDINATOR}, body="criterion_form"),
     write("supervision-criterion-active", POST, "cohort_criterion", {COORDINATOR}, body={"active": "0"}),
+    # --- import: only the coordinators of the cohort, for its own imports -------------------------
+    get("cohort-import", "cohort", {COORDINATOR}),
+    write("cohort-import", POST, "cohort", {COORDINATOR}, body="import_upload"),
+    get("cohort-import-preview", "student_import", {COORDINATOR}),
+    get("cohort-import-mapping", "student_import", {COORDINATOR}),
+    write("cohort-import-mapping", POST, "student_import", {COORDINATOR}, body=IMPORT_MAPPING),
+    write("cohort-import-confirm", POST, "student_import", {COORDINATOR}),
+    write("cohort-import-discard", POST, "student_import", {COORDINATOR}),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
@@ -486,6 +495,14 @@ def build_world(demo) -> World:
             str(free_duo_members[1].student_id): "begeleidingsrol",
         },
     }
+    objects["student_import"] = StudentImport.objects.create(
+        cohort=objects["cohort"],
+        uploaded_by=users[COORDINATOR],
+        file_name="lijst.csv",
+        headers=["Naam", "E-mail", "Niveau", "School"],
+        rows=[["Sara Jansen", "sara@x.nl", "4", "Albeda"]],
+        mapping=IMPORT_MAPPING,
+    )
     assert all(v is not None for v in objects.values()), {k for k, v in objects.items() if v is None}
     ids = {
         "team": {"team_id": team.pk},
@@ -501,6 +518,7 @@ def build_world(demo) -> World:
         "link": {"link_id": objects["link"].pk},
         "criterion": {"criterion_id": objects["criterion"].pk},
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
+        "student_import": {"cohort_id": objects["cohort"].pk, "import_id": objects["student_import"].pk},
     }
     return World(users=users, objects=objects, ids=ids)
 
@@ -511,6 +529,8 @@ def build_world(demo) -> World:
 def body_for(case: Case, world: World) -> object:
     """The request body of a case, with names of demo objects (``"member_id"``, ``"team"``) made ids."""
     body = case.body
+    if body == "import_upload":
+        return {"file": SimpleUploadedFile("lijst.csv", b"Naam;E-mail\r\nSara Jansen;sara@x.nl\r\n", "text/csv")}
     if body == "attachment_upload":
         return {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%x\n", "application/pdf"), "client_id": "proef-3"}
     if body == "feedback_on_member":
