@@ -109,6 +109,12 @@ def imports_of(*, cohort: Cohort) -> QuerySet[StudentImport]:
     return cohort.student_imports.select_related("uploaded_by").defer("rows")
 
 
+def imported_students(*, student_import: StudentImport) -> QuerySet[User]:
+    """The students a confirmed import created, updated or found unchanged, by name."""
+    ids = (student_import.summary or {}).get("student_ids", [])
+    return User.objects.filter(pk__in=ids).select_related("student_profile__school").order_by("display_name", "pk")
+
+
 def import_schools(*, cohort: Cohort) -> list[School]:
     """The schools a row may name: the cohort's, or every school while the cohort lists none."""
     schools = list(cohort.schools.all())

@@ -13,14 +13,16 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontend.navigation import overview_panel
 from wijklab import import_selectors as selectors
 from wijklab import import_services as services
 from wijklab.errors import RuleViolation
-from wijklab.models import Cohort, Niveau, StudentImport
+from wijklab.models import Cohort, Niveau, Role, StudentImport
 
 PAGE_SIZE = 50
 SHOWS = ("all", "problem", "new", "updated", "unchanged")
@@ -192,7 +194,9 @@ def import_preview(request: HttpRequest, cohort_id: int, import_id: int) -> Http
     cohort = student_import.cohort
     context: dict[str, Any] = {"student_import": student_import, **_cohort_context(cohort)}
     if student_import.status == StudentImport.Status.CONFIRMED:
-        return render(request, "imports/summary.html", {**context, "summary": student_import.summary})
+        students = Paginator(selectors.imported_students(student_import=student_import), PAGE_SIZE)
+        page = students.get_page(request.GET.get("page"))
+        return render(request, "imports/summary.html", {**context, "summary": student_import.summary, "page": page})
     if student_import.status == StudentImport.Status.DISCARDED:
         return render(request, "imports/summary.html", {**context, "summary": None})
     problems = selectors.mapping_problems(student_import.mapping, student_import.headers)
@@ -259,6 +263,13 @@ def import_discard(request: HttpRequest, cohort_id: int, import_id: int) -> Http
         return redirect("cohort-import-preview", student_import.cohort_id, student_import.pk)
     messages.success(request, _("Het voorbeeld is verworpen; er is niets opgeslagen."))
     return redirect("cohort-import", student_import.cohort_id)
+
+
+@overview_panel(Role.COORDINATOR, order=25)
+def coordinator_import_panel(request: HttpRequest) -> str:
+    """Where a coordinator brings a school's student list in (until the cohort pages link here)."""
+    cohorts = [c for c in request.user.coordinated_cohorts.all() if not c.is_archived]
+    return render_to_string("imports/panel.html", {"cohorts": cohorts}, request=request)
 
 
 urlpatterns = [
