@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wijklab.ids import as_id
 from wijklab.models import Cohort, ImportColumnMapping, Niveau, Role, School, StudentImport, StudentProfile, User
 
 # Our fields, in the order the mapping screen shows them. Either "name", or
@@ -89,7 +90,7 @@ def access_import_cohort(*, user: User, cohort_id: Any) -> Cohort:
     if not user.is_authenticated or user.role != Role.COORDINATOR:
         raise Http404("Cohort niet gevonden.")
     try:
-        return user.coordinated_cohorts.get(pk=int(cohort_id))
+        return user.coordinated_cohorts.get(pk=as_id(cohort_id))
     except (Cohort.DoesNotExist, ValueError, TypeError):
         raise Http404("Cohort niet gevonden.") from None
 
@@ -98,11 +99,23 @@ def access_student_import(*, user: User, cohort_id: Any, import_id: Any) -> Stud
     """An import of a cohort the user coordinates; someone else's import id is a 404."""
     cohort = access_import_cohort(user=user, cohort_id=cohort_id)
     try:
-        student_import = cohort.student_imports.select_related("uploaded_by").get(pk=int(import_id))
+        student_import = cohort.student_imports.select_related("uploaded_by").get(pk=as_id(import_id))
     except (StudentImport.DoesNotExist, ValueError, TypeError):
         raise Http404("Import niet gevonden.") from None
     student_import.cohort = cohort
     return student_import
+
+
+def access_student_import_by_id(*, user: User, import_id: Any) -> StudentImport:
+    """An import of any cohort the user coordinates (the API's addresses carry no cohort)."""
+    if not user.is_authenticated or user.role != Role.COORDINATOR:
+        raise Http404("Import niet gevonden.")
+    try:
+        return StudentImport.objects.select_related("cohort", "uploaded_by").get(
+            pk=as_id(import_id), cohort__in=user.coordinated_cohorts.all()
+        )
+    except (StudentImport.DoesNotExist, ValueError, TypeError):
+        raise Http404("Import niet gevonden.") from None
 
 
 def imports_of(*, cohort: Cohort) -> QuerySet[StudentImport]:

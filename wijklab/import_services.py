@@ -27,6 +27,7 @@ from wijklab.import_selectors import (
     guess_mapping,
     headers_key,
     import_preview,
+    mapping_problems,
     remembered_mapping,
 )
 from wijklab.models import Cohort, ImportColumnMapping, Role, StudentImport, StudentProfile, User
@@ -295,6 +296,9 @@ def student_import_confirm(*, student_import: StudentImport, by: User) -> Studen
     locked.cohort = cohort = student_import.cohort
     _ensure_writable(cohort)
     _ensure_preview(locked)
+    missing = mapping_problems(locked.mapping, locked.headers)
+    if missing:
+        raise RuleViolation("import_mapping_incomplete", " ".join(missing))
     preview = import_preview(student_import=locked)
     new_rows = [r for r in preview.rows if r.action == "new"]
     updated = [r for r in preview.rows if r.action == "updated"]

@@ -398,6 +398,8 @@ TABLE: list[Case] = [
     write("cohort-import-mapping", POST, "student_import", {COORDINATOR}, body=IMPORT_MAPPING),
     write("cohort-import-confirm", POST, "student_import", {COORDINATOR}),
     write("cohort-import-discard", POST, "student_import", {COORDINATOR}),
+    write("api-cohort-imports", POST, "cohort", {COORDINATOR}, body="import_upload"),
+    write("api-import-confirm", POST, "student_import", {COORDINATOR}),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
