@@ -346,6 +346,8 @@ def student_import_confirm(*, student_import: StudentImport, by: User) -> Studen
     skipped = [r for r in preview.rows if r.action == "problem"]
     locked.status = StudentImport.Status.CONFIRMED
     locked.confirmed_at = timezone.now()
+    # The file's rows are personal data that served their purpose; the summary keeps what the page shows.
+    locked.rows = []
     locked.summary = {
         **locked.summary,
         "created": len(new_rows),
@@ -356,5 +358,5 @@ def student_import_confirm(*, student_import: StudentImport, by: User) -> Studen
         "skipped_rows": [{"line": r.line, "name": r.name, "problems": r.problems} for r in skipped],
         "student_ids": [u.pk for u in users] + [r.user.pk for r in preview.rows if r.user is not None],
     }
-    locked.save(update_fields=["status", "confirmed_at", "summary"])
+    locked.save(update_fields=["status", "confirmed_at", "summary", "rows"])
     return locked

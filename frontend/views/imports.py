@@ -106,7 +106,7 @@ def _cohort_context(cohort: Cohort) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = selectors.access_import_cohort(user=request.user, cohort_id=cohort_id)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -163,7 +163,7 @@ def import_mapping(request: HttpRequest, cohort_id: int, import_id: int) -> Http
     if student_import.status != StudentImport.Status.PREVIEW:
         return redirect("cohort-import-preview", cohort.pk, student_import.pk)
     form = MappingForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=student_import.mapping,
         headers=student_import.headers,
         cohort_schools=selectors.import_schools(cohort=cohort),

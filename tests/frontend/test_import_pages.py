@@ -196,3 +196,9 @@ def test_the_summary_links_to_the_invitations_only_when_that_page_exists(round_c
         assert "Studenten uitnodigen" not in page
     else:
         assert invitations in page
+
+
+def test_sending_the_upload_form_without_a_file_asks_for_one(round_cohort, browser):
+    response = browser.post(reverse("cohort-import", args=[round_cohort.pk]), {})
+    assert response.status_code == 400
+    assert "Kies een bestand." in response.content.decode()

@@ -312,6 +312,8 @@ def test_confirming_creates_accounts_and_profiles_and_skips_rows_with_problems(r
     assert done.summary["created"] == 1
     assert done.summary["skipped"] == 1
     assert done.summary["skipped_rows"][0]["line"] == 3
+    # The file's rows are not kept once they are stored.
+    assert StudentImport.objects.get(pk=done.pk).rows == []
 
 
 def test_importing_the_same_file_again_changes_nothing(round_cohort, coordinator):
