@@ -310,7 +310,8 @@ def _read_rows(student_import: StudentImport, schools: list[School]) -> list[Row
         row.email = _value(cells, index, mapping, "email")
         row.student_number = _value(cells, index, mapping, "student_number")
         row.programme = _value(cells, index, mapping, "programme")
-        row.niveau_text = fixed_niveau if not mapping.get("niveau") else _value(cells, index, mapping, "niveau")
+        # One niveau for the whole file also fills the empty cells of a niveau column.
+        row.niveau_text = _value(cells, index, mapping, "niveau") or fixed_niveau
         row.school_text = _value(cells, index, mapping, "school") if mapping.get("school") else ""
         row.school = by_name.get(_school_key(row.school_text)) if row.school_text else fixed_school
         if not row.school_text and fixed_school is not None:

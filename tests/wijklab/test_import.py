@@ -265,6 +265,16 @@ def test_one_school_and_niveau_may_be_chosen_for_a_file_without_those_columns(ro
     assert (profile.school, profile.niveau) == (schools["Zadkine"], 4)
 
 
+def test_the_one_niveau_and_school_fill_empty_cells_of_their_columns(round_cohort, coordinator, schools):
+    content = csv_bytes(row("1", "Sara", "Jansen", "s@x.nl", niveau="", school=""), row("2", "Bas", "Bos", "b@x.nl"))
+    student_import = upload(round_cohort, coordinator, content)
+    assert "Het niveau ontbreekt." in problems(student_import)[2]
+    mapping = {**student_import.mapping, "fixed_school": str(schools["Zadkine"].pk), "fixed_niveau": "5"}
+    student_import_set_mapping(student_import=student_import, by=coordinator, mapping=mapping)
+    rows = import_preview(student_import=student_import).rows
+    assert [(r.niveau, r.school.name) for r in rows] == [(5, "Zadkine"), (4, "Albeda")]
+
+
 def test_a_student_of_an_archived_or_ended_cohort_may_move_to_this_one(round_cohort, coordinator, schools):
     old = CohortFactory(name="Vorig jaar", starts_on=dt.date(2024, 9, 1), ends_on=dt.date(2025, 7, 1))
     archived = CohortFactory(name="Gearchiveerd", archived_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
