@@ -1,12 +1,15 @@
 """The coordinator imports the demo cohort's students from an Albeda CSV and a Hogeschool Rotterdam
 Excel file: maps the columns, sees the problems in the preview, confirms and sees the students.
 
-The imported students stay in the shared e2e database; they are new people (not the demo's).
+The e2e tests share one server database: the students imported here (new people on the
+``.example`` domain, not the demo's) are removed again afterwards, because later journeys pick
+free students of the demo cohort to log in as, and imported students have no password yet.
 """
 
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import login, screenshot
@@ -21,7 +24,16 @@ def _cohort_id(e2e_server) -> str:
     ).splitlines()[-1]  # the shell announces its automatic imports first
 
 
-def test_coordinator_imports_a_csv_and_an_excel_list(new_context, e2e_server):
+@pytest.fixture
+def imported_students_removed_afterwards(e2e_server):
+    yield
+    e2e_server.shell(
+        "from wijklab.models import Role, User; "
+        "User.objects.filter(role=Role.STUDENT, email__endswith='.example').delete()"
+    )
+
+
+def test_coordinator_imports_a_csv_and_an_excel_list(new_context, e2e_server, imported_students_removed_afterwards):
     cohort_id = _cohort_id(e2e_server)
     assert cohort_id.isdigit(), cohort_id
     page = new_context().new_page()
