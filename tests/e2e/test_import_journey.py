@@ -90,6 +90,7 @@ def test_coordinator_imports_a_csv_and_an_excel_list(new_context, e2e_server, im
     # --- the same CSV again: it recognises the columns and changes nothing -------------------------
     page.goto(f"/cohorten/{cohort_id}/importeren/")
     expect(page.get_by_role("link", name="albeda-studenten.csv")).to_be_visible()
+    screenshot(page, "import-upload-with-earlier-imports")
     page.get_by_label("Bestand (.csv of .xlsx)").set_input_files(str(EXAMPLES / "albeda-studenten.csv"))
     page.get_by_role("button", name="Bestand lezen").click()
     expect(page.get_by_text("De kolommen zijn herkend")).to_be_visible()
