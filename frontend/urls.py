@@ -1,4 +1,4 @@
-from frontend.views import assignments, chat, core, formation, supervision, teams
+from frontend.views import assignments, chat, core, formation, imports, supervision, teams
 
 urlpatterns = [
     *core.urlpatterns,
@@ -6,5 +6,6 @@ urlpatterns = [
     *teams.urlpatterns,
     *chat.urlpatterns,
     *supervision.urlpatterns,
+    *imports.urlpatterns,
     *formation.urlpatterns,
 ]

@@ -216,6 +216,8 @@ def seed() -> DemoContext:
     )
     coordinator = _user(*COORDINATOR, Role.COORDINATOR)
     cohort.coordinators.add(coordinator)
+    # The schools taking part: a student import accepts students of these schools.
+    cohort.schools.add(*schools.values())
     users: dict[str, User] = {coordinator.username: coordinator}
 
     for username, name, niveau, school, programme, comp_idx, days in STUDENTS:

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("teams.chat_api")),
     path("", include("teams.formation_api")),
     path("", include("supervision.api")),
+    path("", include("wijklab.import_api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -72,6 +72,8 @@ QUERY_PARAMS = [
     "next",
 ]
 QUERY_VALUES = [str(HUGE), str(2**63), "abc", "\x00", "<script>alert(1)</script>"]
+# Multipart uploads (a chat attachment, a student list): their files are not JSON to garble.
+UPLOAD_BODIES = ("attachment_upload", "import_upload")
 NUL = "a\x00b"  # PostgreSQL refuses NUL in text: a service that lets it through answers 500 there
 
 
@@ -230,7 +232,7 @@ def fuzz_bodies(valid: dict | list) -> list[tuple[str, object, bool]]:
 
 def plain_body(case: Case, world: World) -> dict | list | None:
     body = body_for(case, world)
-    if case.body == "attachment_upload" or not isinstance(body, dict | list):
+    if case.body in UPLOAD_BODIES or not isinstance(body, dict | list):
         return None
     return body
 
@@ -253,7 +255,7 @@ def test_ids_too_large_for_the_database_are_not_found(world):
     routes = routes_by_key()
     for case in TABLE:
         route = routes[case.route]
-        if not any(is_id_param(p) for p in route.params) or case.body == "attachment_upload":
+        if not any(is_id_param(p) for p in route.params) or case.body in UPLOAD_BODIES:
             continue
         role = user_for(case)
         client = login(world, role)

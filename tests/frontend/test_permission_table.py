@@ -39,7 +39,7 @@ from teams import chat_services
 from teams.models import Attachment, Duo, FormationRun, Message, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
-from wijklab.models import Role, User
+from wijklab.models import Role, StudentImport, User
 
 # --- the roles ----------------------------------------------------------------------
 
@@ -164,6 +164,7 @@ ASSIGNMENT = {
     "starts_on": "2026-10-01",
     "ends_on": "2027-01-31",
 }
+IMPORT_MAPPING = {"name": "Naam", "email": "E-mail", "niveau": "Niveau", "school": "School"}
 
 TABLE: list[Case] = [
     # --- identity, schema, health -------------------------------------------------------------
@@ -421,6 +422,16 @@ TABLE: list[Case] = [
     write("cohort-self-join", POST, "cohort", {COORDINATOR}, body={"action": "reopen"}),
     write("api-cohort-self-join-reopen", POST, "cohort", {COORDINATOR}),
     write("api-cohort-self-join-close", POST, "cohort", {COORDINATOR}),
+    # --- import: only the coordinators of the cohort, for its own imports -------------------------
+    get("cohort-import", "cohort", {COORDINATOR}),
+    write("cohort-import", POST, "cohort", {COORDINATOR}, body="import_upload"),
+    get("cohort-import-preview", "student_import", {COORDINATOR}),
+    get("cohort-import-mapping", "student_import", {COORDINATOR}),
+    write("cohort-import-mapping", POST, "student_import", {COORDINATOR}, body=IMPORT_MAPPING),
+    write("cohort-import-confirm", POST, "student_import", {COORDINATOR}),
+    write("cohort-import-discard", POST, "student_import", {COORDINATOR}),
+    write("api-cohort-imports", POST, "cohort", {COORDINATOR}, body="import_upload"),
+    write("api-import-confirm", POST, "student_import", {COORDINATOR}),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
@@ -525,6 +536,14 @@ def build_world(demo) -> World:
             str(free_duo_members[1].student_id): "begeleidingsrol",
         },
     }
+    objects["student_import"] = StudentImport.objects.create(
+        cohort=objects["cohort"],
+        uploaded_by=users[COORDINATOR],
+        file_name="lijst.csv",
+        headers=["Naam", "E-mail", "Niveau", "School"],
+        rows=[["Sara Jansen", "sara@x.nl", "4", "Albeda"]],
+        mapping=IMPORT_MAPPING,
+    )
     assert all(v is not None for v in objects.values()), {k for k, v in objects.items() if v is None}
     ids = {
         "team": {"team_id": team.pk},
@@ -541,6 +560,7 @@ def build_world(demo) -> World:
         "criterion": {"criterion_id": objects["criterion"].pk},
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
         "formation_run": {"run_id": objects["formation_run"].pk},
+        "student_import": {"cohort_id": objects["cohort"].pk, "import_id": objects["student_import"].pk},
     }
     return World(users=users, objects=objects, ids=ids)
 
@@ -551,6 +571,8 @@ def build_world(demo) -> World:
 def body_for(case: Case, world: World) -> object:
     """The request body of a case, with names of demo objects (``"member_id"``, ``"team"``) made ids."""
     body = case.body
+    if body == "import_upload":
+        return {"file": SimpleUploadedFile("lijst.csv", b"Naam;E-mail\r\nSara Jansen;sara@x.nl\r\n", "text/csv")}
     if body == "attachment_upload":
         return {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%x\n", "application/pdf"), "client_id": "proef-3"}
     if body == "feedback_on_member":
