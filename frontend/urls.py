@@ -1,4 +1,5 @@
 from frontend.views import assignments, chat, core, supervision, teams
+from wijklab import oidc
 
 urlpatterns = [
     *core.urlpatterns,
@@ -6,4 +7,5 @@ urlpatterns = [
     *teams.urlpatterns,
     *chat.urlpatterns,
     *supervision.urlpatterns,
+    *oidc.urlpatterns,
 ]

@@ -179,6 +179,10 @@ TABLE: list[Case] = [
     public("password_reset_confirm"),
     public("password_reset_complete"),
     public("logout", POST),  # (sent from a client of its own: it ends the session)
+    # --- sign-in with an institution (SURFconext / eduID; provider configured by ``world``) -------
+    public("oidc-start"),  # a redirect to the provider
+    public("oidc-callback"),  # without a flow of one's own: the "failed" page
+    public("oidc-failed"),
     # --- pages without an object --------------------------------------------------------------
     get("home", None, EVERYONE),
     get("notifications", None, EVERYONE),
@@ -411,6 +415,8 @@ class World:
     def url(self, route: Route, obj: str | None, *, missing: bool = False) -> str:
         if route.name == "password_reset_confirm":
             return reverse(route.name, kwargs={"uidb64": "MQ", "token": "set-password"})
+        if route.name == "oidc-start":
+            return reverse(route.name, kwargs={"provider": "surfconext"})
         ids = {} if obj is None else self.ids[obj]
         kwargs = {name: ids[name] for name in route.params}
         if missing:
@@ -419,8 +425,25 @@ class World:
 
 
 @pytest.fixture
-def world(demo, db) -> World:
+def world(demo, db, settings) -> World:
+    # Institution sign-in on, so its start route answers (it only redirects; nothing is contacted).
+    settings.OIDC_PROVIDERS = {"surfconext": OIDC_PROVIDER}
     return build_world(demo)
+
+
+OIDC_PROVIDER = {
+    "key": "surfconext",
+    "label": "SURFconext",
+    "ISSUER": "https://connect.test.surfconext.nl",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://connect.test.surfconext.nl/oidc/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://connect.test.surfconext.nl/oidc/token",
+    "OIDC_OP_USER_ENDPOINT": "https://connect.test.surfconext.nl/oidc/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://connect.test.surfconext.nl/oidc/certs",
+    "OIDC_RP_CLIENT_ID": "wijklab",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_RP_SIGN_ALGO": "RS256",
+    "OIDC_RP_SCOPES": "openid email profile",
+}
 
 
 def build_world(demo) -> World:
