@@ -1,4 +1,4 @@
-from frontend.views import assignments, chat, core, supervision, teams
+from frontend.views import assignments, chat, core, invitations, supervision, teams
 from wijklab import oidc
 
 urlpatterns = [
@@ -7,5 +7,6 @@ urlpatterns = [
     *teams.urlpatterns,
     *chat.urlpatterns,
     *supervision.urlpatterns,
+    *invitations.urlpatterns,
     *oidc.urlpatterns,
 ]

@@ -39,7 +39,7 @@ from teams import chat_services
 from teams.models import Attachment, Duo, Message, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
-from wijklab.models import Role, User
+from wijklab.models import Invitation, Role, User
 
 # --- the roles ----------------------------------------------------------------------
 
@@ -393,6 +393,23 @@ TABLE: list[Case] = [
     get("supervision-criterion", "cohort_criterion", {COORDINATOR}),
     write("supervision-criterion", POST, "cohort_criterion", {COORDINATOR}, body="criterion_form"),
     write("supervision-criterion-active", POST, "cohort_criterion", {COORDINATOR}, body={"active": "0"}),
+    # --- invitations ----------------------------------------------------------------------------------
+    # The demo cohort's invitations: its coordinator only (another cohort's coordinator: 404).
+    get("cohort-invitations", "cohort", {COORDINATOR}),
+    write("cohort-invitations", POST, "cohort", {COORDINATOR}, body="invite_form"),
+    # Organisation contacts invite colleagues of their own organisation; nobody else has the page.
+    get("organisation-invite", None, ORGANISATIONS),
+    write(
+        "organisation-invite", POST, None, ORGANISATIONS, body={"email": "collega@example.nl", "kind": "organisation"}
+    ),
+    # The demo's pending invitation (the coordinator's) and one wijkteam sent to a colleague.
+    write("invitation-resend", POST, "invitation", {COORDINATOR}),
+    write("invitation-revoke", POST, "invitation", {COORDINATOR}),
+    write("invitation-resend", POST, "org_invitation", {ORG}),
+    write("invitation-revoke", POST, "org_invitation", {ORG}),
+    # The link in the mail: public; a made-up token answers the friendly "link does not work" page.
+    public("invitation-accept"),
+    public("invitation-accept", POST),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
@@ -415,6 +432,8 @@ class World:
     def url(self, route: Route, obj: str | None, *, missing: bool = False) -> str:
         if route.name == "password_reset_confirm":
             return reverse(route.name, kwargs={"uidb64": "MQ", "token": "set-password"})
+        if route.name == "invitation-accept":
+            return reverse(route.name, kwargs={"token": "een-verzonnen-link"})
         if route.name == "oidc-start":
             return reverse(route.name, kwargs={"provider": "surfconext"})
         ids = {} if obj is None else self.ids[obj]
@@ -476,7 +495,15 @@ def build_world(demo) -> World:
     teammate = team.memberships.filter(left_at__isnull=True).exclude(student=member).first().student
     free_duo_members = [m for m in team.memberships.filter(left_at__isnull=True)][:2]
     duo = Duo.objects.filter(team=team).first()
+    from wijklab.invitation_services import invitation_create
+
+    org_invitation, _token = invitation_create(
+        by=users[ORG], email="collega@wijkteam.example.nl", role=Role.ORGANISATION
+    )
     objects = {
+        "invitation": Invitation.objects.get(cohort=team.assignment.cohort, invited_by=users[COORDINATOR]),
+        "org_invitation": org_invitation,
+        "organisation_id": users[ORG].organisation_id,
         "team": team,
         "task": Task.objects.filter(team=team).first(),
         "duo": duo,
@@ -523,6 +550,8 @@ def build_world(demo) -> World:
         "student": {"pk": member.pk, "student_id": member.pk},
         "link": {"link_id": objects["link"].pk},
         "criterion": {"criterion_id": objects["criterion"].pk},
+        "invitation": {"invitation_id": objects["invitation"].pk},
+        "org_invitation": {"invitation_id": objects["org_invitation"].pk},
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
     }
     return World(users=users, objects=objects, ids=ids)
@@ -558,6 +587,8 @@ def body_for(case: Case, world: World) -> object:
         return {"student": world.objects["teammate_id"], level: "3", "comment": "Fijn", "show_author": "on"}
     if body == "rubric_form":
         return {"cohort": world.objects["cohort"].pk, "category": "vakinhoudelijk", "name": "Proef", **descriptors}
+    if body == "invite_form":
+        return {"email": "nieuw@example.nl", "kind": "organisation", "organisation": world.objects["organisation_id"]}
     if body == "criterion_form":
         return {"name": "Anders", "description": "Nieuw", **descriptors}
     if body == "feedback_form":
