@@ -31,18 +31,24 @@ def prepare(redirect_uris: list[str]) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     user_model = get_user_model()
+    # Idempotent, so a provider tried by hand can be started again on the same file.
     for username, claims in ACCOUNTS.items():
-        user_model.objects.create_user(username, email=claims["email"], password=PASSWORD)
-    Application.objects.create(
-        name="Wijklab (tests)",
+        user, _created = user_model.objects.get_or_create(username=username)
+        user.email = claims["email"]
+        user.set_password(PASSWORD)
+        user.save()
+    Application.objects.update_or_create(
         client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=" ".join(redirect_uris),
-        algorithm=Application.RS256_ALGORITHM,
-        # Like SURFconext for a registered service: no consent screen of its own.
-        skip_authorization=True,
+        defaults={
+            "name": "Wijklab (tests)",
+            "client_secret": CLIENT_SECRET,
+            "client_type": Application.CLIENT_CONFIDENTIAL,
+            "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+            "redirect_uris": " ".join(redirect_uris),
+            "algorithm": Application.RS256_ALGORITHM,
+            # Like SURFconext for a registered service: no consent screen of its own.
+            "skip_authorization": True,
+        },
     )
 
 
