@@ -54,12 +54,12 @@ class InvitationInvalid(Exception):
             "Vraag degene die je uitnodigde om een nieuwe link."
         ),
         "expired": _(
-            "Deze uitnodiging is verlopen: een link is 14 dagen geldig. "
+            "Een uitnodigingslink is 14 dagen geldig. "
             "Vraag degene die je uitnodigde om je de uitnodiging opnieuw te sturen."
         ),
         "used": _(
-            "Deze uitnodiging is al gebruikt. Log in met je account; ben je je wachtwoord vergeten, "
-            "vraag dan een nieuw wachtwoord aan."
+            "Met deze link is het account al geactiveerd. Log in met je account; ben je je wachtwoord "
+            "vergeten, vraag dan een nieuw wachtwoord aan."
         ),
     }
 

@@ -317,9 +317,14 @@ def _landing_url() -> str:
         return reverse("home")
 
 
+# The token is in the page's URL: no Referer may carry it, to another site or to ours. "strict-origin"
+# sends the origin alone; "no-referrer" would also do that, but then browsers send "Origin: null"
+# with the page's own form posts (Fetch spec), which Django's CSRF check refuses: nobody could accept.
+REFERRER_POLICY = "strict-origin"
+
+
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in this page's URL: never send it on to another site, nor keep the page in a cache.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = REFERRER_POLICY
     return response
 
 

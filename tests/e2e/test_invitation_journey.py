@@ -1,0 +1,99 @@
+"""A coordinator invites a new docent in the browser; the docent accepts on a phone and lands signed in.
+
+The mail goes out in the server's process (locmem backend), out of reach of the
+test; so, as a coordinator could in the browser, the test has the invitation re-sent
+through the service in a ``manage.py shell`` on the server's database and takes the
+new link from there. That also kills the first link, which the docent never sees.
+"""
+
+import re
+
+from tests.e2e.helpers import login, screenshot
+
+EMAIL = "m.degroot@hr.example.nl"
+PASSWORD = "Buurthuis-Carnisse-42"
+
+
+def fresh_link(e2e_server, email: str) -> str:
+    out = e2e_server.shell(
+        "from wijklab.models import Invitation, User\n"
+        "from wijklab.invitation_services import invitation_resend\n"
+        f"invitation = Invitation.objects.get(email={email!r})\n"
+        "_, token = invitation_resend(invitation=invitation, by=User.objects.get(username='coordinator'))\n"
+        "print('TOKEN=' + token)\n"
+    )
+    return re.search(r"^TOKEN=(\S+)$", out, re.MULTILINE).group(1)
+
+
+def test_a_coordinator_invites_a_docent_who_accepts_and_is_signed_in(page, new_context, e2e_server):
+    login(page, "coordinator")
+    panel = page.get_by_role("region", name="Uitnodigingen")
+    panel.get_by_role("link", name=re.compile("Wijklab Rotterdam-Zuid")).click()
+    page.wait_for_url(re.compile(r"/cohorten/\d+/uitnodigingen/$"))
+    # The demo's pending invitation is in the list.
+    assert "Fatima Ouali" in page.locator("#invitations").inner_text()
+
+    page.get_by_label("E-mailadres").fill(EMAIL)
+    page.get_by_label("Naam").fill("Mark de Groot")
+    page.get_by_label("Als").select_option(label="Hbo-docent")
+    page.get_by_label("School (voor docenten)").select_option(label="Hogeschool Rotterdam")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    assert f"Uitnodiging verstuurd naar {EMAIL}" in page.get_by_role("status").inner_text()
+    row = page.locator("tr", has_text=EMAIL)
+    assert "Nog niet geaccepteerd" in row.inner_text()
+    assert "hbo-docent van Hogeschool Rotterdam" in row.inner_text()
+    screenshot(page, "invitation-coordinator-list")
+
+    # A second one, revoked after the confirmation.
+    page.get_by_label("E-mailadres").fill("vergissing@hr.example.nl")
+    page.get_by_label("Als").select_option(label="Hbo-docent")
+    page.get_by_label("School (voor docenten)").select_option(label="Hogeschool Rotterdam")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Uitnodiging voor vergissing@hr.example.nl intrekken").click()
+    assert "is ingetrokken" in page.get_by_role("status").inner_text()
+    assert "Ingetrokken" in page.locator("tr", has_text="vergissing@hr.example.nl").inner_text()
+
+    # The docent opens the link from the mail on a phone.
+    token = fresh_link(e2e_server, EMAIL)
+    docent = new_context(phone=True).new_page()
+    referers: list[str] = []
+    docent.on("request", lambda request: referers.append(request.headers.get("referer", "")))
+    docent.goto(f"/uitnodiging/{token}/")
+    assert docent.get_by_role("heading", level=1).inner_text() == "Welkom, Mark de Groot"
+    text = docent.locator("main").inner_text()
+    assert "Annemiek Hoekstra nodigt je uit om als hbo-docent van Hogeschool Rotterdam mee te doen" in text
+    assert EMAIL in text
+    screenshot(docent, "invitation-accept-phone")
+
+    docent.get_by_label("Kies een wachtwoord").fill(PASSWORD)
+    docent.get_by_label("Herhaal het wachtwoord").fill(PASSWORD + "!")
+    docent.get_by_role("button", name="Account activeren").click()
+    assert "niet hetzelfde" in docent.locator("main").inner_text()
+    screenshot(docent, "invitation-accept-mismatch")
+
+    docent.get_by_label("Kies een wachtwoord").fill(PASSWORD)
+    docent.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
+    docent.get_by_role("button", name="Account activeren").click()
+    docent.wait_for_url(lambda url: "/uitnodiging/" not in url)
+    assert f"Je gebruikersnaam is {EMAIL}" in docent.get_by_role("status").inner_text()
+    docent.get_by_role("button", name="Menu").click()
+    assert docent.locator(".whoami").inner_text() == "Mark de Groot"
+    screenshot(docent, "invitation-accepted-signed-in")
+    # The page's own form posts, its styles and the page after it: no Referer carried the link.
+    assert len(referers) > 3
+    assert not [r for r in referers if token in r]
+
+    # The link is used up; the page says what to do instead of failing.
+    stranger = new_context().new_page()
+    stranger.goto(f"/uitnodiging/{token}/")
+    assert stranger.get_by_role("heading", level=1).inner_text() == "Deze uitnodiging is al gebruikt"
+    screenshot(stranger, "invitation-used")
+
+    # The docent can sign in again with the password chosen.
+    again = new_context().new_page()
+    login(again, EMAIL, PASSWORD)
+    assert again.locator(".whoami").inner_text() == "Mark de Groot"
+
+    page.reload()
+    assert "Geaccepteerd" in page.locator("tr", has_text=EMAIL).inner_text()
