@@ -46,11 +46,11 @@ KINDS = {
     "organisation": (Role.ORGANISATION, ""),
 }
 KIND_CHOICES = [
-    ("student", _("Student (geïmporteerd)")),
     (SupervisorKind.MBO_DOCENT.value, _("Mbo-docent")),
     (SupervisorKind.HBO_DOCENT.value, _("Hbo-docent")),
     (SupervisorKind.WERKBEGELEIDER.value, _("Werkbegeleider")),
     ("organisation", _("Contactpersoon van een organisatie")),
+    ("student", _("Student (geïmporteerd)")),
 ]
 COLLEAGUE_KIND_CHOICES = [
     ("organisation", _("Contactpersoon (plaatst opdrachten, volgt de teams)")),
@@ -72,10 +72,10 @@ class InviteForm(forms.Form):
     display_name = forms.CharField(label=_("Naam"), max_length=150, required=False)
     kind = forms.ChoiceField(label=_("Als"), choices=KIND_CHOICES)
     school = forms.ModelChoiceField(
-        label=_("School (voor docenten)"), queryset=School.objects.none(), required=False, empty_label=_("Kies…")
+        label=_("School"), queryset=School.objects.none(), required=False, empty_label=_("Kies…")
     )
     organisation = forms.ModelChoiceField(
-        label=_("Organisatie (voor werkbegeleiders en contactpersonen)"),
+        label=_("Organisatie"),
         queryset=Organisation.objects.all(),
         required=False,
         empty_label=_("Kies…"),

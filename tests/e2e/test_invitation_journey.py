@@ -36,7 +36,7 @@ def test_a_coordinator_invites_a_docent_who_accepts_and_is_signed_in(page, new_c
     page.get_by_label("E-mailadres").fill(EMAIL)
     page.get_by_label("Naam").fill("Mark de Groot")
     page.get_by_label("Als").select_option(label="Hbo-docent")
-    page.get_by_label("School (voor docenten)").select_option(label="Hogeschool Rotterdam")
+    page.get_by_label("School").select_option(label="Hogeschool Rotterdam")
     page.get_by_role("button", name="Uitnodiging versturen").click()
     assert f"Uitnodiging verstuurd naar {EMAIL}" in page.get_by_role("status").inner_text()
     row = page.locator("tr", has_text=EMAIL)
@@ -47,7 +47,7 @@ def test_a_coordinator_invites_a_docent_who_accepts_and_is_signed_in(page, new_c
     # A second one, revoked after the confirmation.
     page.get_by_label("E-mailadres").fill("vergissing@hr.example.nl")
     page.get_by_label("Als").select_option(label="Hbo-docent")
-    page.get_by_label("School (voor docenten)").select_option(label="Hogeschool Rotterdam")
+    page.get_by_label("School").select_option(label="Hogeschool Rotterdam")
     page.get_by_role("button", name="Uitnodiging versturen").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Uitnodiging voor vergissing@hr.example.nl intrekken").click()
@@ -97,3 +97,24 @@ def test_a_coordinator_invites_a_docent_who_accepts_and_is_signed_in(page, new_c
 
     page.reload()
     assert "Geaccepteerd" in page.locator("tr", has_text=EMAIL).inner_text()
+
+
+def test_an_organisation_contact_invites_a_colleague_on_a_phone(new_context):
+    page = new_context(phone=True).new_page()
+    login(page, "dock")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Collega uitnodigen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Collega uitnodigen"
+    page.get_by_label("E-mailadres").fill("r.bos@dock.example.nl")
+    page.get_by_label("Naam").fill("Rachid Bos")
+    page.get_by_role("radio", name=re.compile("^Werkbegeleider")).check()
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    assert "Uitnodiging verstuurd naar r.bos@dock.example.nl" in page.get_by_role("status").inner_text()
+    row = page.locator("tr", has_text="r.bos@dock.example.nl")
+    assert "werkbegeleider bij DOCK" in row.inner_text()
+    assert "Nog niet geaccepteerd" in row.inner_text()
+    screenshot(page, "invitation-colleague-phone")
+    # On a phone the revoke button is there too, with its confirmation.
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Intrekken").click()
+    assert "Ingetrokken" in page.locator("tr", has_text="r.bos@dock.example.nl").inner_text()
