@@ -288,3 +288,14 @@ def test_institution_buttons_only_when_a_provider_is_configured(coordinator, coh
     page = Client().get(accept_url(token)).content.decode()
     assert "Inloggen met SURFconext" in page
     assert f"?uitnodiging={token}" in page
+
+
+def test_the_demo_has_one_pending_invitation_the_coordinator_sees(demo):
+    coordinator = demo.user("coordinator")
+    invitation = Invitation.objects.get(invited_by=coordinator)
+    assert invitation.accepted_at is None
+    assert invitation.revoked_at is None
+    assert invitation.expires_at > timezone.now()
+    page = logged_in(coordinator).get(page_url(invitation.cohort)).content.decode()
+    assert "Fatima Ouali" in page
+    assert "hbo-docent van Hogeschool Rotterdam" in page

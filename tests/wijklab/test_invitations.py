@@ -472,3 +472,15 @@ def test_a_username_already_taken_gets_a_number(coordinator, cohort, hbo_school)
     UserFactory(username="p.vanwijk@hr.nl", email="iemand-anders@example.nl", role=Role.STUDENT)
     invitation, _ = invite_docent(coordinator, cohort, hbo_school)
     assert invitation_accept(invitation=invitation, password=PASSWORD).username == "p.vanwijk@hr.nl-2"
+
+
+def test_nobody_is_invited_into_an_archived_cohort(coordinator, cohort, hbo_school):
+    invitation, _ = invite_docent(coordinator, cohort, hbo_school)
+    cohort.archived_at = timezone.now()
+    cohort.save()
+    with pytest.raises(RuleViolation) as exc:
+        invite_docent(coordinator, cohort, hbo_school, email="later@hr.nl")
+    assert exc.value.code == "cohort_archived"
+    with pytest.raises(RuleViolation):
+        invitation_resend(invitation=invitation, by=coordinator)
+    assert Invitation.objects.count() == 1
