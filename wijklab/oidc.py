@@ -138,7 +138,7 @@ def institution_sign_in(*, identity: OidcIdentity, invitation_token: str | None 
         try:
             invitation = invitation_from_token(invitation_token)
         except InvitationInvalid as exc:
-            return SignInResult(None, f"invitation-{exc.code}")
+            return SignInResult(None, invitation_refusal(exc))
     elif identity.email and identity.email_verified:
         invitation = pending_invitation_for_email(identity.email)
     else:
@@ -149,7 +149,7 @@ def institution_sign_in(*, identity: OidcIdentity, invitation_token: str | None 
     try:
         user = invitation_accept(invitation=invitation, identity=identity)
     except InvitationInvalid as exc:  # accepted or revoked in the meantime
-        return SignInResult(None, f"invitation-{exc.code}")
+        return SignInResult(None, invitation_refusal(exc))
     except RuleViolation as exc:  # the address belongs to an account of another role, …
         logger.info("Institution sign-in could not accept invitation %s: %s", invitation.pk, exc.code)
         return SignInResult(None, "conflict")
@@ -157,6 +157,11 @@ def institution_sign_in(*, identity: OidcIdentity, invitation_token: str | None 
         return SignInResult(None, "inactive")
     ExternalIdentity.objects.filter(issuer=identity.issuer, subject=identity.subject).update(last_login_at=now)
     return SignInResult(user)
+
+
+def invitation_refusal(exc) -> str:
+    """The refusal for a dead invitation link; revoked reads as unknown, as on the invitation pages."""
+    return "invitation-unknown" if exc.code == "revoked" else f"invitation-{exc.code}"
 
 
 # --- the backend ---------------------------------------------------------------------
@@ -237,13 +242,13 @@ class InstitutionBackend(_ProviderSettings, OIDCAuthenticationBackend):
 # --- the pages -----------------------------------------------------------------------
 
 
-# Why a sign-in ended without an account; the Dutch text of each is in oidc/failed.html.
+# Why a sign-in ended without an account; the Dutch text of each is in oidc/failed.html, for a
+# dead invitation link the invitation pages' own (invitations/invalid.html).
 FAILURES = (
     "no-invitation",
     "invitation-unknown",
     "invitation-expired",
     "invitation-used",
-    "invitation-revoked",
     "inactive",
     "conflict",
     "cancelled",
@@ -274,7 +279,7 @@ class InstitutionSignInStart(_ProviderSettings, OIDCAuthenticationRequestView):
             try:
                 invitation_from_token(token)
             except InvitationInvalid as exc:
-                return _failed(f"invitation-{exc.code}")
+                return _failed(invitation_refusal(exc))
         self.provider = config
         self.OIDC_OP_AUTH_ENDPOINT = config["OIDC_OP_AUTHORIZATION_ENDPOINT"]
         self.OIDC_RP_CLIENT_ID = config["OIDC_RP_CLIENT_ID"]
@@ -331,6 +336,13 @@ def institution_sign_in_failed(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("reden", "")
     if reason not in FAILURES:
         reason = "failed"
+    if reason.startswith("invitation-"):
+        from wijklab.invitation_selectors import InvitationInvalid
+
+        # The invitation pages' own answer to a dead link (unknown and revoked read the same there).
+        code = reason.removeprefix("invitation-")
+        message = InvitationInvalid(code).message
+        return render(request, "invitations/invalid.html", {"reason": code, "message": message})
     return render(
         request,
         "oidc/failed.html",

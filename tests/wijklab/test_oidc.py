@@ -7,6 +7,7 @@ is sent back to Wijklab's callback; Wijklab then exchanges the code at the
 provider's token endpoint and checks the ID token against its JWKS.
 """
 
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -383,3 +384,13 @@ def test_an_invitation_that_clashes_with_an_account_of_another_role_signs_nobody
     assert not ExternalIdentity.objects.exists()
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
+
+
+def test_a_revoked_invitation_link_reads_like_one_that_never_existed(client, surfconext, student_invitation):
+    invitation, token = student_invitation
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    revoked = refused_with(start(client, uitnodiging=token), "invitation-unknown")
+    made_up = refused_with(start(client, uitnodiging="een-verzonnen-link"), "invitation-unknown")
+    assert "Deze link werkt niet" in revoked
+    main = re.compile(r"<main.*</main>", re.S)
+    assert main.search(revoked).group() == main.search(made_up).group()
