@@ -153,9 +153,7 @@ def institution_sign_in(*, identity: OidcIdentity, invitation_token: str | None 
     except RuleViolation as exc:  # the address belongs to an account of another role, …
         logger.info("Institution sign-in could not accept invitation %s: %s", invitation.pk, exc.code)
         return SignInResult(None, "conflict")
-    if not user.is_active:
-        return SignInResult(None, "inactive")
-    ExternalIdentity.objects.filter(issuer=identity.issuer, subject=identity.subject).update(last_login_at=now)
+    # invitation_accept has activated the account and linked the identity (last_login_at: now).
     return SignInResult(user)
 
 
