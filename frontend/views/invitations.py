@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -213,7 +213,12 @@ def cohort_invitations(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 if count:
                     messages.success(
                         request,
-                        gettext("%(n)s studenten uitgenodigd. De mails gaan nu de deur uit.") % {"n": count},
+                        ngettext(
+                            "%(n)s student uitgenodigd. De mail gaat nu de deur uit.",
+                            "%(n)s studenten uitgenodigd. De mails gaan nu de deur uit.",
+                            count,
+                        )
+                        % {"n": count},
                     )
                 else:
                     messages.info(request, gettext("Alle geïmporteerde studenten hebben al een uitnodiging."))
@@ -359,7 +364,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "form": form,
         "role": selectors.invitation_role_phrase(invitation),
-        "account": account,
+        # An imported student has an account but no way in yet: for them it reads as a new account.
+        "account": account
+        if account and (account.has_usable_password() or account.external_identities.exists())
+        else None,
         "username": account.username if account else selectors.free_username(invitation.email),
         "password_help": password_validators_help_text_html(),
         "show_institution_login": bool(getattr(settings, "OIDC_PROVIDERS", None)),

@@ -8,6 +8,8 @@ new link from there. That also kills the first link, which the docent never sees
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.helpers import login, screenshot
 
 EMAIL = "m.degroot@hr.example.nl"
@@ -118,3 +120,50 @@ def test_an_organisation_contact_invites_a_colleague_on_a_phone(new_context):
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Intrekken").click()
     assert "Ingetrokken" in page.locator("tr", has_text="r.bos@dock.example.nl").inner_text()
+
+
+STUDENT_EMAIL = "n.amrani@student.example.nl"
+
+
+def test_an_imported_student_is_invited_accepts_and_ranks_an_assignment(page, new_context, e2e_server):
+    # The student as the import leaves them: an account with a profile, no password yet.
+    e2e_server.shell(
+        "from wijklab.demo import COHORT_NAME\n"
+        "from wijklab.models import Cohort, School, StudentProfile, User\n"
+        f"user = User(username={STUDENT_EMAIL!r}, email={STUDENT_EMAIL!r}, display_name='Noor Amrani',"
+        " first_name='Noor', last_name='Amrani', role='student')\n"
+        "user.set_unusable_password()\n"
+        "user.save()\n"
+        "StudentProfile.objects.create(user=user, niveau=4, school=School.objects.get(name='Albeda'),"
+        " programme='Sociaal Werk (mbo 4)', cohort=Cohort.objects.get(name=COHORT_NAME), student_number='A20261')\n"
+    )
+    login(page, "coordinator")
+    page.get_by_role("region", name="Uitnodigingen").get_by_role("link", name=re.compile("Wijklab Rotterdam")).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile(r"^Nodig .*uit$")).click()
+    assert "uitgenodigd" in page.get_by_role("status").inner_text()
+    assert "Nog niet geaccepteerd" in page.locator("tr", has_text=STUDENT_EMAIL).inner_text()
+    screenshot(page, "invitation-imported-students-invited")
+
+    token = fresh_link(e2e_server, STUDENT_EMAIL)
+    student = new_context().new_page()
+    student.goto(f"/uitnodiging/{token}/")
+    assert student.get_by_role("heading", level=1).inner_text() == "Welkom, Noor Amrani"
+    assert "als student mee te doen" in student.locator("main").inner_text()
+    student.get_by_label("Kies een wachtwoord").fill(PASSWORD)
+    student.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
+    student.get_by_role("button", name="Account activeren").click()
+    student.wait_for_url(lambda url: "/uitnodiging/" not in url)
+    assert student.locator(".whoami").inner_text() == "Noor Amrani"
+    screenshot(student, "invitation-student-signed-in")
+
+    # No profile page in this branch yet: straight on to ranking an assignment.
+    student.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Opdrachten").click()
+    card = student.locator(".assignment-card").first
+    title = card.locator("h2, h3").first.inner_text()
+    card.get_by_role("button", name="Zet op mijn lijst").click()
+    expect(card).to_contain_text("Jouw keuze")
+    student.goto("/voorkeuren/")
+    expect(student.get_by_role("heading", level=1)).to_have_text("Mijn voorkeuren")
+    expect(student.locator(".ranking__item").first).to_contain_text(title)
+    screenshot(student, "invitation-student-ranked")
