@@ -199,15 +199,55 @@ def invitation_create(
     return invitation, token
 
 
+# Imported students are invited in batches: one INSERT per batch, one mail task per batch.
+MAIL_BATCH = 200
+
+
 @transaction.atomic
 def invitation_create_for_imported_students(*, cohort: Cohort, by: User) -> int:
-    """Invite every imported student of the cohort who has no invitation for it yet. Returns how many."""
+    """Invite every imported student of the cohort who has no invitation for it yet. Returns how many.
+
+    The rules of ``invitation_create`` hold for these by construction (students of the
+    cohort, with an account and a profile); what is left to check is done once for all.
+    """
+    from wijklab.tasks import send_invitation_emails
+
     if not selectors.may_invite_into_cohort(user=by, cohort=cohort):
         raise PermissionDenied(_("Je kunt alleen uitnodigen voor een cohort dat jij coördineert."))
+    ensure_cohort_writable(cohort)
     students = list(selectors.imported_students_without_invitation(cohort=cohort).select_for_update(of=("self",)))
+    # An address with an invitation of this cohort (for another account) is left alone, as in invitation_create.
+    taken = {e.lower() for e in cohort.invitations.filter(revoked_at__isnull=True).values_list("email", flat=True)}
+    expires_at = timezone.now() + INVITATION_VALID_FOR
+    rows, tokens = [], []
     for student in students:
-        invitation_create(by=by, email=student.email, role=Role.STUDENT, cohort=cohort, user=student)
-    return len(students)
+        email = student.email.strip()
+        if email.lower() in taken:
+            continue
+        try:
+            validate_email(email)
+        except ValidationError:
+            continue
+        taken.add(email.lower())
+        token, digest = selectors.new_token()
+        rows.append(
+            Invitation(
+                cohort=cohort,
+                email=email,
+                display_name=student.get_display_name(),
+                role=Role.STUDENT,
+                user=student,
+                invited_by=by,
+                token_hash=digest,
+                expires_at=expires_at,
+            )
+        )
+        tokens.append(token)
+    created = Invitation.objects.bulk_create(rows, batch_size=MAIL_BATCH)
+    pairs = [(invitation.pk, token) for invitation, token in zip(created, tokens, strict=True)]
+    for start in range(0, len(pairs), MAIL_BATCH):
+        send_invitation_emails.delay_on_commit(pairs[start : start + MAIL_BATCH])
+    return len(created)
 
 
 def _lock(invitation: Invitation) -> Invitation:

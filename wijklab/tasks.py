@@ -53,26 +53,55 @@ def invitation_mail(invitation: Invitation, token: str) -> tuple[str, str]:
     return str(subject), "\n".join(str(line) for line in body)
 
 
+def _send(pairs: list[tuple[int, str]] | list[list]) -> int:
+    """Mail each (invitation id, link token) not mailed yet; returns how many mails went out.
+
+    Each mail is marked sent as soon as it went out, and those marks are committed
+    even when a later mail fails (the error is raised afterwards): whatever runs the
+    task again sends the rest, and nobody gets a mail twice.
+    """
+    tokens = {int(pk): token for pk, token in pairs}
+    sent_ids: list[int] = []
+    error: Exception | None = None
+    with transaction.atomic():
+        # The row locks make a concurrent duplicate wait and then find them sent.
+        invitations = (
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(pk__in=tokens, sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("cohort", "organisation", "school", "invited_by", "user")
+            .order_by("pk")
+        )
+        connection = get_connection()
+        with connection:
+            for invitation in invitations:
+                token = tokens[invitation.pk]
+                # A re-sent invitation has a new link: a task still holding the old one has nothing to send.
+                if not token_matches(token=token, invitation=invitation):
+                    continue
+                language = (invitation.user.language if invitation.user else "") or settings.LANGUAGE_CODE
+                with translation.override(language):
+                    subject, body = invitation_mail(invitation, token)
+                # Invitations go out whatever mail preference an existing account has: they are not notifications.
+                try:
+                    connection.send_messages([EmailMessage(subject=subject, body=body, to=[invitation.email])])
+                except Exception as exc:  # any transport error: keep what went out, then raise
+                    error = exc
+                    break
+                sent_ids.append(invitation.pk)
+        if sent_ids:
+            Invitation.objects.filter(pk__in=sent_ids).update(sent_at=timezone.now())
+    if error is not None:
+        raise error
+    return len(sent_ids)
+
+
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def send_invitation_email(self, invitation_id: int, token: str) -> int:
-    """Mail the invitation link. Returns 1 when a mail went out, 0 when there was nothing (left) to send."""
-    with transaction.atomic():
-        # The row lock makes a concurrent duplicate wait and then find it sent;
-        # a failed send rolls back, so a retry sends again.
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .filter(pk=invitation_id, sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True)
-            .select_related("cohort", "organisation", "school", "invited_by", "user")
-            .first()
-        )
-        # A re-sent invitation has a new link: a task still holding the old one has nothing to send.
-        if invitation is None or not token_matches(token=token, invitation=invitation):
-            return 0
-        language = (invitation.user.language if invitation.user else "") or settings.LANGUAGE_CODE
-        with translation.override(language):
-            subject, body = invitation_mail(invitation, token)
-        # Invitations go out whatever mail preference an existing account has: they are not notifications.
-        sent = get_connection().send_messages([EmailMessage(subject=subject, body=body, to=[invitation.email])])
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
-    return sent or 0
+    """Mail one invitation's link. Returns 1 when the mail went out, 0 when there was nothing (left) to send."""
+    return _send([(invitation_id, token)])
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_invitation_emails(self, pairs: list[list]) -> int:
+    """Mail many invitations at once ([[id, token], …]: one task and one mail connection per batch)."""
+    return _send(pairs)

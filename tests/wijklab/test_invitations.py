@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from tests.factories import SchoolFactory, StudentFactory, UserFactory
@@ -484,3 +485,38 @@ def test_nobody_is_invited_into_an_archived_cohort(coordinator, cohort, hbo_scho
     with pytest.raises(RuleViolation):
         invitation_resend(invitation=invitation, by=coordinator)
     assert Invitation.objects.count() == 1
+
+
+class FailingForSomeBackend(locmem.EmailBackend):
+    """Refuses mail to addresses starting with "kapot", as a mail server that gives up halfway."""
+
+    def send_messages(self, messages):
+        if any(m.to[0].startswith("kapot") for m in messages):
+            raise ConnectionError("mail server gone")
+        return super().send_messages(messages)
+
+
+def test_a_failing_mail_server_halfway_sends_nobody_a_mail_twice(
+    coordinator, cohort, settings, django_capture_on_commit_callbacks
+):
+    students = []
+    for name in ("a-eerst", "kapot", "z-laatst"):
+        student = StudentFactory(username=name, profile__cohort=cohort)
+        student.set_unusable_password()
+        student.save()
+        students.append(student)
+    settings.EMAIL_BACKEND = "tests.wijklab.test_invitations.FailingForSomeBackend"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invitation_create_for_imported_students(cohort=cohort, by=coordinator)
+    assert len(callbacks) == 1  # one mail task for the batch
+    with pytest.raises(ConnectionError):
+        callbacks[0]()
+    assert [m.to[0] for m in mail.outbox] == ["a-eerst@example.nl"]
+    sent = dict(Invitation.objects.values_list("email", "sent_at"))
+    assert sent["a-eerst@example.nl"] is not None
+    assert sent["kapot@example.nl"] is None
+    assert sent["z-laatst@example.nl"] is None
+    # The task again, the server back: the rest, and only the rest.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    callbacks[0]()
+    assert sorted(m.to[0] for m in mail.outbox) == ["a-eerst@example.nl", "kapot@example.nl", "z-laatst@example.nl"]
