@@ -44,7 +44,9 @@ def invitation_mail(invitation: Invitation, token: str) -> tuple[str, str]:
         _("Open deze link om je account te activeren:"),
         invitation_link(token),
         "",
-        _("Je kiest daar een wachtwoord, of je logt in met SURFconext of eduID als je instelling dat aanbiedt."),
+        _("Je kiest daar een wachtwoord, of je logt in met SURFconext of eduID.")
+        if getattr(settings, "OIDC_PROVIDERS", None)
+        else _("Je kiest daar een wachtwoord."),
         _("De link werkt één keer en is geldig tot en met %(expires)s.") % names,
         _("Werkt de link niet meer? Vraag %(inviter)s dan om een nieuwe.") % names,
         "",

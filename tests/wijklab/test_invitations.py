@@ -520,3 +520,16 @@ def test_a_failing_mail_server_halfway_sends_nobody_a_mail_twice(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     callbacks[0]()
     assert sorted(m.to[0] for m in mail.outbox) == ["a-eerst@example.nl", "kapot@example.nl", "z-laatst@example.nl"]
+
+
+def test_the_mail_mentions_institution_sign_in_only_when_it_is_on(
+    coordinator, cohort, hbo_school, settings, django_capture_on_commit_callbacks
+):
+    settings.OIDC_PROVIDERS = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_docent(coordinator, cohort, hbo_school)
+    assert "SURFconext" not in mail.outbox[0].body
+    settings.OIDC_PROVIDERS = {"eduid": {"key": "eduid", "label": "eduID"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_docent(coordinator, cohort, hbo_school, email="tweede@hr.nl")
+    assert "SURFconext of eduID" in mail.outbox[1].body
