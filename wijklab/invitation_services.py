@@ -120,6 +120,13 @@ def _role_fields(
     return supervisor_kind, organisation, school
 
 
+def _home_organisation_id(account: User) -> int | None:
+    if account.role == Role.ORGANISATION:
+        return account.organisation_id
+    profile = SupervisorProfile.objects.filter(user=account).only("organisation_id").first()
+    return profile.organisation_id if profile else None
+
+
 def _clean_email(email: str) -> str:
     email = (email or "").strip()
     try:
@@ -155,11 +162,20 @@ def invitation_create(
         role=role, supervisor_kind=supervisor_kind, organisation=organisation, school=school
     )
     account = user or selectors.existing_account_for(email=email)
+    # Neither names the account's role or organisation: an inviter learns no more than "not like this".
     if account is not None and account.role != role:
         raise RuleViolation(
             "email_other_role",
-            _("Bij dit e-mailadres hoort al een account met een andere rol (%(role)s).")
-            % {"role": Role(account.role).label},
+            _("Bij dit e-mailadres hoort al een Wijklab-account met een andere rol. Gebruik een ander adres."),
+        )
+    if (
+        account is not None
+        and organisation is not None
+        and _home_organisation_id(account) not in (None, organisation.pk)
+    ):
+        raise RuleViolation(
+            "email_other_organisation",
+            _("Bij dit e-mailadres hoort al een Wijklab-account van een andere organisatie."),
         )
     if role == Role.STUDENT and account is None:
         raise RuleViolation(

@@ -533,3 +533,11 @@ def test_the_mail_mentions_institution_sign_in_only_when_it_is_on(
     with django_capture_on_commit_callbacks(execute=True):
         invite_docent(coordinator, cohort, hbo_school, email="tweede@hr.nl")
     assert "SURFconext of eduID" in mail.outbox[1].body
+
+
+def test_an_account_of_another_organisation_is_not_invited_as_a_colleague(org_contact, other_org_contact):
+    with pytest.raises(RuleViolation) as exc:
+        invitation_create(by=org_contact, email=other_org_contact.email, role=Role.ORGANISATION)
+    assert exc.value.code == "email_other_organisation"
+    assert "Gerard" not in str(exc.value.message)
+    assert "Andere organisatie" not in str(exc.value.message)
