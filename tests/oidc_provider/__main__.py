@@ -29,7 +29,7 @@ def prepare(redirect_uris: list[str]) -> None:
 
     from tests.oidc_provider.accounts import ACCOUNTS, CLIENT_ID, CLIENT_SECRET, PASSWORD
 
-    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     user_model = get_user_model()
     # Idempotent, so a provider tried by hand can be started again on the same file.
     for username, claims in ACCOUNTS.items():
