@@ -1,4 +1,5 @@
-from frontend.views import assignments, chat, core, formation, imports, supervision, teams
+from frontend.views import assignments, chat, core, formation, imports, invitations, supervision, teams
+from wijklab import oidc
 
 urlpatterns = [
     *core.urlpatterns,
@@ -7,5 +8,7 @@ urlpatterns = [
     *chat.urlpatterns,
     *supervision.urlpatterns,
     *imports.urlpatterns,
+    *invitations.urlpatterns,
+    *oidc.urlpatterns,
     *formation.urlpatterns,
 ]

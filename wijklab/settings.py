@@ -285,6 +285,84 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wijklab <noreply@wijklab.local>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# --- Sign-in with an institution: SURFconext (students, docenten) and eduID (everyone else) ---
+# OpenID Connect, authorization code flow with PKCE, state and nonce (mozilla-django-oidc; wijklab/oidc.py).
+# A provider is on when any of its OIDC_<PROVIDER>_* variables is set, and then every required
+# one must be; with none set the provider is off and its buttons and routes are gone.
+OIDC_PROVIDER_LABELS = {"surfconext": "SURFconext", "eduid": "eduID"}
+_OIDC_REQUIRED = {
+    "ISSUER": "ISSUER",
+    "AUTHORIZATION_ENDPOINT": "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "TOKEN_ENDPOINT": "OIDC_OP_TOKEN_ENDPOINT",
+    "USERINFO_ENDPOINT": "OIDC_OP_USER_ENDPOINT",
+    "JWKS_ENDPOINT": "OIDC_OP_JWKS_ENDPOINT",
+    "CLIENT_ID": "OIDC_RP_CLIENT_ID",
+    "CLIENT_SECRET": "OIDC_RP_CLIENT_SECRET",
+}
+# Asymmetric algorithms only: the ID token is checked against the provider's published keys (JWKS).
+_OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _oidc_url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    # Plain http only on this machine (the test suite's provider, trying it out locally).
+    if not parsed.netloc or not (
+        parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in _LOOPBACK_HOSTS)
+    ):
+        raise ImproperlyConfigured(f"{name} must be an https:// URL, got {value!r}.")
+    return value
+
+
+def oidc_provider_from_env(key: str) -> dict[str, str] | None:
+    """The settings of one institution provider from OIDC_<KEY>_*, or None when none is set."""
+    prefix = f"OIDC_{key.upper()}_"
+    names = [*_OIDC_REQUIRED, "SIGN_ALGO", "SCOPES"]
+    raw = {name: os.environ.get(prefix + name, "").strip() for name in names}
+    if not any(raw.values()):
+        return None
+    provider = {"key": key, "label": OIDC_PROVIDER_LABELS[key]}
+    for name, setting in _OIDC_REQUIRED.items():
+        if not raw[name]:
+            raise ImproperlyConfigured(
+                f"{prefix}{name} must be set: {OIDC_PROVIDER_LABELS[key]} sign-in is half configured "
+                f"(set all of {', '.join(prefix + n for n in _OIDC_REQUIRED)}, or none)."
+            )
+        value = raw[name]
+        if name.endswith("ENDPOINT") or name == "ISSUER":
+            value = _oidc_url(prefix + name, value)
+        provider[setting] = value
+    algorithm = raw["SIGN_ALGO"] or "RS256"
+    if algorithm not in _OIDC_ALGORITHMS:
+        raise ImproperlyConfigured(
+            f"{prefix}SIGN_ALGO must be one of {', '.join(_OIDC_ALGORITHMS)}, got {algorithm!r}."
+        )
+    provider["OIDC_RP_SIGN_ALGO"] = algorithm
+    scopes = raw["SCOPES"] or "openid email profile"
+    if "openid" not in scopes.split():
+        raise ImproperlyConfigured(f"{prefix}SCOPES must contain openid, got {scopes!r}.")
+    provider["OIDC_RP_SCOPES"] = scopes
+    return provider
+
+
+OIDC_PROVIDERS = {
+    key: provider for key in OIDC_PROVIDER_LABELS if (provider := oidc_provider_from_env(key)) is not None
+}
+# The library's own settings, the same for both providers (wijklab/oidc.py reads the rest per provider).
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+OIDC_CREATE_USER = False  # accounts come from invitations only
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Answers only inside the institution sign-in's callback (wijklab/oidc.py).
+    "wijklab.oidc.InstitutionBackend",
+]
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not LOCAL_MODE and env_bool("HTTPS", False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

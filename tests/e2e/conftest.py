@@ -5,6 +5,11 @@ seed_demo, an ASGI server with websockets) on a free port of 127.0.0.1, on its
 own database: a temporary SQLite file in the default runtime, or a fresh
 ``<name>_e2e`` PostgreSQL database (with Redis) when DATABASE_URL is set.
 Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
+
+Before the server, a test OpenID Connect provider starts (tests/oidc_provider/),
+and the server's SURFconext sign-in points at it (``OIDC_SURFCONEXT_*``,
+``SITE_URL`` = the server's own address, which is the redirect URI registered
+at the provider): "Inloggen met SURFconext" works in every journey.
 """
 
 import os
@@ -18,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.oidc_provider.fixtures import OidcProvider, start_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -58,6 +65,7 @@ def _free_port() -> int:
 class Server:
     url: str
     env: dict[str, str]
+    oidc_provider: OidcProvider | None = None
 
     def manage(self, *args: str) -> str:
         """Run a management command against the server's database; returns stdout."""
@@ -110,10 +118,18 @@ def e2e_server(tmp_path_factory) -> Iterator[Server]:
         pytest.skip(f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install -y chromium).")
     tmp = tmp_path_factory.mktemp("e2e-server")
     env = _server_env(tmp)
-    server = Server(url="", env=env)
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("seed_demo")
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    oidc_provider = start_provider(tmp / "oidc-provider", redirect_uris=[f"{url}/inloggen/instelling/terug/"])
+    env.update(oidc_provider.env("surfconext"))
+    env["SITE_URL"] = url
+    server = Server(url="", env=env, oidc_provider=oidc_provider)
+    try:
+        server.manage("migrate", "--noinput", "-v0")
+        server.manage("seed_demo")
+    except BaseException:
+        oidc_provider.stop()
+        raise
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "wijklab.asgi:application"],
@@ -122,7 +138,7 @@ def e2e_server(tmp_path_factory) -> Iterator[Server]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server.url = f"http://127.0.0.1:{port}"
+    server.url = url
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -133,6 +149,7 @@ def e2e_server(tmp_path_factory) -> Iterator[Server]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            oidc_provider.stop()
             raise AssertionError(f"e2e server did not start:\n{(tmp / 'server.log').read_text()}")
         time.sleep(0.2)
     yield server
@@ -142,6 +159,7 @@ def e2e_server(tmp_path_factory) -> Iterator[Server]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+    oidc_provider.stop()
 
 
 @pytest.fixture(scope="session")

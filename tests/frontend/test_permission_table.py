@@ -39,7 +39,7 @@ from teams import chat_services
 from teams.models import Attachment, Duo, FormationRun, Message, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
-from wijklab.models import Role, StudentImport, User
+from wijklab.models import Invitation, Role, StudentImport, User
 
 # --- the roles ----------------------------------------------------------------------
 
@@ -180,6 +180,10 @@ TABLE: list[Case] = [
     public("password_reset_confirm"),
     public("password_reset_complete"),
     public("logout", POST),  # (sent from a client of its own: it ends the session)
+    # --- sign-in with an institution (SURFconext / eduID; provider configured by ``world``) -------
+    public("oidc-start"),  # a redirect to the provider
+    public("oidc-callback"),  # without a flow of one's own: the "failed" page
+    public("oidc-failed"),
     # --- pages without an object --------------------------------------------------------------
     get("home", None, EVERYONE),
     get("notifications", None, EVERYONE),
@@ -432,6 +436,23 @@ TABLE: list[Case] = [
     write("cohort-import-discard", POST, "student_import", {COORDINATOR}),
     write("api-cohort-imports", POST, "cohort", {COORDINATOR}, body="import_upload"),
     write("api-import-confirm", POST, "student_import", {COORDINATOR}),
+    # --- invitations ----------------------------------------------------------------------------------
+    # The demo cohort's invitations: its coordinator only (another cohort's coordinator: 404).
+    get("cohort-invitations", "cohort", {COORDINATOR}),
+    write("cohort-invitations", POST, "cohort", {COORDINATOR}, body="invite_form"),
+    # Organisation contacts invite colleagues of their own organisation; nobody else has the page.
+    get("organisation-invite", None, ORGANISATIONS),
+    write(
+        "organisation-invite", POST, None, ORGANISATIONS, body={"email": "collega@example.nl", "kind": "organisation"}
+    ),
+    # The demo's pending invitation (the coordinator's) and one wijkteam sent to a colleague.
+    write("invitation-resend", POST, "invitation", {COORDINATOR}),
+    write("invitation-revoke", POST, "invitation", {COORDINATOR}),
+    write("invitation-resend", POST, "org_invitation", {ORG}),
+    write("invitation-revoke", POST, "org_invitation", {ORG}),
+    # The link in the mail: public; a made-up token answers the friendly "link does not work" page.
+    public("invitation-accept"),
+    public("invitation-accept", POST),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).
@@ -454,6 +475,10 @@ class World:
     def url(self, route: Route, obj: str | None, *, missing: bool = False) -> str:
         if route.name == "password_reset_confirm":
             return reverse(route.name, kwargs={"uidb64": "MQ", "token": "set-password"})
+        if route.name == "invitation-accept":
+            return reverse(route.name, kwargs={"token": "een-verzonnen-link"})
+        if route.name == "oidc-start":
+            return reverse(route.name, kwargs={"provider": "surfconext"})
         ids = {} if obj is None else self.ids[obj]
         kwargs = {name: ids[name] for name in route.params}
         if missing:
@@ -462,8 +487,25 @@ class World:
 
 
 @pytest.fixture
-def world(demo, db) -> World:
+def world(demo, db, settings) -> World:
+    # Institution sign-in on, so its start route answers (it only redirects; nothing is contacted).
+    settings.OIDC_PROVIDERS = {"surfconext": OIDC_PROVIDER}
     return build_world(demo)
+
+
+OIDC_PROVIDER = {
+    "key": "surfconext",
+    "label": "SURFconext",
+    "ISSUER": "https://connect.test.surfconext.nl",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://connect.test.surfconext.nl/oidc/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://connect.test.surfconext.nl/oidc/token",
+    "OIDC_OP_USER_ENDPOINT": "https://connect.test.surfconext.nl/oidc/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://connect.test.surfconext.nl/oidc/certs",
+    "OIDC_RP_CLIENT_ID": "wijklab",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_RP_SIGN_ALGO": "RS256",
+    "OIDC_RP_SCOPES": "openid email profile",
+}
 
 
 def build_world(demo) -> World:
@@ -496,7 +538,15 @@ def build_world(demo) -> World:
     teammate = team.memberships.filter(left_at__isnull=True).exclude(student=member).first().student
     free_duo_members = [m for m in team.memberships.filter(left_at__isnull=True)][:2]
     duo = Duo.objects.filter(team=team).first()
+    from wijklab.invitation_services import invitation_create
+
+    org_invitation, _token = invitation_create(
+        by=users[ORG], email="collega@wijkteam.example.nl", role=Role.ORGANISATION
+    )
     objects = {
+        "invitation": Invitation.objects.get(cohort=team.assignment.cohort, invited_by=users[COORDINATOR]),
+        "org_invitation": org_invitation,
+        "organisation_id": users[ORG].organisation_id,
         "team": team,
         "task": Task.objects.filter(team=team).first(),
         "duo": duo,
@@ -558,6 +608,8 @@ def build_world(demo) -> World:
         "student": {"pk": member.pk, "student_id": member.pk},
         "link": {"link_id": objects["link"].pk},
         "criterion": {"criterion_id": objects["criterion"].pk},
+        "invitation": {"invitation_id": objects["invitation"].pk},
+        "org_invitation": {"invitation_id": objects["org_invitation"].pk},
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
         "formation_run": {"run_id": objects["formation_run"].pk},
         "student_import": {"cohort_id": objects["cohort"].pk, "import_id": objects["student_import"].pk},
@@ -597,6 +649,8 @@ def body_for(case: Case, world: World) -> object:
         return {"student": world.objects["teammate_id"], level: "3", "comment": "Fijn", "show_author": "on"}
     if body == "rubric_form":
         return {"cohort": world.objects["cohort"].pk, "category": "vakinhoudelijk", "name": "Proef", **descriptors}
+    if body == "invite_form":
+        return {"email": "nieuw@example.nl", "kind": "organisation", "organisation": world.objects["organisation_id"]}
     if body == "criterion_form":
         return {"name": "Anders", "description": "Nieuw", **descriptors}
     if body == "feedback_form":
