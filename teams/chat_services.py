@@ -41,7 +41,7 @@ from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRe
 from teams.signals import membership_ended
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
-from wijklab.services import notify
+from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
 logger = logging.getLogger(__name__)
 
@@ -395,6 +395,7 @@ def message_post(
     if len(files) > 1:
         raise ChatError("invalid_file", _("Stuur één bijlage per bericht."), field="file")
     checked = [check_upload(f) for f in files]
+    _ensure_writable(team.pk)
     message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
     if message is None:
         return _stored_resend(team=team, author=author, client_id=client_id), False
@@ -421,6 +422,12 @@ def _stored_resend(*, team: Team, author: User, client_id: str) -> Message:
     return stored
 
 
+def _ensure_writable(team_id: int) -> None:
+    """The archive guard (wijklab.services.ensure_cohort_writable) as a chat error, in one query by team."""
+    if Team.objects.filter(pk=team_id, assignment__cohort__archived_at__isnull=False).exists():
+        raise ChatError("cohort_archived", COHORT_ARCHIVED_MESSAGE)
+
+
 def _locked_own_message(*, message: Message, by: User, action: str) -> Message:
     locked = Message.objects.select_for_update(of=("self",)).select_related("author", "hidden_by").get(pk=message.pk)
     if locked.author_id != by.pk:
@@ -439,6 +446,7 @@ def _locked_own_message(*, message: Message, by: User, action: str) -> Message:
 def message_edit(*, message: Message, by: User, body: object, announce: bool = True) -> Message:
     """Change your own message within 15 minutes; the earlier wording is kept as a revision."""
     text = clean_body(body)
+    _ensure_writable(message.team_id)
     locked = _locked_own_message(message=message, by=by, action=str(_("bewerken")))
     if text != locked.body:
         MessageRevision.objects.create(message=locked, body=locked.body)
@@ -454,6 +462,7 @@ def message_edit(*, message: Message, by: User, body: object, announce: bool = T
 @transaction.atomic
 def message_delete(*, message: Message, by: User, announce: bool = True) -> Message:
     """Delete your own message within 15 minutes: it stays in place as "verwijderd" for everyone."""
+    _ensure_writable(message.team_id)
     locked = _locked_own_message(message=message, by=by, action=str(_("verwijderen")))
     locked.deleted_at = timezone.now()
     locked.save(update_fields=["deleted_at"])
@@ -479,6 +488,7 @@ def message_hide(*, message: Message, by: User, reason: object, announce: bool =
             _("De reden mag hoogstens %(max)s tekens lang zijn.") % {"max": HIDE_REASON_MAX_LENGTH},
             field="reason",
         )
+    _ensure_writable(message.team_id)
     locked = Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message.pk)
     if locked.hidden_at is None:
         locked.hidden_at = timezone.now()
