@@ -1,4 +1,4 @@
-from frontend.views import assignments, chat, core, supervision, teams
+from frontend.views import assignments, chat, cohorts, core, profile, supervision, teams
 
 urlpatterns = [
     *core.urlpatterns,
@@ -6,4 +6,6 @@ urlpatterns = [
     *teams.urlpatterns,
     *chat.urlpatterns,
     *supervision.urlpatterns,
+    *cohorts.urlpatterns,
+    *profile.urlpatterns,
 ]
