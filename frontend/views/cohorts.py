@@ -58,7 +58,8 @@ class CohortForm(forms.Form):
     )
 
     def __init__(self, *args: Any, cohort: Cohort | None = None, **kwargs: Any) -> None:
-        if cohort is not None and not kwargs.get("data") and not args:
+        if cohort is not None:
+            # Only an unbound form (the first GET) shows these.
             kwargs["initial"] = {
                 "name": cohort.name,
                 "starts_on": cohort.starts_on.isoformat(),

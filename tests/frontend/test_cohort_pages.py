@@ -1,5 +1,7 @@
 """The cohort pages and API: a coordinator's own cohorts only, readiness, archive read-only."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -52,6 +54,42 @@ def test_a_bad_cohort_form_says_what_is_wrong_and_stores_nothing(client, coordin
     assert response.status_code == 200
     assert "Er is al een cohort met deze naam." in page
     assert Cohort.objects.count() == 1
+
+
+def test_the_edit_form_starts_from_the_cohort_as_it_is(client, coordinator, cohort):
+    school = SchoolFactory(name="Zadkine")
+    cohort.schools.add(school)
+    client.force_login(coordinator)
+    form = client.get(reverse("cohort-edit", args=[cohort.pk])).context["form"]
+    assert form["name"].value() == "Testcohort"
+    assert form["starts_on"].value() == "2026-09-01"
+    assert [int(v) for v in form["schools"].value()] == [school.pk]
+    response = client.post(
+        reverse("cohort-edit", args=[cohort.pk]),
+        {"name": "Testcohort 2", "starts_on": "2026-09-01", "ends_on": "2027-07-01", "schools": [school.pk]},
+    )
+    assert response.status_code == 302
+    assert Cohort.objects.get(pk=cohort.pk).name == "Testcohort 2"
+
+
+def test_the_cohort_list_and_api_cost_the_same_queries_for_more_cohorts(client, client_for, coordinator, cohort):
+    client.force_login(coordinator)
+    api = client_for(coordinator)
+    client.get(reverse("cohort-list"))
+    with CaptureQueriesContext(connection) as few_pages:
+        client.get(reverse("cohort-list"))
+    with CaptureQueriesContext(connection) as few_api:
+        api.get("/api/cohorts/")
+    for n in range(5):
+        services.cohort_create(
+            by=coordinator, name=f"Ronde {n}", starts_on=dt.date(2027, 9, 1), ends_on=dt.date(2028, 7, 1)
+        )
+    with CaptureQueriesContext(connection) as many_pages:
+        client.get(reverse("cohort-list"))
+    with CaptureQueriesContext(connection) as many_api:
+        assert len(api.get("/api/cohorts/").json()) == 6
+    assert len(many_pages) == len(few_pages)
+    assert len(many_api) == len(few_api)
 
 
 def test_another_coordinators_cohort_is_not_found(client, coordinator, other_cohort):
