@@ -36,11 +36,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from assignments.models import Assignment
 from teams.chat_selectors import mention_candidates, message_data, presence_list_key
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
 from teams.signals import membership_ended
 from wijklab.errors import RuleViolation
-from wijklab.models import Role, User
+from wijklab.models import Cohort, Role, User
 from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
 logger = logging.getLogger(__name__)
@@ -321,8 +322,17 @@ def _with_attachments(message: Message, attachments: list[Attachment]) -> Messag
     return message
 
 
+# The archive guard riding along in the INSERT (wijklab.services.ensure_cohort_writable, as SQL):
+# a separate query would add a round trip to every chat message.
+_ARCHIVED_TEAM_SQL = (
+    f"SELECT 1 FROM {Team._meta.db_table} t JOIN {Assignment._meta.db_table} a ON a.id = t.assignment_id "  # noqa: S608
+    f"JOIN {Cohort._meta.db_table} c ON c.id = a.cohort_id WHERE t.id = %s AND c.archived_at IS NOT NULL"
+)
+
+
 def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> Message | None:
-    """INSERT the message in one statement, unless it is a resend or a flood: then None, and nothing stored.
+    """INSERT the message in one statement, unless it is a resend, a flood or its cohort is archived: then None,
+    and nothing stored.
 
     A resend: the author already stored this ``client_id`` (the unique index
     decides, also for two connections racing). A flood: the author stored 20
@@ -346,8 +356,9 @@ def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> M
             f"INSERT INTO {table} (team_id, author_id, body, client_id, created_at, hidden_reason) "  # noqa: S608 - our own table
             "SELECT %s, %s, %s, %s, %s, '' "
             f"WHERE (SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created_at >= %s) < %s "
+            f"AND NOT EXISTS ({_ARCHIVED_TEAM_SQL}) "
             "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
-            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES],
+            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES, team.pk],
         )
         row = cursor.fetchone()
     if row is None:
@@ -395,9 +406,10 @@ def message_post(
     if len(files) > 1:
         raise ChatError("invalid_file", _("Stuur één bijlage per bericht."), field="file")
     checked = [check_upload(f) for f in files]
-    _ensure_writable(team.pk)
     message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
     if message is None:
+        # Refused by the INSERT: an archived cohort says so; otherwise a resend or a flood.
+        _ensure_writable(team.pk)
         return _stored_resend(team=team, author=author, client_id=client_id), False
     if announce:
         publish_on_commit(team.pk, message_data(message))

@@ -248,3 +248,17 @@ def test_an_htmx_request_refused_by_the_archive_reloads_the_page_with_the_reason
     assert response.status_code == 204
     assert response["HX-Refresh"] == "true"
     assert any("gearchiveerd" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_a_chat_message_in_an_archived_cohort_is_a_409_and_history_stays(
+    client_for, coordinator, cohort, team, student4
+):
+    api = client_for(student4)
+    before = api.post(f"/api/teams/{team.pk}/messages/", {"body": "Eerder", "client_id": "m-1"}, format="json")
+    assert before.status_code == 201
+    services.cohort_archive(cohort=cohort, by=coordinator)
+    refused = api.post(f"/api/teams/{team.pk}/messages/", {"body": "Later", "client_id": "m-2"}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "cohort_archived"
+    history = api.get(f"/api/teams/{team.pk}/messages/").json()
+    assert [m["body"] for m in history["results"]] == ["Eerder"]
