@@ -14,12 +14,13 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assignments.models import Preference
-from frontend.navigation import nav_item
+from frontend.navigation import nav_item, overview_panel
 from teams.models import Membership
 from wijklab import selectors, services
 from wijklab.errors import RuleViolation
@@ -212,6 +213,12 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "readiness": cohort_readiness(cohort=cohort),
     }
     return render(request, "cohorts/detail.html", context)
+
+
+@overview_panel(Role.COORDINATOR, order=5)
+def coordinator_cohorts_panel(request: HttpRequest) -> str:
+    cohorts = selectors.cohorts_managed_by(user=request.user).filter(archived_at__isnull=True)
+    return render_to_string("cohorts/panel_coordinator.html", {"cohorts": cohorts[:6]}, request=request)
 
 
 urlpatterns = [

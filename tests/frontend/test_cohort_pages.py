@@ -262,3 +262,14 @@ def test_a_chat_message_in_an_archived_cohort_is_a_409_and_history_stays(
     assert refused.json()["code"] == "cohort_archived"
     history = api.get(f"/api/teams/{team.pk}/messages/").json()
     assert [m["body"] for m in history["results"]] == ["Eerder"]
+
+
+def test_the_coordinators_overview_lists_their_running_cohorts(client, coordinator, cohort, other_cohort):
+    client.force_login(coordinator)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("cohort-detail", args=[cohort.pk])}"' in page
+    assert f'href="{reverse("cohort-detail", args=[other_cohort.pk])}"' not in page
+    services.cohort_archive(cohort=cohort, by=coordinator)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("cohort-detail", args=[cohort.pk])}"' not in page
+    assert "Je hebt geen lopend cohort." in page
