@@ -40,7 +40,7 @@ from assignments.validators import (
 from teams.models import Membership
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Organisation, Role, StudentProfile, User
-from wijklab.services import notify
+from wijklab.services import ensure_cohort_writable, notify
 
 MSG_NOT_YOURS = _("Alleen de eigen organisatie en de coördinatoren van het cohort kunnen deze opdracht wijzigen.")
 MSG_CANNOT_POST = _("Alleen organisaties en coördinatoren plaatsen opdrachten.")
@@ -78,6 +78,7 @@ def _set_competences(assignment: Assignment, competences: list[tuple[Any, int]])
 def assignment_create(*, by: User, organisation: Organisation, cohort: Cohort, values: dict[str, Any]) -> Assignment:
     """A new assignment, always as a draft; the organisation publishes it when it is ready."""
     _check_can_post(by=by, organisation=organisation, cohort=cohort)
+    ensure_cohort_writable(cohort)
     data = {**defaults(), **{k: v for k, v in values.items() if k in ASSIGNMENT_FIELDS}}
     clean_assignment(data, organisation=organisation)
     competences = data.pop("competences")
@@ -113,6 +114,7 @@ def _comparable(field: str, value: Any) -> Any:
 def assignment_update(*, assignment: Assignment, by: User, values: dict[str, Any]) -> Assignment:
     """Change fields of an assignment. Once published, every change is kept in its history."""
     _check_can_edit(by=by, assignment=assignment)
+    ensure_cohort_writable(assignment.cohort_id)
     # Lock the row: two editors at once must not lose each other's history.
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.status not in EDITABLE_STATUSES:
@@ -150,6 +152,7 @@ def _transition(
     *, assignment: Assignment, by: User, allowed_from: set[str], to: str, code: str, message: Any
 ) -> Assignment:
     _check_can_edit(by=by, assignment=assignment)
+    ensure_cohort_writable(assignment.cohort_id)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.status not in allowed_from:
         raise RuleViolation(code, message % {"status": assignment.get_status_display().lower()})
@@ -269,6 +272,7 @@ def preferences_set(*, student: User, entries: list[RankingEntry]) -> list[Prefe
     profile = StudentProfile.objects.select_related("cohort").filter(user=student).first()
     if profile is None:
         raise PermissionDenied(_("Alleen studenten kiezen voorkeuren."))
+    ensure_cohort_writable(profile.cohort_id)
     if not profile.cohort.preferences_open:
         raise RuleViolation(
             "preferences_closed",
@@ -324,6 +328,7 @@ def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) 
 def _set_preferences_open(*, cohort: Cohort, by: User, is_open: bool) -> Cohort:
     if by.role != Role.COORDINATOR or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan de voorkeuren openen of sluiten."))
+    ensure_cohort_writable(cohort)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.preferences_open == is_open:
         return cohort

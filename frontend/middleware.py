@@ -1,8 +1,14 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from wijklab.errors import RuleViolation
 
 # Paths that answer for themselves: the API returns 401/403 instead of a
 # redirect, the admin has its own login, health checks and static files are public.
@@ -22,3 +28,26 @@ class LoginRequiredPagesMiddleware(LoginRequiredMiddleware):
         if request.path.startswith(_EXEMPT_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RuleViolationMessageMiddleware:
+    """A page whose service refused with a rule (an archived cohort, say) goes back with the reason
+    as a message, instead of a 500. The API answers 409 itself (wijklab.api_support)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        if not isinstance(exception, RuleViolation) or request.path.startswith("/api/"):
+            return None
+        messages.error(request, exception.message)
+        if getattr(request, "htmx", False):
+            # A fragment request: reload the page, which then shows the message.
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        back = request.META.get("HTTP_REFERER", "")
+        if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("home")
+        return redirect(back)

@@ -1,4 +1,15 @@
-from frontend.views import assignments, chat, core, formation, imports, invitations, supervision, teams
+from frontend.views import (
+    assignments,
+    chat,
+    cohorts,
+    core,
+    formation,
+    imports,
+    invitations,
+    profile,
+    supervision,
+    teams,
+)
 from wijklab import oidc
 
 urlpatterns = [
@@ -7,6 +18,8 @@ urlpatterns = [
     *teams.urlpatterns,
     *chat.urlpatterns,
     *supervision.urlpatterns,
+    *cohorts.urlpatterns,
+    *profile.urlpatterns,
     *imports.urlpatterns,
     *invitations.urlpatterns,
     *oidc.urlpatterns,

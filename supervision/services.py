@@ -15,7 +15,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +36,9 @@ from supervision.models import (
 from teams.models import Team
 from teams.selectors import students_supervised_by, teams_visible_to
 from wijklab.errors import RuleViolation
+from wijklab.mail import in_language_of, wants_mail_now, wants_summaries
 from wijklab.models import Cohort, Role, SupervisorKind, User
-from wijklab.services import notify
+from wijklab.services import ensure_cohort_writable, ensure_student_cohort_writable, notify
 
 MAX_COMMENT = 4000
 # PostgreSQL cannot store NUL in text (a 500 there, stored on SQLite); page forms can send it.
@@ -147,6 +148,7 @@ def criterion_create(
     _refuse_nul(errors, description=description, programme=programme)
     if errors:
         raise ValidationError(errors)
+    ensure_cohort_writable(cohort)
     rubric = default_rubric()
     last = rubric.criteria.filter(category=category).aggregate(m=Max("position"))["m"]
     criterion = Criterion.objects.create(
@@ -172,6 +174,7 @@ def criterion_update(
 ) -> Criterion:
     """Reword a criterion. Feedback given earlier keeps the wording it was given with (``Score``)."""
     _require_coordinator_of_criterion(by=by, criterion=criterion)
+    ensure_cohort_writable(criterion.cohort_id)
     errors: dict[str, list] = {}
     name = _clean_name(name, errors)
     texts = _clean_descriptors(descriptors, errors)
@@ -190,6 +193,7 @@ def criterion_update(
 def criterion_set_active(*, by: User, criterion: Criterion, active: bool) -> Criterion:
     """Archive (or bring back) a criterion; archived criteria keep their scores and history."""
     _require_coordinator_of_criterion(by=by, criterion=criterion)
+    ensure_cohort_writable(criterion.cohort_id)
     criterion.is_active = active
     criterion.save(update_fields=["is_active", "updated_at"])
     return criterion
@@ -302,6 +306,7 @@ def feedback_create(
             _add(errors, "team", _("Deze student zit niet (meer) in dit team."))
         else:
             team = _resolve_team(author=author, kind=kind, student=student, team_id=tid, errors=errors)
+        ensure_student_cohort_writable(student)
 
     today = timezone.localdate()
     date = date or today
@@ -419,6 +424,13 @@ def _notify_student(entry: FeedbackEntry) -> None:
 # --- who supervises whom ----------------------------------------------------
 
 
+def _ensure_link_writable(*, team: Team | None, student: User | None) -> None:
+    if team is not None:
+        ensure_cohort_writable(team.assignment.cohort_id)
+    if student is not None:
+        ensure_student_cohort_writable(student)
+
+
 @transaction.atomic
 def supervision_assign(
     *, by: User, supervisor: User, team: Team | None = None, student: User | None = None
@@ -444,6 +456,7 @@ def supervision_assign(
             )
     elif supervisor.role != Role.SUPERVISOR:
         raise ValidationError({"supervisor": [_("Kies een docent of werkbegeleider.")]})
+    _ensure_link_writable(team=team, student=student)
     exists = SupervisionAssignment.objects.filter(supervisor=supervisor, team=team, student=student).exists()
     if exists:
         raise RuleViolation("already_assigned", _("%(name)s is hier al begeleider.") % {"name": supervisor})
@@ -462,6 +475,7 @@ def supervision_assign(
 def supervision_unassign(*, by: User, link: SupervisionAssignment) -> None:
     if by.role != Role.COORDINATOR:
         raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
+    _ensure_link_writable(team=link.team, student=link.student)
     link.delete()
 
 
@@ -478,15 +492,16 @@ def _site(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send_once(*, kind: str, recipient: User, key: str, subject: str, body: str) -> bool:
+def _send_once(*, kind: str, recipient: User, key: str, subject: str, body: str, wanted: bool | None = None) -> bool:
     """Send one mail unless it was sent before; True when sent now.
 
     The sent-record is inserted in the same transaction as the send, before
     it: a second run (or a concurrent one, which waits on the unique key)
     finds the row and sends nothing; a failing mail server raises, the
-    transaction rolls back and the retry starts clean.
+    transaction rolls back and the retry starts clean. ``wanted`` is whether
+    the recipient wants this mail (wijklab.mail; default: a mail per event).
     """
-    if not recipient.email:
+    if not (wants_mail_now(recipient) if wanted is None else wanted):
         return False
     with transaction.atomic():
         _record, created = SentMail.objects.get_or_create(kind=kind, recipient=recipient, key=key)
@@ -500,7 +515,7 @@ def send_feedback_notice(*, entry_id: int) -> bool:
     entry = FeedbackEntry.objects.select_related("student", "author").filter(pk=entry_id).first()
     if entry is None or entry.kind == FeedbackKind.SELF:
         return False
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_language_of(entry.student):
         if entry.kind == FeedbackKind.PEER and not entry.show_author:
             who = gettext("een teamgenoot")
         else:
@@ -535,7 +550,7 @@ def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
     if not rows:
         return False
     period = period_key(today)
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_language_of(supervisor):
         subject = ngettext(
             "Wijklab: %(count)d student wacht op feedback",
             "Wijklab: %(count)d studenten wachten op feedback",
@@ -554,15 +569,19 @@ def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
             lines.append(f"- {row.student.get_display_name()}{team}: {since}")
         url = _site(reverse("supervision-overview"))
         lines += ["", gettext("Geef feedback: %(url)s") % {"url": url}]
+        # Once a week, in Wijklab for everyone; by mail only for those who want a mail per event
+        # (a daily digest picks the notification up for the others).
         with transaction.atomic():
-            sent = _send_once(
-                kind=SentMail.Kind.REMINDER, recipient=supervisor, key=period, subject=subject, body="\n".join(lines)
+            _record, created = SentMail.objects.get_or_create(
+                kind=SentMail.Kind.REMINDER, recipient=supervisor, key=period
             )
-            if sent:
-                notify(
-                    users=[supervisor], kind="supervision_reminder", title=subject, url=reverse("supervision-overview")
-                )
-    return sent
+            if not created:
+                return False
+            notify(users=[supervisor], kind="supervision_reminder", title=subject, url=reverse("supervision-overview"))
+            if not wants_mail_now(supervisor):
+                return False
+            EmailMessage(subject=subject, body="\n".join(lines), to=[supervisor.email]).send()
+    return True
 
 
 def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
@@ -578,7 +597,7 @@ def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
     if not digest.overview.rows:
         return False
     period = period_key(today)
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_language_of(docent):
         subject = gettext("Wijklab: weekoverzicht begeleiding (%(period)s)") % {"period": period}
         lines = [
             gettext("Hallo %(name)s,") % {"name": docent.get_display_name()},
@@ -602,5 +621,11 @@ def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
             lines.append(gettext("Geen signalen deze week."))
         lines += ["", gettext("Naar je overzicht: %(url)s") % {"url": _site(reverse("supervision-overview"))}]
         return _send_once(
-            kind=SentMail.Kind.DIGEST, recipient=docent, key=period, subject=subject, body="\n".join(lines)
+            kind=SentMail.Kind.DIGEST,
+            recipient=docent,
+            key=period,
+            subject=subject,
+            body="\n".join(lines),
+            # A weekly overview is itself a summary: for everyone but those who want no mail at all.
+            wanted=wants_summaries(docent),
         )

@@ -36,12 +36,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from assignments.models import Assignment
 from teams.chat_selectors import mention_candidates, message_data, presence_list_key
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
 from teams.signals import membership_ended
 from wijklab.errors import RuleViolation
-from wijklab.models import Role, User
-from wijklab.services import notify
+from wijklab.models import Cohort, Role, User
+from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
 logger = logging.getLogger(__name__)
 
@@ -321,8 +322,17 @@ def _with_attachments(message: Message, attachments: list[Attachment]) -> Messag
     return message
 
 
+# The archive guard riding along in the INSERT (wijklab.services.ensure_cohort_writable, as SQL):
+# a separate query would add a round trip to every chat message.
+_ARCHIVED_TEAM_SQL = (
+    f"SELECT 1 FROM {Team._meta.db_table} t JOIN {Assignment._meta.db_table} a ON a.id = t.assignment_id "  # noqa: S608
+    f"JOIN {Cohort._meta.db_table} c ON c.id = a.cohort_id WHERE t.id = %s AND c.archived_at IS NOT NULL"
+)
+
+
 def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> Message | None:
-    """INSERT the message in one statement, unless it is a resend or a flood: then None, and nothing stored.
+    """INSERT the message in one statement, unless it is a resend, a flood or its cohort is archived: then None,
+    and nothing stored.
 
     A resend: the author already stored this ``client_id`` (the unique index
     decides, also for two connections racing). A flood: the author stored 20
@@ -346,8 +356,9 @@ def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> M
             f"INSERT INTO {table} (team_id, author_id, body, client_id, created_at, hidden_reason) "  # noqa: S608 - our own table
             "SELECT %s, %s, %s, %s, %s, '' "
             f"WHERE (SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created_at >= %s) < %s "
+            f"AND NOT EXISTS ({_ARCHIVED_TEAM_SQL}) "
             "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
-            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES],
+            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES, team.pk],
         )
         row = cursor.fetchone()
     if row is None:
@@ -397,6 +408,8 @@ def message_post(
     checked = [check_upload(f) for f in files]
     message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
     if message is None:
+        # Refused by the INSERT: an archived cohort says so; otherwise a resend or a flood.
+        _ensure_writable(team.pk)
         return _stored_resend(team=team, author=author, client_id=client_id), False
     if announce:
         publish_on_commit(team.pk, message_data(message))
@@ -421,6 +434,12 @@ def _stored_resend(*, team: Team, author: User, client_id: str) -> Message:
     return stored
 
 
+def _ensure_writable(team_id: int) -> None:
+    """The archive guard (wijklab.services.ensure_cohort_writable) as a chat error, in one query by team."""
+    if Team.objects.filter(pk=team_id, assignment__cohort__archived_at__isnull=False).exists():
+        raise ChatError("cohort_archived", COHORT_ARCHIVED_MESSAGE)
+
+
 def _locked_own_message(*, message: Message, by: User, action: str) -> Message:
     locked = Message.objects.select_for_update(of=("self",)).select_related("author", "hidden_by").get(pk=message.pk)
     if locked.author_id != by.pk:
@@ -439,6 +458,7 @@ def _locked_own_message(*, message: Message, by: User, action: str) -> Message:
 def message_edit(*, message: Message, by: User, body: object, announce: bool = True) -> Message:
     """Change your own message within 15 minutes; the earlier wording is kept as a revision."""
     text = clean_body(body)
+    _ensure_writable(message.team_id)
     locked = _locked_own_message(message=message, by=by, action=str(_("bewerken")))
     if text != locked.body:
         MessageRevision.objects.create(message=locked, body=locked.body)
@@ -454,6 +474,7 @@ def message_edit(*, message: Message, by: User, body: object, announce: bool = T
 @transaction.atomic
 def message_delete(*, message: Message, by: User, announce: bool = True) -> Message:
     """Delete your own message within 15 minutes: it stays in place as "verwijderd" for everyone."""
+    _ensure_writable(message.team_id)
     locked = _locked_own_message(message=message, by=by, action=str(_("verwijderen")))
     locked.deleted_at = timezone.now()
     locked.save(update_fields=["deleted_at"])
@@ -479,6 +500,7 @@ def message_hide(*, message: Message, by: User, reason: object, announce: bool =
             _("De reden mag hoogstens %(max)s tekens lang zijn.") % {"max": HIDE_REASON_MAX_LENGTH},
             field="reason",
         )
+    _ensure_writable(message.team_id)
     locked = Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message.pk)
     if locked.hidden_at is None:
         locked.hidden_at = timezone.now()

@@ -15,12 +15,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from teams.models import Mention, ReadMarker
 from wijklab.celery import app
+from wijklab.mail import in_language_of, wants_mail_now
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
             or 0
         )
         gone = message.deleted_at is not None or message.hidden_at is not None
-        if read_up_to >= message.pk or gone or not mention.user.email:
+        # People who want no mail per event read the mention in Wijklab (or in their daily digest).
+        if read_up_to >= message.pk or gone or not wants_mail_now(mention.user):
             mention.settled_at = now
             mention.save(update_fields=["settled_at"])
             return "unneeded"
@@ -64,7 +66,7 @@ def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
         mention.emailed_at = now
         mention.save(update_fields=["settled_at", "emailed_at"])
         url = f"{settings.SITE_URL}{reverse('chat-page', kwargs={'team_id': message.team_id})}#bericht-{message.pk}"
-        with translation.override(settings.LANGUAGE_CODE):
+        with in_language_of(mention.user):
             subject = _("%(name)s noemde je in de chat van %(team)s") % {
                 "name": message.author.get_display_name(),
                 "team": message.team.name,

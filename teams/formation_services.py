@@ -29,6 +29,7 @@ from teams.services import _release
 from wijklab.errors import RuleViolation
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Notification, Role, User
+from wijklab.services import ensure_cohort_writable
 
 TIME_LIMIT_MAX = 300
 REASON_MAX = 1000
@@ -41,8 +42,10 @@ STALE = gettext_lazy(
 
 
 def _require_coordinator(cohort: Cohort, by: User) -> None:
+    """The gate of every formation write: the cohort's coordinator, in a cohort that is not archived."""
     if not fs.formation_cohorts_of(user=by).filter(pk=cohort.pk).exists():
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan teams vormen."))
+    ensure_cohort_writable(cohort)
 
 
 # --- starting a run ---------------------------------------------------------------

@@ -36,7 +36,7 @@ from teams.signals import membership_ended
 from teams.tasks import email_membership_change
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, User
-from wijklab.services import notify
+from wijklab.services import ensure_cohort_writable, notify
 
 # Refusals a coordinator may knowingly override when moving a student.
 OVERRIDABLE = frozenset({"team_full", "needs_niveau", "team_not_open", "assignment_not_open"})
@@ -158,6 +158,7 @@ def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
     )
     if not allowed:
         raise PermissionDenied(_("Je kunt op deze opdracht geen team openen."))
+    ensure_cohort_writable(assignment.cohort_id)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Geef het team een naam.")]})
@@ -180,6 +181,7 @@ def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
 def team_set_status(*, team: Team, status: str, by: User) -> Team:
     """A coordinator starts a team (no more joining or leaving on one's own), reopens or closes it."""
     _require_coordinator_of(team, by)
+    _ensure_writable(team)
     if status not in TeamStatus.values:
         raise ValidationError({"status": [_("Kies een status: open, actief of afgesloten.")]})
     team = _lock_teams(team.pk)[team.pk]
@@ -199,6 +201,7 @@ def membership_join(*, team: Team, student: User) -> Membership:
     cohort_id = team.assignment.cohort_id
     if student_cohort_id(student=student) != cohort_id:
         raise RuleViolation("wrong_cohort", _("Dit team hoort bij een ander cohort."))
+    ensure_cohort_writable(cohort_id)
     for refusal in status_refusals(team):
         _raise(refusal)
     current = active_membership_of(student=student, cohort_id=cohort_id)
@@ -234,6 +237,7 @@ def membership_leave(*, team: Team, student: User) -> MembershipChange:
     membership = active_memberships().filter(team=team, student=student).first()
     if membership is None:
         raise RuleViolation("not_a_member", _("Je zit niet in dit team."))
+    _ensure_writable(team)
     if team.assignment.status != AssignmentStatus.OPEN or team.status != TeamStatus.OPEN:
         raise RuleViolation(
             "team_not_open",
@@ -248,6 +252,11 @@ def membership_leave(*, team: Team, student: User) -> MembershipChange:
 
 
 # --- coordinators -----------------------------------------------------------
+
+
+def _ensure_writable(team: Team) -> None:
+    """Nothing changes in a team of an archived cohort (the history stays readable)."""
+    ensure_cohort_writable(team.assignment.cohort_id)
 
 
 def _require_coordinator_of(team: Team, by: User) -> None:
@@ -285,6 +294,7 @@ def membership_move(
     can ask first.
     """
     _require_coordinator_of(to_team, by)
+    _ensure_writable(to_team)
     reason = _clean_reason(reason, required=override)
     niveau = _niveau_of(student)
     cohort_id = to_team.assignment.cohort_id
@@ -349,6 +359,7 @@ def membership_move(
 def membership_remove(*, team: Team, student: User, by: User, reason: str) -> MembershipChange:
     """A coordinator takes a student out of a team (recorded with a reason)."""
     _require_coordinator_of(team, by)
+    _ensure_writable(team)
     reason = _clean_reason(reason, required=True)
     team = _lock_teams(team.pk)[team.pk]
     membership = active_memberships().filter(team=team, student=student).first()
@@ -382,6 +393,7 @@ def duo_create(*, team: Team, by: User, roles: Mapping[int, str], carries_youth_
     """
     team = _lock_teams(team.pk)[team.pk]
     _require_member(team, by)
+    _ensure_writable(team)
     ids = list(roles)
     if len(ids) != 2 or ids[0] == ids[1]:
         raise ValidationError({"members": [_("Een duo bestaat uit twee verschillende teamleden.")]})
@@ -427,6 +439,7 @@ def duo_update(
 ) -> Duo:
     team = _lock_teams(duo.team_id)[duo.team_id]
     _require_member(team, by)
+    _ensure_writable(team)
     duo = team.duos.get(pk=duo.pk)
     if roles is not None:
         if set(roles) != {duo.member_a_id, duo.member_b_id}:
@@ -450,6 +463,7 @@ def duo_update(
 def duo_dissolve(*, duo: Duo, by: User) -> None:
     team = _lock_teams(duo.team_id)[duo.team_id]
     _require_member(team, by)
+    _ensure_writable(team)
     team.duos.filter(pk=duo.pk).delete()
 
 
@@ -514,6 +528,7 @@ def task_create(
     status: str = TaskStatus.TODO,
 ) -> Task:
     _require_member(team, by)
+    _ensure_writable(team)
     clean = _clean_task_fields(
         team,
         {
@@ -532,6 +547,7 @@ def task_create(
 def task_update(*, task: Task, by: User, **fields: object) -> Task:
     """Change a task's status, owner, due date, phase, title or description."""
     _require_member(task.team, by)
+    _ensure_writable(task.team)
     unknown = set(fields) - {"title", "description", "phase", "status", "due_on", "owner"}
     if unknown:
         raise ValidationError({name: [_("Dit veld bestaat niet.")] for name in sorted(unknown)})
@@ -548,4 +564,5 @@ def task_update(*, task: Task, by: User, **fields: object) -> Task:
 @transaction.atomic
 def task_delete(*, task: Task, by: User) -> None:
     _require_member(task.team, by)
+    _ensure_writable(task.team)
     task.delete()

@@ -9,18 +9,20 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teams.models import MembershipChange, Team
+from wijklab.mail import in_language_of, recipients_wanting_mail_now, wants_mail_now
 from wijklab.models import User
 
 
 def _recipients(team: Team, *, exclude: set[int]) -> list[User]:
+    """Members and supervisors who want a mail per event (the others read it in Wijklab or in their digest)."""
     people = User.objects.filter(
         Q(memberships__team=team, memberships__left_at__isnull=True) | Q(supervision_assignments__team=team)
     ).distinct()
-    return [u for u in people if u.email and u.pk not in exclude]
+    return [u for u in recipients_wanting_mail_now(people) if u.pk not in exclude]
 
 
 def _lines(change: MembershipChange, team: Team) -> tuple[str, str]:
@@ -63,17 +65,18 @@ def email_membership_change(self, change_id: int) -> int:
         if change is None:
             return 0
         messages = []
-        with translation.override(settings.LANGUAGE_CODE):
-            for team in (change.from_team, change.to_team):
-                if team is None:
-                    continue
-                exclude = {change.by_id}
-                subject, body = _lines(change, team)
-                for user in _recipients(team, exclude=exclude):
-                    messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
-            if change.kind == MembershipChange.Kind.REMOVED and change.student.email:
+        for team in (change.from_team, change.to_team):
+            if team is None:
+                continue
+            exclude = {change.by_id}
+            for user in _recipients(team, exclude=exclude):
+                with in_language_of(user):
+                    subject, body = _lines(change, team)
+                messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
+        if change.kind == MembershipChange.Kind.REMOVED and wants_mail_now(change.student):
+            with in_language_of(change.student):
                 subject, body = _lines(change, change.from_team)
-                messages.append(EmailMessage(subject=subject, body=body, to=[change.student.email]))
+            messages.append(EmailMessage(subject=subject, body=body, to=[change.student.email]))
         sent = get_connection().send_messages(messages) if messages else 0
         change.emailed_at = timezone.now()
         change.save(update_fields=["emailed_at"])

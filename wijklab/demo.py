@@ -144,6 +144,11 @@ STUDENTS = [
     ("jesse.vermeulen", "Jesse Vermeulen", 4, "Albeda", "Sociaal Werk (mbo 4)", [0, 10, 2], [0, 3, 4]),
 ]
 
+# A student who has just signed in for the first time: no competences, no weekdays yet, so the
+# "complete your profile" nudge and the coordinator's readiness list have someone to show.
+# Kept apart from STUDENTS (and sorted last) so the demo teams never pick them.
+INCOMPLETE_PROFILE_STUDENT = ("zoe.nieuwkoop", "Zoë Nieuwkoop", 4, "Zadkine", "Sociaal Werk (mbo 4)")
+
 # username, display name, kind, school, organisation
 SUPERVISORS = [
     ("docent.mbo", "Marieke Verhoeven", SupervisorKind.MBO_DOCENT, "Albeda", None),
@@ -216,8 +221,9 @@ def seed() -> DemoContext:
     )
     coordinator = _user(*COORDINATOR, Role.COORDINATOR)
     cohort.coordinators.add(coordinator)
-    # The schools taking part: a student import accepts students of these schools.
     cohort.schools.add(*schools.values())
+    if not cohort.competences.exists():
+        cohort.competences.set(competences)
     users: dict[str, User] = {coordinator.username: coordinator}
 
     for username, name, niveau, school, programme, comp_idx, days in STUDENTS:
@@ -236,6 +242,13 @@ def seed() -> DemoContext:
         if created:
             profile.competences.set([competences[i] for i in comp_idx])
 
+    username, name, niveau, school, programme = INCOMPLETE_PROFILE_STUDENT
+    users[username] = _user(username, name, Role.STUDENT)
+    StudentProfile.objects.get_or_create(
+        user=users[username],
+        defaults={"niveau": niveau, "school": schools[school], "programme": programme, "cohort": cohort},
+    )
+
     for username, name, kind, school, organisation in SUPERVISORS:
         user = _user(username, name, Role.SUPERVISOR)
         users[username] = user
@@ -250,6 +263,10 @@ def seed() -> DemoContext:
 
     for username, name, organisation in ORGANISATION_CONTACTS:
         users[username] = _user(username, name, Role.ORGANISATION, organisation=organisations[organisation])
+
+    # Who takes part, as a coordinator's cohort page shows it.
+    cohort.supervisors.add(*(users[username] for username, *_rest in SUPERVISORS))
+    cohort.organisations.add(*organisations.values())
 
     return DemoContext(
         cohort=cohort,
@@ -272,4 +289,5 @@ DEMO_LOGINS = [
     ("student4", "student niveau 4"),
     ("student5", "student niveau 5"),
     ("student6", "student niveau 6"),
+    ("zoe.nieuwkoop", "student, profiel nog niet compleet"),
 ]

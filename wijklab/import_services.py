@@ -31,6 +31,7 @@ from wijklab.import_selectors import (
     remembered_mapping,
 )
 from wijklab.models import Cohort, ImportColumnMapping, Role, StudentImport, StudentProfile, User
+from wijklab.services import ensure_cohort_writable
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -46,16 +47,6 @@ class ImportFileError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _ensure_writable(cohort: Cohort) -> None:
-    # wijklab.services.ensure_cohort_writable (the archive guard) is built by another
-    # stream; until it lands this is the same check, with the same code.
-    if cohort.is_archived:
-        raise RuleViolation(
-            "cohort_archived",
-            gettext_lazy("Dit cohort is gearchiveerd: er kunnen geen studenten meer bij komen."),
-        )
 
 
 # --- reading a file ---------------------------------------------------------------------------
@@ -202,7 +193,7 @@ def read_student_file(*, name: str, content: bytes) -> tuple[list[str], list[lis
 @transaction.atomic
 def student_import_create(*, cohort: Cohort, by: User, name: str, content: bytes) -> StudentImport:
     """Keep an uploaded file's rows for the preview; the columns are mapped as remembered or guessed."""
-    _ensure_writable(cohort)
+    ensure_cohort_writable(cohort)
     headers, rows = read_student_file(name=name, content=content)
     remembered = remembered_mapping(headers)
     mapping = remembered if remembered is not None else guess_mapping(headers)
@@ -228,7 +219,7 @@ def _ensure_preview(student_import: StudentImport) -> None:
 @transaction.atomic
 def student_import_set_mapping(*, student_import: StudentImport, by: User, mapping: dict[str, str]) -> StudentImport:
     """Use ``mapping`` for this file and remember it for the next file with the same columns."""
-    _ensure_writable(student_import.cohort)
+    ensure_cohort_writable(student_import.cohort)
     _ensure_preview(student_import)
     clean = {name: str(mapping.get(name) or "") for name in FIELDS + FIXED_FIELDS}
     student_import.mapping = clean
@@ -294,7 +285,7 @@ def student_import_confirm(*, student_import: StudentImport, by: User) -> Studen
     """
     locked = StudentImport.objects.select_for_update().get(pk=student_import.pk)
     locked.cohort = cohort = student_import.cohort
-    _ensure_writable(cohort)
+    ensure_cohort_writable(cohort)
     _ensure_preview(locked)
     missing = mapping_problems(locked.mapping, locked.headers)
     if missing:

@@ -39,18 +39,10 @@ from wijklab.models import (
     SupervisorProfile,
     User,
 )
+from wijklab.services import ensure_cohort_writable
 
 INVITATION_VALID_FOR = dt.timedelta(days=14)
 DOCENT_SECTOR = {SupervisorKind.MBO_DOCENT: School.Sector.MBO, SupervisorKind.HBO_DOCENT: School.Sector.HBO}
-
-try:  # The archive guard of the cohorts work; until it is merged, the same rule inline.
-    from wijklab.services import ensure_cohort_writable  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - replaced at merge
-
-    def ensure_cohort_writable(cohort_or_id: Cohort | int) -> None:
-        cohort = cohort_or_id if isinstance(cohort_or_id, Cohort) else Cohort.objects.get(pk=cohort_or_id)
-        if cohort.is_archived:
-            raise RuleViolation("cohort_archived", _("Dit cohort is gearchiveerd: er kan niets meer veranderen."))
 
 
 class OidcIdentity(Protocol):

@@ -1,8 +1,11 @@
 """Reads about people, scoped by the visibility rules of DESIGN.md."""
 
-from django.db.models import QuerySet
+from typing import Any
 
-from wijklab.models import Cohort, Notification, Role, User
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from wijklab.models import Cohort, Competence, Notification, Role, StudentProfile, User
 
 
 def cohorts_visible_to(*, user: User) -> QuerySet[Cohort]:
@@ -41,3 +44,76 @@ def viewer_sees_niveaus(*, viewer: User) -> bool:
 
 def unread_notifications(*, user: User) -> QuerySet[Notification]:
     return user.notifications.filter(read_at__isnull=True)
+
+
+# --- cohorts a coordinator manages -----------------------------------------------------
+
+
+def cohorts_managed_by(*, user: User) -> QuerySet[Cohort]:
+    """The cohorts a coordinator runs, newest first (by start date, then creation)."""
+    if user.role != Role.COORDINATOR:
+        return Cohort.objects.none()
+    return user.coordinated_cohorts.order_by("-starts_on", "-pk")
+
+
+def access_managed_cohort(*, user: User, cohort_id: Any) -> Cohort:
+    """A cohort the user coordinates; any other id is "not found" (404), whoever asks."""
+    try:
+        return cohorts_managed_by(user=user).get(pk=int(cohort_id))
+    except (Cohort.DoesNotExist, ValueError, TypeError):
+        raise Http404("Cohort niet gevonden.") from None
+
+
+def competences_for_cohort(*, cohort: Cohort | None) -> QuerySet[Competence]:
+    """The competences a student of ``cohort`` chooses from: the cohort's list, or all when it has none."""
+    if cohort is not None:
+        chosen = cohort.competences.all()
+        if chosen.exists():
+            return chosen
+    return Competence.objects.all()
+
+
+# --- student profiles ------------------------------------------------------------------
+
+
+def student_profile_is_complete(profile: StudentProfile | None) -> bool:
+    """Complete = at least one competence and at least one available weekday.
+
+    The one definition for the nudge, the coordinator's readiness list and
+    ``incomplete_profile_q`` below (which must agree with it).
+    """
+    if profile is None:
+        return False
+    if not profile.available_days:
+        return False
+    cached = getattr(profile, "_prefetched_objects_cache", {}).get("competences")
+    if cached is not None:
+        return bool(cached)
+    return profile.competences.exists()
+
+
+def incomplete_profile_q(prefix: str = "") -> Q:
+    """A filter on StudentProfile (or on a relation to it, via ``prefix`` such as ``"student_profile__"``)
+    for profiles that are not complete in the sense of ``student_profile_is_complete``."""
+    has_competence = StudentProfile.competences.through.objects.filter(
+        studentprofile_id=OuterRef(f"{prefix}pk" if prefix else "pk")
+    )
+    return Q(**{f"{prefix}available_days": []}) | ~Exists(has_competence)
+
+
+def student_needs_profile_nudge(*, user: User) -> bool:
+    """Whether the "complete your profile" banner shows: a student of a running cohort, profile incomplete.
+
+    One query, remembered on the user object for the request (every page asks).
+    """
+    if user.role != Role.STUDENT:
+        return False
+    cached = getattr(user, "_needs_profile_nudge", None)
+    if cached is None:
+        cached = (
+            StudentProfile.objects.filter(user=user, cohort__archived_at__isnull=True)
+            .filter(incomplete_profile_q())
+            .exists()
+        )
+        user._needs_profile_nudge = cached
+    return cached

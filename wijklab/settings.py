@@ -104,10 +104,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After LocaleMiddleware and authentication: the signed-in person's own language.
+    "wijklab.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "frontend.middleware.LoginRequiredPagesMiddleware",
+    "frontend.middleware.RuleViolationMessageMiddleware",
 ]
 
 ROOT_URLCONF = "wijklab.urls"
@@ -243,6 +246,13 @@ CELERY_BEAT_SCHEDULE["supervision-weekly-reminders"] = {
 CELERY_BEAT_SCHEDULE["supervision-weekly-digests"] = {
     "task": "supervision.tasks.weekly_digests",
     "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+}
+# The daily digest of notifications for people who chose it (wijklab/mail.py; also
+# `manage.py notifications_digest`). Its module is not a tasks.py, so it is imported by name.
+CELERY_IMPORTS = ("wijklab.digest_tasks",)
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "wijklab.digest_tasks.daily_digests",
+    "schedule": crontab(hour=7, minute=0),
 }
 
 AUTH_USER_MODEL = "wijklab.User"

@@ -8,6 +8,7 @@ from wijklab.views import healthz
 # Each app's api.py exposes ``urlpatterns`` for its own endpoints under /api/.
 api_patterns = [
     path("me/", wijklab_api.MeView.as_view(), name="api-me"),
+    *wijklab_api.cohort_urlpatterns,
     path("", include("assignments.api")),
     path("", include("teams.api")),
     path("", include("teams.chat_api")),

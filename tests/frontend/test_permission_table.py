@@ -453,6 +453,30 @@ TABLE: list[Case] = [
     # The link in the mail: public; a made-up token answers the friendly "link does not work" page.
     public("invitation-accept"),
     public("invitation-accept", POST),
+    # --- cohorts and profile ------------------------------------------------------------------------
+    # Cohorts are managed by their own coordinators only: the outsider (a coordinator of another
+    # cohort) gets 404 like everyone else; the list and the form are for coordinators as a role (403).
+    get("cohort-list", None, COORDINATORS, gate=EVERYONE - COORDINATORS),
+    get("cohort-create", None, COORDINATORS, gate=EVERYONE - COORDINATORS),
+    write("cohort-create", POST, None, COORDINATORS, gate=EVERYONE - COORDINATORS, body={"name": "Proef"}),
+    get("cohort-detail", "cohort", {COORDINATOR}),
+    get("cohort-edit", "cohort", {COORDINATOR}),
+    write("cohort-edit", POST, "cohort", {COORDINATOR}, body={"name": "Gewijzigd"}),
+    write("cohort-archive", POST, "cohort", {COORDINATOR}),
+    get("profile", None, EVERYONE),
+    write("profile", POST, None, EVERYONE, body={"display_name": "Proef", "email": "proef@example.nl"}),
+    get("api-cohort-list", None, COORDINATORS, gate=EVERYONE - COORDINATORS),
+    write(
+        "api-cohort-list",
+        POST,
+        None,
+        COORDINATORS,
+        gate=EVERYONE - COORDINATORS,
+        body={"name": "Proef", "starts_on": "2027-09-01", "ends_on": "2028-07-01"},
+    ),
+    get("api-cohort-detail", "cohort", {COORDINATOR}),
+    write("api-cohort-detail", PATCH, "cohort", {COORDINATOR}, body={"name": "Gewijzigd"}),
+    write("api-cohort-archive", POST, "cohort", {COORDINATOR}),
 ]
 
 # Routes the table leaves out, with the reason (none so far: keep it that way).

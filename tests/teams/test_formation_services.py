@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from teams import formation_services as services
 from teams.formation_tasks import _Ticker
@@ -138,6 +139,21 @@ def test_a_run_publishes_once(small, start, coordinator):
         services.formation_publish(run=run, by=coordinator)
     assert refused.value.code == "already_published"
     assert Team.objects.count() == teams
+
+
+def test_an_archived_cohort_neither_starts_nor_publishes_a_run(small, start, coordinator):
+    run = start(small.cohort)
+    small.cohort.archived_at = timezone.now()
+    small.cohort.save()
+    for attempt in (
+        lambda: services.formation_run_start(cohort=small.cohort, by=coordinator, time_limit=3),
+        lambda: services.formation_publish(run=run, by=coordinator),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            attempt()
+        assert refused.value.code == "cohort_archived"
+    assert not Team.objects.filter(assignment__cohort=small.cohort).exists()
+    assert FormationRun.objects.filter(cohort=small.cohort).count() == 1
 
 
 def test_a_stale_draft_is_refused_with_a_clear_message(small, start, coordinator):
