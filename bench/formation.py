@@ -2,7 +2,7 @@
 
 Not a test: run it by hand (docs/benchmarks.md, "Team formation"). For each
 size and seed it generates a synthetic cohort (``generate_cohort``, in the
-COHORT.json shape of docs/api.md), then in the same run:
+COHORT.json shape of docs/formation.md), then in the same run:
 
 - ``engine``: ``teams.formation.solve`` at the size's time limit (the target:
   300 students within 5 s, 1,000 within 30 s);
@@ -16,6 +16,7 @@ per size whether the targets hold.
 
     .venv/bin/python bench/formation.py --sizes 150,300,1000 --long 0 --seeds 1
     .venv/bin/python bench/formation.py --sizes 150,300,1000 --long 120 --seeds 1,2,3 --json var/bench/formation.json
+    .venv/bin/python bench/formation.py table var/bench/formation.json
     .venv/bin/python bench/formation.py generate --students 300 --assignments 60 --seed 1 -o cohort.json
 
 Needs no database: Django is set up only for the translated messages.
