@@ -1,4 +1,5 @@
 """A coordinator invites a new docent in the browser; the docent accepts on a phone and lands signed in.
+An imported student is invited, accepts, completes the profile and ranks an assignment.
 
 The mail goes out in the server's process (locmem backend), out of reach of the
 test; so, as a coordinator could in the browser, the test has the invitation re-sent
@@ -153,11 +154,23 @@ def test_an_imported_student_is_invited_accepts_and_ranks_an_assignment(page, ne
     student.get_by_label("Kies een wachtwoord").fill(PASSWORD)
     student.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
     student.get_by_role("button", name="Account activeren").click()
-    student.wait_for_url(lambda url: "/uitnodiging/" not in url)
+    # Signed in, on the profile that the import left incomplete: the student completes it first.
+    student.wait_for_url("**/profiel/")
     assert student.locator(".whoami").inner_text() == "Noor Amrani"
+    expect(student.get_by_role("heading", level=1)).to_have_text("Mijn profiel")
+    expect(student.locator("#profile-todo")).to_be_visible()
     screenshot(student, "invitation-student-signed-in")
+    student.get_by_role("checkbox", name="Contact leggen met bewoners").check()
+    student.get_by_role("checkbox", name="Meertaligheid").check()
+    student.get_by_role("checkbox", name="maandag").check()
+    student.get_by_role("checkbox", name="woensdag").check()
+    student.get_by_label("Korte introductie").fill("Ik ben Noor, ik spreek Arabisch en Nederlands.")
+    student.get_by_role("button", name="Opslaan").click()
+    expect(student.get_by_role("status").first).to_contain_text("Je profiel is opgeslagen en compleet.")
+    expect(student.locator("#profile-nudge")).to_have_count(0)
+    screenshot(student, "invitation-student-profile-complete")
 
-    # No profile page in this branch yet: straight on to ranking an assignment.
+    # Then ranks an assignment.
     student.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Opdrachten").click()
     card = student.locator(".assignment-card").first
     title = card.locator("h2, h3").first.inner_text()
