@@ -7,25 +7,10 @@ The weekly jobs are scheduled by Celery beat (``CELERY_BEAT_SCHEDULE``) and can
 be run by hand with ``manage.py supervision_weekly``.
 """
 
-import datetime as dt
-from smtplib import SMTPException
-
 from celery import shared_task
-from django.utils import timezone
 
 from supervision import selectors, services
-
-MAIL_RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": True,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
-
-
-def _day(today: str | None) -> dt.date:
-    return dt.date.fromisoformat(today) if today else timezone.localdate()
+from wijklab.mail import MAIL_RETRY, task_day
 
 
 @shared_task(**MAIL_RETRY)
@@ -35,18 +20,18 @@ def send_feedback_email(entry_id: int) -> bool:
 
 @shared_task(**MAIL_RETRY)
 def send_supervisor_reminder(supervisor_id: int, today: str | None = None) -> bool:
-    return services.send_supervisor_reminder(supervisor_id=supervisor_id, today=_day(today))
+    return services.send_supervisor_reminder(supervisor_id=supervisor_id, today=task_day(today))
 
 
 @shared_task(**MAIL_RETRY)
 def send_docent_digest(docent_id: int, today: str | None = None) -> bool:
-    return services.send_docent_digest(docent_id=docent_id, today=_day(today))
+    return services.send_docent_digest(docent_id=docent_id, today=task_day(today))
 
 
 @shared_task
 def weekly_reminders(today: str | None = None) -> int:
     """Fan out one task per supervisor, so one failing address does not hold up the rest."""
-    day = _day(today).isoformat()
+    day = task_day(today).isoformat()
     ids = list(selectors.supervisors_with_students().values_list("pk", flat=True))
     for supervisor_id in ids:
         send_supervisor_reminder.delay(supervisor_id, day)
@@ -55,7 +40,7 @@ def weekly_reminders(today: str | None = None) -> int:
 
 @shared_task
 def weekly_digests(today: str | None = None) -> int:
-    day = _day(today).isoformat()
+    day = task_day(today).isoformat()
     ids = list(selectors.docenten_with_students().values_list("pk", flat=True))
     for docent_id in ids:
         send_docent_digest.delay(docent_id, day)

@@ -22,6 +22,7 @@ from assignments.models import Assignment, AssignmentCompetence, AssignmentStatu
 from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
+from wijklab.selectors import student_profile_is_complete
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -273,7 +274,7 @@ def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
     return FormationReadiness(
         students_total=len(profiles),
         without_preferences=[p.user for p in profiles if p.user_id not in with_prefs],
-        incomplete_profiles=[p.user for p in profiles if not p.available_days or not p.competences.all()],
+        incomplete_profiles=[p.user for p in profiles if not student_profile_is_complete(p)],
         in_team=sum(1 for p in profiles if p.user_id in in_team),
         teamless=sum(1 for p in profiles if p.user_id not in in_team),
         open_assignments=len(assignments),

@@ -12,6 +12,7 @@ and do not come through here.
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -21,6 +22,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from wijklab.models import MailPreference, Notification, User
+
+# How every mail task retries a failing mail server: exponential backoff, for hours at most.
+MAIL_RETRY = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+def task_day(today: str | None) -> dt.date:
+    """The day a scheduled mail task is about: the ISO date it was given (tests, reruns) or today."""
+    return dt.date.fromisoformat(today) if today else timezone.localdate()
+
 
 # What the first digest looks back on (later ones start where the previous one ended).
 FIRST_DIGEST_LOOKBACK = dt.timedelta(days=1)
