@@ -11,8 +11,8 @@ from wijklab.demo import DemoContext
 from wijklab.invitation_services import invitation_create
 from wijklab.models import Invitation, Role, SupervisorKind
 
-EMAIL = "f.ouali@demo.wijklab.nl"
-NAME = "Fatima Ouali"
+EMAIL = "e.demir@demo.wijklab.nl"
+NAME = "Esra Demir"
 SCHOOL = "Hogeschool Rotterdam"
 
 

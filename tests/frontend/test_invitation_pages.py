@@ -297,5 +297,5 @@ def test_the_demo_has_one_pending_invitation_the_coordinator_sees(demo):
     assert invitation.revoked_at is None
     assert invitation.expires_at > timezone.now()
     page = logged_in(coordinator).get(page_url(invitation.cohort)).content.decode()
-    assert "Fatima Ouali" in page
+    assert "Esra Demir" in page
     assert "hbo-docent van Hogeschool Rotterdam" in page
