@@ -737,11 +737,7 @@ class _Model:
                     add(w["competences"] * imp, cov, -1)
                     score_terms.append((pct, cov))
                 scores.append((y, score_terms))
-            # Isolation: the only one of one's school, or of one's sector (mbo =
-            # niveau 4; hogeschool = niveau 5 and 6), in a team of three or more.
-            # The sector rather than the niveau: a lone niveau 5 among niveau 6
-            # peers is no outsider, a lone mbo student among hogeschool students
-            # is; and it measured a smaller gap (docs/formation.md).
+            # Isolation: the only one of one's school or niveau in a team of three or more.
             if a.size_max >= 3 and w["isolation"]:
                 if a.size_min >= 3:
                     big3 = y
@@ -755,7 +751,7 @@ class _Model:
                     s = c.students[si]
                     if s.school:
                         groups[("school", s.school)].append(si)
-                    groups[("sector", s.niveau == 4)].append(si)
+                    groups[("niveau", s.niveau)].append(si)
                 # One indicator per possible member: isolated when placed here,
                 # in a team of three or more, with nobody else of the group.
                 for group in groups.values():

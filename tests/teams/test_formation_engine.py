@@ -320,27 +320,6 @@ def test_the_soft_goals_cover_the_competences_an_assignment_asks_for():
     assert team["explanation"] == "2 eerste keuzes; dekt 1 van de 1 gevraagde competenties; niveaus 4 en 6"
 
 
-def test_isolation_counts_the_lone_mbo_student_not_the_lone_niveau_5_among_hogeschool_students():
-    # Four seats for five candidates. Two mbo students leave one niveau 5 and
-    # one niveau 6 student each alone of their niveau, yet in a team of two
-    # mbo and two hogeschool students nobody is an outsider. Only the lone-mbo
-    # team covers both competences, which is all a niveau count would see.
-    data = cohort(
-        [assignment("A1", size=(4, 4), competences={"C1": 1, "C2": 1})],
-        [
-            student("S1", 4, ["A1"]),
-            student("S2", 4, ["A1"]),
-            student("S3", 5, ["A1"], competences=["C1"]),
-            student("S4", 6, ["A1"]),
-            student("S5", 5, ["A1"], competences=["C2"]),
-        ],
-    )
-    proposal = solve(data, weights={"competences": 0.5, "balance": 0})
-    (team,) = members(proposal, "A1")
-    assert {"S1", "S2", "S4"} <= set(team)
-    assert {s["name"]: s for s in proposal["stages"]}["soft"]["objective"] == 5
-
-
 def test_weights_must_be_known_numbers():
     data = cohort([assignment("A1")], [student("S1", 4, ["A1"])])
     with pytest.raises(formation.CohortFileError) as error:
