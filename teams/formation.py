@@ -1493,6 +1493,8 @@ def explanation_text(why: dict) -> str:
         return text[0].upper() + text[1:]
     if code == "locked":
         return _("Je coördinator heeft je in dit team vastgezet.")
+    if code == "existing_team":
+        return _("Je zat al in dit team; je blijft erin.")
     if code == "first_choice":
         return _("Je kreeg je eerste keuze.")
     if code in ("choice", "unranked"):

@@ -398,6 +398,19 @@ def exempt_from_ranking(run: FormationRun) -> list[str]:
     return sorted(existing | {str(s) for s in run.locks})
 
 
+def mark_existing_members(proposal: dict, *, data: dict, locks: dict) -> None:
+    """Tell members of a team that already existed why they are there: the team exists.
+
+    The engine knows them only as locked (as if the coordinator had pinned them); a student
+    the coordinator did pin keeps the engine's explanation.
+    """
+    kept = {str(m) for team in data.get("existing", []) for m in team.get("members", [])} - {str(s) for s in locks}
+    for entry in proposal.get("students", []):
+        if entry.get("student") in kept and (entry.get("why") or {}).get("code") == "locked":
+            entry["why"] = {"code": "existing_team", "params": {}}
+            entry["explanation"] = str(engine().explanation_text(entry["why"]))
+
+
 def draft_violations(run: FormationRun) -> list[dict]:
     """Every hard rule the run's draft breaks (locked students and existing teams' members: not ``only_ranked``)."""
     data = run.parameters.get("input")

@@ -287,6 +287,7 @@ def _rebuild(run: FormationRun, teams: list[dict], moved: set[str]) -> None:
     for team in body["teams"]:
         source = carried.get((team["assignment"], frozenset(team["members"])), {})
         team["db_team"], team["name"] = source.get("db_team"), source.get("name", "")
+    fs.mark_existing_members(body, data=data, locks=run.locks)
     for entry in body["students"]:
         if entry["student"] in moved:
             entry["explanation"] = _coordinator_text(run, entry["student"], entry["assignment"])

@@ -145,6 +145,7 @@ def run_formation(self, run_id: int) -> str:
         if engine_status in ("optimal", "feasible"):
             status = FormationRun.Status.DONE
             _name_teams(run, proposal, data)
+            fs.mark_existing_members(proposal, data=data, locks=run.locks)
         elif engine_status == "infeasible":
             status = FormationRun.Status.INFEASIBLE
         else:

@@ -172,6 +172,18 @@ def test_an_existing_team_member_who_never_ranked_its_assignment_breaks_no_rule_
     assert selectors.formation_board(run=run, viewer=coordinator).problems == []
 
 
+def test_members_of_an_existing_team_are_told_they_stay_and_a_pinned_student_that_they_were_pinned(
+    small, run_of, coordinator
+):
+    team = TeamFactory(assignment=small.ouderen, name="Zelf gevormd", created_by=coordinator)
+    add_member(team, small.students["anna"])
+    pinned = small.students["bram"]
+    run = run_of(small.cohort, locks={pinned.pk: small.ouderen.pk})
+    said = {e["student"]: selectors.student_explanation(e) for e in run.proposal["students"]}
+    assert said[str(small.students["anna"].pk)] == "Je zat al in dit team; je blijft erin."
+    assert said[str(pinned.pk)] == "Je coördinator heeft je in dit team vastgezet."
+
+
 def test_the_board_names_what_an_override_broke(small, run_of, coordinator):
     run = run_of(small.cohort)
     student = next(
