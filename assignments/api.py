@@ -1,4 +1,4 @@
-"""REST API for assignments and preferences (API.md, "Assignments"). Thin: parse → service → response."""
+"""REST API for assignments and preferences (docs/api.md, "Assignments"). Thin: parse → service → response."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Reads about assignments and preferences, scoped by the visibility rules of DESIGN.md.
+"""Reads about assignments and preferences, scoped by the visibility rules of docs/design.md.
 
 Who sees which assignment:
 

@@ -1,4 +1,4 @@
-"""REST API for supervision (API.md "Supervision"): thin views over selectors and services.
+"""REST API for supervision (docs/api.md "Supervision"): thin views over selectors and services.
 
 - ``GET /api/rubrics/``: the rubric with the criteria the caller assesses or is assessed on.
 - ``POST /api/feedback/``: log feedback. A student you may not write about is

@@ -1,4 +1,4 @@
-"""Reads about supervision, scoped by the visibility rules of DESIGN.md.
+"""Reads about supervision, scoped by the visibility rules of docs/design.md.
 
 Feedback is visible to the student it is about, its author, the student's
 supervisors and the coordinators of the student's cohort. Peer feedback is

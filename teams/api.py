@@ -1,4 +1,4 @@
-"""REST API for teams, membership, duos and tasks (API.md "Teams").
+"""REST API for teams, membership, duos and tasks (docs/api.md "Teams").
 
 Thin: look the object up through a selector (404 for what the user may not
 see), validate the input, call a service, answer. Rules refuse with

@@ -1,4 +1,4 @@
-"""The chat's REST side (API.md): history pages, idempotent posting, edits, files, read markers.
+"""The chat's REST side (docs/api.md): history pages, idempotent posting, edits, files, read markers.
 
 Thin views: the access helper (outsiders and coordinators get 404), then a
 selector or a service. The websocket carries the same messages live.

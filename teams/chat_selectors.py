@@ -235,7 +235,7 @@ def mention_candidates(*, team: Team, exclude_user_id: int | None = None) -> lis
     return list(qs)
 
 
-# --- the wire format (API.md "Chat over WebSocket") ----------------------
+# --- the wire format (docs/api.md "Chat over WebSocket") ----------------------
 
 
 def attachment_data(attachment: Attachment, *, team_id: int) -> dict:

@@ -185,7 +185,7 @@ def parse_cohort(data: object) -> Cohort:
         if size_max < size_min:
             raise CohortFileError(f"{where}.team_size_max", _("mag niet kleiner zijn dan team_size_min"))
         requires_hbo = _bool(raw.get("requires_hbo", False), f"{where}.requires_hbo")
-        # The default minimum of DESIGN.md: one niveau 4 and one niveau 6.
+        # The default minimum of docs/design.md: one niveau 4 and one niveau 6.
         mins = {
             n: _int(raw.get(f"min_niveau_{n}", 1 if n in (4, 6) else 0), f"{where}.min_niveau_{n}", low=0)
             for n in NIVEAUS

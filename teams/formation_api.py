@@ -1,7 +1,7 @@
-"""The team-formation API (API.md "Team formation"): start a run, read it, move students, lock, publish.
+"""The team-formation API (docs/api.md "Team formation"): start a run, read it, move students, lock, publish.
 
 Thin: the access helper (only coordinators of the run's cohort; everyone
-else 404), input validation, a service, the run as API.md shapes it. Ids of
+else 404), input validation, a service, the run as docs/api.md shapes it. Ids of
 students and assignments are integers here; the engine's strings stay inside.
 """
 
@@ -38,7 +38,7 @@ def _int(value: object) -> int | None:
 
 
 def run_data(run: FormationRun) -> dict:
-    """The run as API.md shapes it."""
+    """The run as docs/api.md shapes it."""
     proposal = run.proposal or {}
     return {
         "id": run.pk,

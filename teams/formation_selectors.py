@@ -27,7 +27,7 @@ from wijklab.selectors import student_profile_is_complete
 if TYPE_CHECKING:
     from types import ModuleType
 
-# The rules of a run when the coordinator changes nothing (API.md "Team formation as a file").
+# The rules of a run when the coordinator changes nothing (docs/api.md "Team formation as a file").
 DEFAULT_RULES = {"min_shared_weekdays": 1, "only_ranked": True, "max_teams_per_assignment": 1}
 DRAFT_SHOWN = (FormationRun.Status.DONE, FormationRun.Status.PUBLISHED)
 PROFILE_KEYS = ("1", "2", "3", "4", "5", "unranked", "unplaced")

@@ -1,4 +1,4 @@
-"""The composition rules of DESIGN.md, written once.
+"""The composition rules of docs/design.md, written once.
 
 Pure functions over an assignment's requirements and a team's head count per
 niveau, so that the join service (which enforces them under a row lock), the

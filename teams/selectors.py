@@ -1,4 +1,4 @@
-"""Reads about teams, scoped by the visibility rules of DESIGN.md.
+"""Reads about teams, scoped by the visibility rules of docs/design.md.
 
 Every page, endpoint and consumer goes through these; nobody calls
 ``Team.objects.get(pk=...)`` directly.

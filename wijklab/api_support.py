@@ -1,4 +1,4 @@
-"""Shared DRF plumbing: pagination and the error format of API.md."""
+"""Shared DRF plumbing: pagination and the error format of docs/api.md."""
 
 import re
 from typing import Any
@@ -15,7 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from wijklab.errors import RuleViolation
 
 # DRF's Dutch catalogue leaves these messages in English (and a JSON parse error
-# is never translated), while API.md promises Dutch. Keyed by DRF's English text;
+# is never translated), while docs/api.md promises Dutch. Keyed by DRF's English text;
 # {name} stands for the part DRF fills in.
 _DRF_UNTRANSLATED = {
     "Not a valid string.": _("Vul tekst in."),

@@ -1,4 +1,4 @@
-"""Reads about people, scoped by the visibility rules of DESIGN.md."""
+"""Reads about people, scoped by the visibility rules of docs/design.md."""
 
 from typing import Any
 

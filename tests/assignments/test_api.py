@@ -1,4 +1,4 @@
-"""The REST API of API.md "Assignments": role by role, every rule, level-blind, query counts."""
+"""The REST API of docs/api.md "Assignments": role by role, every rule, level-blind, query counts."""
 
 import json
 

@@ -124,7 +124,7 @@ def test_a_duo_with_an_impossible_member_id_is_refused(client_for, client, team,
 
 
 def test_drf_messages_its_dutch_catalogue_misses_are_dutch_too(client_for, team, student4):
-    """API.md: messages are Dutch by default. DRF's own Dutch catalogue has gaps."""
+    """docs/api.md: messages are Dutch by default. DRF's own Dutch catalogue has gaps."""
     api = client_for(student4)
     tasks = f"/api/teams/{team.pk}/tasks/"
     answer = api.post(tasks, {"phase": "verkenning", "title": ["x"]}, format="json")

@@ -3,7 +3,7 @@
 With the real demo data (``seed_demo``), each organisation contact of the
 demo and two students log in and crawl every same-site page, htmx partial,
 JSON endpoint and export they can reach by GET from "/" and from the API's
-lists (DESIGN.md "Visibility"):
+lists (docs/design.md "Visibility"):
 
 - organisation contacts never see a student's niveau — not as text, not as a
   JSON field, and not indirectly: the crawl is repeated with the students'

@@ -1,4 +1,4 @@
-"""Never a 500 for anything a client can send (API.md "Conventions").
+"""Never a 500 for anything a client can send (docs/api.md "Conventions").
 
 Against the demo data, every route of the permission table is sent what a
 careless or hostile client sends:

@@ -75,7 +75,7 @@ SUPERVISORS = frozenset({DOCENT, OTHER_DOCENT, WERKBEGELEIDER})
 COORDINATORS = frozenset({COORDINATOR, OUTSIDER})
 NOBODY: frozenset[str] = frozenset()
 
-# Who may see what (DESIGN.md "Visibility").
+# Who may see what (docs/design.md "Visibility").
 TEAM = frozenset({MEMBER, ORG, DOCENT, COORDINATOR})  # the team, its roster, tasks and duos
 CHAT = frozenset({MEMBER, ORG, DOCENT})  # its chat: not the coordinator
 PROGRESS = frozenset({MEMBER, DOCENT, COORDINATOR})  # student4's progress and the feedback on them
@@ -169,7 +169,7 @@ IMPORT_MAPPING = {"name": "Naam", "email": "E-mail", "niveau": "Niveau", "school
 TABLE: list[Case] = [
     # --- identity, schema, health -------------------------------------------------------------
     get("api-me", None, EVERYONE),
-    public("api-schema"),  # the OpenAPI description: no data, documented as public (API.md)
+    public("api-schema"),  # the OpenAPI description: no data, documented as public (docs/api.md)
     public("api-docs"),
     public("api-redoc"),
     public("healthz"),

@@ -1,4 +1,4 @@
-"""The Teams API of API.md: role by role, every refusal code, niveau only where allowed, constant queries."""
+"""The Teams API of docs/api.md: role by role, every refusal code, niveau only where allowed, constant queries."""
 
 import json
 import re

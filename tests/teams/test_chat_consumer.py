@@ -1,4 +1,4 @@
-"""The chat socket (API.md "Chat over WebSocket"), through the real ASGI stack with real sessions."""
+"""The chat socket (docs/api.md "Chat over WebSocket"), through the real ASGI stack with real sessions."""
 
 import asyncio
 import datetime as dt

@@ -1,4 +1,4 @@
-"""The team-formation API of API.md: start, read, move, lock, re-run, publish; coordinators of the cohort only."""
+"""The team-formation API of docs/api.md: start, read, move, lock, re-run, publish; coordinators of the cohort only."""
 
 import pytest
 from django.core import mail

@@ -1,4 +1,4 @@
-"""The composition rules of DESIGN.md as pure functions: every refusal and its reason."""
+"""The composition rules of docs/design.md as pure functions: every refusal and its reason."""
 
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-// The team chat client (API.md "Chat over WebSocket"), no dependencies.
+// The team chat client (docs/api.md "Chat over WebSocket"), no dependencies.
 //
 // What must hold on a train with a flaky connection:
 // - every message is shown once, in id order (a Map by id, sorted insertion);

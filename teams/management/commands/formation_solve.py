@@ -1,4 +1,4 @@
-"""Form teams from a cohort file, without the database (API.md, "Team formation as a file").
+"""Form teams from a cohort file, without the database (docs/api.md, "Team formation as a file").
 
     python manage.py formation_solve COHORT.json --output PROPOSAL.json --time-limit 10 --seed 1
 
