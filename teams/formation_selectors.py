@@ -22,7 +22,7 @@ from assignments.models import Assignment, AssignmentCompetence, AssignmentStatu
 from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
-from wijklab.selectors import student_profile_is_complete
+from wijklab.selectors import access_managed_cohort, cohorts_managed_by, student_profile_is_complete
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -44,20 +44,13 @@ def engine() -> ModuleType:
 
 
 def formation_cohorts_of(*, user: User) -> QuerySet[Cohort]:
-    """The cohorts whose teams ``user`` may form: those they coordinate. The one predicate of formation."""
-    if not user.is_authenticated or user.role != Role.COORDINATOR:
-        return Cohort.objects.none()
-    return Cohort.objects.filter(coordinators=user)
+    """The cohorts whose teams ``user`` may form: those they coordinate (``cohorts_managed_by``)."""
+    return cohorts_managed_by(user=user)
 
 
 def access_formation_cohort(*, user: User, cohort_id: object) -> Cohort:
     """The cohort if ``user`` coordinates it; 404 otherwise, as if it did not exist."""
-    if not is_id(cohort_id):
-        raise Http404("Cohort niet gevonden.")
-    cohort = formation_cohorts_of(user=user).filter(pk=cohort_id).first()
-    if cohort is None:
-        raise Http404("Cohort niet gevonden.")
-    return cohort
+    return access_managed_cohort(user=user, cohort_id=cohort_id)
 
 
 def formation_runs_visible_to(*, user: User) -> QuerySet[FormationRun]:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from wijklab.ids import as_id
 from wijklab.models import Cohort, ImportColumnMapping, Niveau, Role, School, StudentImport, StudentProfile, User
+from wijklab.selectors import access_managed_cohort
 
 # Our fields, in the order the mapping screen shows them. Either "name", or
 # "first_name" + "last_name" (with "infix", the Dutch tussenvoegsel) make the name.
@@ -87,12 +88,7 @@ def cohort_is_active(cohort: Cohort, *, today: dt.date | None = None) -> bool:
 
 def access_import_cohort(*, user: User, cohort_id: Any) -> Cohort:
     """The cohort, if ``user`` coordinates it; otherwise 404, as for a cohort that does not exist."""
-    if not user.is_authenticated or user.role != Role.COORDINATOR:
-        raise Http404("Cohort niet gevonden.")
-    try:
-        return user.coordinated_cohorts.get(pk=as_id(cohort_id))
-    except (Cohort.DoesNotExist, ValueError, TypeError):
-        raise Http404("Cohort niet gevonden.") from None
+    return access_managed_cohort(user=user, cohort_id=cohort_id)
 
 
 def access_student_import(*, user: User, cohort_id: Any, import_id: Any) -> StudentImport:

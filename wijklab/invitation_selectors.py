@@ -17,6 +17,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from wijklab.models import Cohort, Invitation, Role, SupervisorKind, User
+from wijklab.selectors import access_managed_cohort, cohorts_managed_by
 
 TOKEN_SALT = "wijklab.invitation"  # noqa: S105 - a namespace for the signature, not a secret
 # "." is outside the URL-safe base64 alphabet of the secret, so the token splits unambiguously.
@@ -261,7 +262,7 @@ def imported_students_without_invitation(*, cohort: Cohort) -> QuerySet[User]:
 
 
 def may_invite_into_cohort(*, user: User, cohort: Cohort) -> bool:
-    return user.role == Role.COORDINATOR and user.coordinated_cohorts.filter(pk=cohort.pk).exists()
+    return cohorts_managed_by(user=user).filter(pk=cohort.pk).exists()
 
 
 def may_invite_colleagues(*, user: User) -> bool:
@@ -270,12 +271,7 @@ def may_invite_colleagues(*, user: User) -> bool:
 
 def access_invitation_cohort(*, user: User, cohort_id: int) -> Cohort:
     """A cohort whose invitations ``user`` manages (its coordinator), else Http404."""
-    if user.role != Role.COORDINATOR:
-        raise Http404
-    cohort = user.coordinated_cohorts.filter(pk=cohort_id).first()
-    if cohort is None:
-        raise Http404
-    return cohort
+    return access_managed_cohort(user=user, cohort_id=cohort_id)
 
 
 def invitations_managed_by(*, user: User) -> QuerySet[Invitation]:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from wijklab.ids import as_id
 from wijklab.models import Cohort, Competence, Notification, Role, StudentProfile, User
 
 
@@ -50,8 +51,11 @@ def unread_notifications(*, user: User) -> QuerySet[Notification]:
 
 
 def cohorts_managed_by(*, user: User) -> QuerySet[Cohort]:
-    """The cohorts a coordinator runs, newest first (by start date, then creation)."""
-    if user.role != Role.COORDINATOR:
+    """The cohorts a coordinator runs, newest first (by start date, then creation).
+
+    The one predicate for "manages this cohort": its pages, import, invitations and team formation.
+    """
+    if not user.is_authenticated or user.role != Role.COORDINATOR:
         return Cohort.objects.none()
     return user.coordinated_cohorts.order_by("-starts_on", "-pk")
 
@@ -59,7 +63,7 @@ def cohorts_managed_by(*, user: User) -> QuerySet[Cohort]:
 def access_managed_cohort(*, user: User, cohort_id: Any) -> Cohort:
     """A cohort the user coordinates; any other id is "not found" (404), whoever asks."""
     try:
-        return cohorts_managed_by(user=user).get(pk=int(cohort_id))
+        return cohorts_managed_by(user=user).get(pk=as_id(cohort_id))
     except (Cohort.DoesNotExist, ValueError, TypeError):
         raise Http404("Cohort niet gevonden.") from None
 
