@@ -39,8 +39,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
-from supervision.models import SupervisionAssignment
-from teams.models import Membership, Team
+from teams.models import Membership, SupervisionAssignment, Team
 from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)

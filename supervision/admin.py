@@ -7,16 +7,7 @@ from supervision.models import (
     Rubric,
     Score,
     SentMail,
-    SupervisionAssignment,
 )
-
-
-@admin.register(SupervisionAssignment)
-class SupervisionAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["supervisor", "team", "student", "created_by", "created_at"]
-    list_select_related = ["supervisor", "team", "student", "created_by"]
-    search_fields = ["supervisor__username", "supervisor__display_name", "team__name", "student__display_name"]
-    raw_id_fields = ["supervisor", "team", "student", "created_by"]
 
 
 class LevelDescriptorInline(admin.TabularInline):

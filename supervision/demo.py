@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from supervision import selectors
-from supervision.models import Category, Criterion, FeedbackEntry, FeedbackKind, Score, SupervisionAssignment
+from supervision.models import Category, Criterion, FeedbackEntry, FeedbackKind, Score
 from supervision.services import default_rubric
-from teams.models import Membership
+from teams.models import Membership, SupervisionAssignment
 from teams.selectors import students_sharing_team_with, students_supervised_by
 from wijklab.demo import DemoContext
 from wijklab.models import Role, SupervisorKind, User

@@ -1,4 +1,7 @@
-"""Supervision: who follows whom, the rubric, feedback entries and their scores.
+"""Supervision: the rubric, feedback entries and their scores.
+
+Who follows whom (``SupervisionAssignment``) lives in ``teams.models``: teams asks it to decide
+who sees a team, and teams sits below supervision (docs/architecture.md).
 
 Scores keep the criterion's name and the descriptor wording they were given
 with, so a coordinator can reword the rubric without rewriting history.
@@ -8,53 +11,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Only for tests/teams/test_chat_services.py, which another branch moves with the chat package;
+# remove once it imports teams.models.
+from teams.models import SupervisionAssignment  # noqa: F401
 from wijklab.models import SupervisorKind
-
-
-class SupervisionAssignment(models.Model):
-    """A supervisor (docent or werkbegeleider) follows a team, or one student."""
-
-    supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervision_assignments"
-    )
-    team = models.ForeignKey(
-        "teams.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="supervision_assignments"
-    )
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="supervised_by_assignments",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Who made the link (a coordinator, or the demo seeding when empty).
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(team__isnull=False, student__isnull=True)
-                | models.Q(team__isnull=True, student__isnull=False),
-                name="supervision_team_xor_student",
-            ),
-            models.UniqueConstraint(
-                fields=["supervisor", "team"], condition=models.Q(team__isnull=False), name="supervise_team_once"
-            ),
-            models.UniqueConstraint(
-                fields=["supervisor", "student"],
-                condition=models.Q(student__isnull=False),
-                name="supervise_student_once",
-            ),
-        ]
-        verbose_name = _("begeleidingstoewijzing")
-        verbose_name_plural = _("begeleidingstoewijzingen")
-
-    def __str__(self) -> str:
-        return f"{self.supervisor} → {self.team or self.student}"
 
 
 class Category(models.TextChoices):

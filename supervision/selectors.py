@@ -24,9 +24,8 @@ from supervision.models import (
     FeedbackKind,
     Level,
     Score,
-    SupervisionAssignment,
 )
-from teams.models import Membership, Team
+from teams.models import Membership, SupervisionAssignment, Team
 from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
 from wijklab.ids import MAX_ID, as_id  # noqa: F401 - re-exported for the supervision modules
 from wijklab.models import Role, StudentProfile, SupervisorKind, User

@@ -31,9 +31,8 @@ from supervision.models import (
     Rubric,
     Score,
     SentMail,
-    SupervisionAssignment,
 )
-from teams.models import Team
+from teams.models import SupervisionAssignment, Team
 from teams.selectors import students_supervised_by, teams_visible_to
 from wijklab.errors import RuleViolation
 from wijklab.mail import in_language_of, wants_mail_now, wants_summaries

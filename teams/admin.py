@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from teams.models import Duo, FormationRun, Membership, MembershipChange, Task, Team
+from teams.models import Duo, FormationRun, Membership, MembershipChange, SupervisionAssignment, Task, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,3 +61,11 @@ class TaskAdmin(admin.ModelAdmin):
 class FormationRunAdmin(admin.ModelAdmin):
     list_display = ["cohort", "kind", "status", "progress", "objective", "created_at", "published_at"]
     list_filter = ["status"]
+
+
+@admin.register(SupervisionAssignment)
+class SupervisionAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["supervisor", "team", "student", "created_by", "created_at"]
+    list_select_related = ["supervisor", "team", "student", "created_by"]
+    search_fields = ["supervisor__username", "supervisor__display_name", "team__name", "student__display_name"]
+    raw_id_fields = ["supervisor", "team", "student", "created_by"]

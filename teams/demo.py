@@ -12,8 +12,7 @@ import datetime
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentStatus
-from supervision.models import SupervisionAssignment
-from teams.models import Duo, DuoRole, Membership, Task, TaskStatus, Team, TeamStatus
+from teams.models import Duo, DuoRole, Membership, SupervisionAssignment, Task, TaskStatus, Team, TeamStatus
 from teams.rules import Counts, Requirements, shortfall
 from wijklab.demo import DemoContext
 from wijklab.models import User

@@ -21,10 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from supervision.models import SupervisionAssignment
 from teams import formation_selectors as fs
 from teams.formation_tasks import email_formation_published, run_formation, run_in_thread
-from teams.models import FormationMove, FormationRun, Membership, MembershipChange, Team, TeamStatus
+from teams.models import (
+    FormationMove,
+    FormationRun,
+    Membership,
+    MembershipChange,
+    SupervisionAssignment,
+    Team,
+    TeamStatus,
+)
 from teams.services import _release
 from wijklab.errors import RuleViolation
 from wijklab.ids import is_id

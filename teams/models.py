@@ -31,6 +31,56 @@ class Team(models.Model):
         return self.name
 
 
+class SupervisionAssignment(models.Model):
+    """A supervisor (docent or werkbegeleider) follows a team, or one student."""
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervision_assignments"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="supervision_assignments"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="supervised_by_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Who made the link (a coordinator, or the demo seeding when empty).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        # The table keeps its first name: the model moved here from supervision state-only
+        # (teams/migrations/0007_supervisionassignment.py), because the apps below supervision
+        # ask who follows a team and may not import supervision.
+        db_table = "supervision_supervisionassignment"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False, student__isnull=True)
+                | models.Q(team__isnull=True, student__isnull=False),
+                name="supervision_team_xor_student",
+            ),
+            models.UniqueConstraint(
+                fields=["supervisor", "team"], condition=models.Q(team__isnull=False), name="supervise_team_once"
+            ),
+            models.UniqueConstraint(
+                fields=["supervisor", "student"],
+                condition=models.Q(student__isnull=False),
+                name="supervise_student_once",
+            ),
+        ]
+        verbose_name = _("begeleidingstoewijzing")
+        verbose_name_plural = _("begeleidingstoewijzingen")
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} → {self.team or self.student}"
+
+
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")

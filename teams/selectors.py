@@ -13,8 +13,17 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase, Preference
-from supervision.models import SupervisionAssignment
-from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
+from teams.models import (
+    Duo,
+    DuoRole,
+    Membership,
+    MembershipChange,
+    SupervisionAssignment,
+    Task,
+    TaskStatus,
+    Team,
+    TeamStatus,
+)
 from teams.rules import (
     NIVEAUS,
     Counts,

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from supervision.models import SupervisionAssignment
+from teams.models import SupervisionAssignment
 from tests.factories import (
     AssignmentFactory,
     CohortFactory,

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
-from supervision.models import Category, Criterion, FeedbackKind, Level, SupervisionAssignment
+from supervision.models import Category, Criterion, FeedbackKind, Level
+from teams.models import SupervisionAssignment
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, SupervisorKind, User
 

@@ -10,7 +10,7 @@ from assignments.selectors import (
     assignments_visible_to,
     user_can_edit_assignment,
 )
-from supervision.models import SupervisionAssignment
+from teams.models import SupervisionAssignment
 from tests.factories import AssignmentFactory, OrganisationFactory, SupervisorFactory, TeamFactory, add_member
 from wijklab.models import SupervisorKind
 

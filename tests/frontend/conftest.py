@@ -24,8 +24,8 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.test.utils import override_settings
 
-from supervision.models import FeedbackEntry, Score, SupervisionAssignment
-from teams.models import Membership, Message, MessageRevision, Team
+from supervision.models import FeedbackEntry, Score
+from teams.models import Membership, Message, MessageRevision, SupervisionAssignment, Team
 from wijklab.models import Role, StudentProfile, User
 
 MARKER = re.compile(r"ZQ(fb|sc|msg|rev)(\d+)QZ")

@@ -15,10 +15,10 @@ from django.urls import clear_url_caches, reverse
 
 import wijklab.urls
 from supervision import services as supervision_services
-from supervision.models import Criterion, FeedbackEntry, SupervisionAssignment
+from supervision.models import Criterion, FeedbackEntry
 from teams import chat_services
 from teams import services as team_services
-from teams.models import Attachment, Duo, DuoRole, Team
+from teams.models import Attachment, Duo, DuoRole, SupervisionAssignment, Team
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 from wijklab.models import SupervisorKind
 

@@ -34,9 +34,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Assignment, AssignmentStatus
-from supervision.models import Category, Criterion, FeedbackEntry, SupervisionAssignment
+from supervision.models import Category, Criterion, FeedbackEntry
 from teams import chat_services
-from teams.models import Attachment, Duo, FormationRun, Message, Task, Team
+from teams.models import Attachment, Duo, FormationRun, Message, SupervisionAssignment, Task, Team
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
 from wijklab.models import Invitation, Role, StudentImport, User

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from supervision.models import FeedbackEntry, FeedbackKind, SupervisionAssignment
+from supervision.models import FeedbackEntry, FeedbackKind
+from teams.models import SupervisionAssignment
 
 URL = "/api/feedback/"
 ALL_FIELDS = {

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from supervision import demo as supervision_demo
 from supervision import selectors
-from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Score, SupervisionAssignment
+from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Score
+from teams.models import SupervisionAssignment
 from wijklab import demo as wijklab_demo
 from wijklab.models import Role, User
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from supervision import services
-from supervision.models import FeedbackEntry, FeedbackKind, Score, SentMail, SupervisionAssignment
+from supervision.models import FeedbackEntry, FeedbackKind, Score, SentMail
+from teams.models import SupervisionAssignment
 from tests.factories import StudentFactory, TeamFactory, add_member
 from wijklab.models import Notification, SupervisorKind
 

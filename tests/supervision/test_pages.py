@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from supervision.models import Criterion, FeedbackEntry, FeedbackKind, SupervisionAssignment
+from supervision.models import Criterion, FeedbackEntry, FeedbackKind
+from teams.models import SupervisionAssignment
 from tests.factories import StudentFactory, TeamFactory, add_member
 from wijklab.models import Notification
 
@@ -399,7 +400,7 @@ def test_the_admin_lists_feedback_with_its_scores(client, team, history, mbo_doc
         reverse("admin:supervision_feedbackentry_changelist"),
         reverse("admin:supervision_feedbackentry_change", args=[entry.pk]),
         reverse("admin:supervision_criterion_changelist"),
-        reverse("admin:supervision_supervisionassignment_changelist"),
+        reverse("admin:teams_supervisionassignment_changelist"),
         reverse("admin:supervision_sentmail_changelist"),
     ]:
         assert client.get(url).status_code == 200, url

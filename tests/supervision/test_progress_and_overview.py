@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from supervision import selectors
-from supervision.models import FeedbackKind, SupervisionAssignment
+from supervision.models import FeedbackKind
+from teams.models import SupervisionAssignment
 from tests.factories import StudentFactory, TeamFactory, add_member
 
 PROGRESS = "/api/students/{}/progress/"

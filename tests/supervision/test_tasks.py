@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from supervision import services, tasks
-from supervision.models import FeedbackKind, SentMail, SupervisionAssignment
+from supervision.models import FeedbackKind, SentMail
+from teams.models import SupervisionAssignment
 from wijklab.models import Notification
 
 MONDAY = dt.date(2026, 11, 23)

@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assignments.models import AssignmentStatus
-from supervision.models import SupervisionAssignment
-from teams.models import Duo, MembershipChange, Task, TeamStatus
+from teams.models import Duo, MembershipChange, SupervisionAssignment, Task, TeamStatus
 from tests.factories import AssignmentFactory, CompetenceFactory, add_member
 from tests.teams.builders import open_team, small_assignment, student
 

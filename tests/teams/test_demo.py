@@ -6,9 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from supervision.models import SupervisionAssignment
 from teams import demo as teams_demo
-from teams.models import Duo, Membership, Task, Team, TeamStatus
+from teams.models import Duo, Membership, SupervisionAssignment, Task, Team, TeamStatus
 from teams.rules import Counts, Requirements, is_complete
 from teams.selectors import niveau_counts, teams_open_to_join
 from wijklab import demo as wijklab_demo

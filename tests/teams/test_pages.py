@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import AssignmentStatus
-from supervision.models import SupervisionAssignment
-from teams.models import Duo, Membership, MembershipChange, Task, TeamStatus
+from teams.models import Duo, Membership, MembershipChange, SupervisionAssignment, Task, TeamStatus
 from tests.factories import add_member
 from tests.teams.builders import open_team, small_assignment, student
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from supervision.models import SupervisionAssignment
+from teams.models import SupervisionAssignment
 from teams.selectors import niveau_visible_student_ids, team_overview
 from tests.factories import add_member
 from tests.teams.builders import open_team, student

@@ -7,9 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from assignments.models import AssignmentStatus
-from supervision.models import SupervisionAssignment
 from teams import services
-from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, TeamStatus
+from teams.models import Duo, DuoRole, Membership, MembershipChange, SupervisionAssignment, Task, TaskStatus, TeamStatus
 from teams.signals import membership_ended
 from teams.tasks import email_membership_change
 from tests.factories import add_member
