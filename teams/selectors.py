@@ -204,17 +204,16 @@ def access_team_for_join(*, user: User, team_id: int) -> Team:
 
 
 def niveau_visible_student_ids(*, viewer: User, student_ids: Iterable[int]) -> set[int]:
-    """Of ``student_ids``, those whose niveau ``viewer`` may see.
+    """Of ``student_ids``, those whose niveau ``viewer`` may see: the one rule for niveau (docs/design.md).
 
-    The same rule as ``wijklab.selectors.user_can_see_niveau``, for a whole
-    roster in at most one query instead of one per student.
+    The student themselves, their teammates, the supervisors who follow them or their team, and
+    the coordinators of their cohort; never organisation contacts, nor students outside the team.
+    For a whole roster in at most one query; ask with one id for one student.
     """
     ids = set(student_ids)
-    if not ids or not viewer.is_authenticated:
+    if not ids or not viewer.is_authenticated or not viewer_sees_niveaus(viewer=viewer):
         return set()
     visible = {viewer.pk} & ids
-    if viewer.role == Role.ORGANISATION:
-        return set()
     if viewer.role == Role.COORDINATOR:
         found = StudentProfile.objects.filter(user_id__in=ids, cohort__coordinators=viewer).values_list(
             "user_id", flat=True

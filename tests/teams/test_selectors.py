@@ -1,4 +1,4 @@
-"""The roster-wide niveau check agrees with wijklab.selectors.user_can_see_niveau for every viewer."""
+"""Reads about teams: who sees niveau, suggested duos."""
 
 import pytest
 
@@ -6,33 +6,35 @@ from teams.models import SupervisionAssignment
 from teams.selectors import niveau_visible_student_ids, team_overview
 from tests.factories import add_member
 from tests.teams.builders import open_team, student
-from wijklab.selectors import user_can_see_niveau
 
-VIEWERS = [
-    "student4",
-    "outsider_student",
-    "org_contact",
-    "other_org_contact",
-    "mbo_docent",
-    "hbo_docent",
-    "werkbegeleider",
-    "other_supervisor",
-    "coordinator",
-    "other_coordinator",
-]
+# The team is student4, student5 and student6, followed by all three kinds of supervisor;
+# "stranger" is in another team of the cohort, outsider_student in none. other_supervisor follows student4 only.
+TEAM = {"student4", "student5", "student6"}
+NIVEAU_SEEN_BY = {
+    "student4": TEAM,
+    "outsider_student": {"outsider_student"},
+    "org_contact": set(),
+    "other_org_contact": set(),
+    "mbo_docent": TEAM,
+    "hbo_docent": TEAM,
+    "werkbegeleider": TEAM,
+    "other_supervisor": {"student4"},
+    "coordinator": TEAM | {"stranger", "outsider_student"},
+    "other_coordinator": set(),
+}
 
 
-@pytest.mark.parametrize("name", VIEWERS)
-def test_roster_niveau_visibility_matches_the_single_student_rule(request, team, cohort, other_supervisor, name):
+@pytest.mark.parametrize("name", NIVEAU_SEEN_BY)
+def test_niveau_is_seen_by_the_student_the_team_its_supervisors_and_coordinators(
+    request, team, cohort, student4, other_supervisor, name
+):
     viewer = request.getfixturevalue(name)
-    other_team = open_team(team.assignment)
     stranger = student(cohort, 5)
-    add_member(other_team, stranger)
-    # A supervisor who follows one student of the team, not the team.
-    SupervisionAssignment.objects.create(supervisor=other_supervisor, student=team.memberships.first().student)
-    students = [m.student for m in team.memberships.all()] + [stranger, request.getfixturevalue("outsider_student")]
-    expected = {s.pk for s in students if user_can_see_niveau(viewer=viewer, student=s)}
-    assert niveau_visible_student_ids(viewer=viewer, student_ids=[s.pk for s in students]) == expected
+    add_member(open_team(team.assignment), stranger)
+    SupervisionAssignment.objects.create(supervisor=other_supervisor, student=student4)
+    students = {key: request.getfixturevalue(key) for key in [*TEAM, "outsider_student"]} | {"stranger": stranger}
+    seen = niveau_visible_student_ids(viewer=viewer, student_ids=[s.pk for s in students.values()])
+    assert {key for key, s in students.items() if s.pk in seen} == NIVEAU_SEEN_BY[name]
 
 
 def test_suggested_duos_pair_the_lowest_with_the_highest_niveau(team, cohort, student4, student6):
