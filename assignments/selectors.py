@@ -17,9 +17,11 @@ coordinators. Every page and endpoint gets its assignments from here; an
 assignment someone may not see answers 404, exactly as if it did not exist.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
     BooleanField,
     Count,
@@ -39,10 +41,44 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
-from teams.models import Membership, SupervisionAssignment, Team
 from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
+
+
+# --- what the teams on an assignment tell it -----------------------------------------
+#
+# assignments sits below teams (docs/architecture.md; the layers contract in pyproject.toml), yet
+# some of its rules need the teams: who worked on an assignment may still see it, the supervisors
+# following its teams may see it, its team sizes must fit the teams already on it, and the
+# students in its teams hear when it is cancelled. Importing teams here would make the order
+# circular, so teams hands in these answers when Django starts (TeamsConfig.ready) and the rule
+# "who is in or follows which team" stays written once, in teams.selectors.
+
+
+@dataclass(frozen=True)
+class TeamHooks:
+    # Ids of the assignments whose teams ``user`` is or was a member of, or follows as supervisor
+    # (as a subquery: ``.values("assignment_id")``).
+    assignment_ids_involving: Callable[[User], QuerySet]
+    # The teams of assignments with ``seats_taken`` (active members) annotated, for a Prefetch.
+    teams_with_seats: Callable[[], QuerySet]
+    # Ids of the students in an active team, on one assignment or in one cohort (a subquery).
+    active_student_ids: Callable[..., QuerySet]
+
+
+_team_hooks: TeamHooks | None = None
+
+
+def register_team_hooks(hooks: TeamHooks) -> None:
+    global _team_hooks
+    _team_hooks = hooks
+
+
+def team_hooks() -> TeamHooks:
+    if _team_hooks is None:
+        raise ImproperlyConfigured("The teams app registers assignments' team hooks in TeamsConfig.ready().")
+    return _team_hooks
 
 
 def student_cohort_id(*, user: User) -> int | None:
@@ -70,7 +106,7 @@ def assignments_visible_to(*, user: User) -> QuerySet[Assignment]:
         cohort_id = student_cohort_id(user=user)
         if cohort_id is None:
             return qs.none()
-        worked_on = Team.objects.filter(memberships__student=user).values("assignment_id")
+        worked_on = team_hooks().assignment_ids_involving(user)
         ranked = Preference.objects.filter(student=user).values("assignment_id")
         return qs.filter(
             Q(cohort_id=cohort_id, status=AssignmentStatus.OPEN)
@@ -83,11 +119,7 @@ def assignments_visible_to(*, user: User) -> QuerySet[Assignment]:
     if user.role == Role.COORDINATOR:
         return qs.filter(cohort__in=Cohort.objects.filter(coordinators=user).values("pk"))
     if user.role == Role.SUPERVISOR:
-        team_ids = SupervisionAssignment.objects.filter(supervisor=user, team__isnull=False).values("team_id")
-        student_ids = SupervisionAssignment.objects.filter(supervisor=user, student__isnull=False).values("student_id")
-        supervised = Team.objects.filter(
-            Q(pk__in=team_ids) | Q(memberships__student_id__in=student_ids, memberships__left_at__isnull=True)
-        ).values("assignment_id")
+        supervised = team_hooks().assignment_ids_involving(user)
         own_organisation = SupervisorProfile.objects.filter(
             user=user, kind=SupervisorKind.WERKBEGELEIDER, organisation__isnull=False
         ).values("organisation_id")
@@ -214,8 +246,7 @@ def with_fit(qs: QuerySet[Assignment], *, student: User) -> QuerySet[Assignment]
 
 
 def teams_prefetch() -> Prefetch:
-    seats = Count("memberships", filter=Q(memberships__left_at__isnull=True))
-    return Prefetch("teams", queryset=Team.objects.annotate(seats_taken=seats).order_by("name", "id"))
+    return Prefetch("teams", queryset=team_hooks().teams_with_seats())
 
 
 def with_details(qs: QuerySet[Assignment], *, user: User) -> QuerySet[Assignment]:
@@ -343,8 +374,5 @@ def revisions_of(*, assignment: Assignment) -> QuerySet[AssignmentRevision]:
 def active_member_counts(*, assignment: Assignment) -> list[int]:
     """Active members per team on the assignment (a lower team_size_max must still fit them)."""
     return list(
-        Membership.objects.filter(team__assignment=assignment, left_at__isnull=True)
-        .values("team_id")
-        .annotate(n=Count("pk"))
-        .values_list("n", flat=True)
+        team_hooks().teams_with_seats().filter(assignment=assignment).values_list("seats_taken", flat=True)
     )

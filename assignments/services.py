@@ -26,6 +26,7 @@ from assignments.models import (
 from assignments.selectors import (
     active_member_counts,
     choosable_assignment_ids,
+    team_hooks,
     user_can_edit_assignment,
     user_can_post_assignments,
 )
@@ -37,7 +38,6 @@ from assignments.validators import (
     defaults,
     values_of,
 )
-from teams.models import Membership
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Organisation, Role, StudentProfile, User
 from wijklab.services import ensure_cohort_writable, notify
@@ -211,9 +211,7 @@ def assignment_cancel(*, assignment: Assignment, by: User) -> Assignment:
     assignment.preferences.all().delete()
     for student in ranked_by:
         _close_up_ranks(student)
-    in_teams = User.objects.filter(
-        pk__in=Membership.objects.filter(team__assignment=assignment, left_at__isnull=True).values("student_id")
-    )
+    in_teams = User.objects.filter(pk__in=team_hooks().active_student_ids(assignment=assignment))
     notify(
         users=[*ranked_by, *in_teams],
         kind="assignment_cancelled",
@@ -373,7 +371,7 @@ def cohort_self_join_set(*, cohort: Cohort, by: User, reopened: bool) -> Cohort:
     cohort.save(update_fields=["self_join_reopened"])
     if cohort.self_join_open != was_open:
         # Only students still looking for a team notice the difference.
-        in_a_team = Membership.objects.filter(cohort=cohort, left_at__isnull=True).values("student_id")
+        in_a_team = team_hooks().active_student_ids(cohort=cohort)
         students = User.objects.filter(student_profile__cohort=cohort, is_active=True).exclude(pk__in=in_a_team)
         if reopened:
             title = _("Je kunt je weer zelf bij een team aansluiten")

@@ -5,6 +5,17 @@ class TeamsConfig(AppConfig):
     name = "teams"
 
     def ready(self) -> None:
+        # assignments sits below teams and asks these through a hook instead of an import.
+        from assignments.selectors import TeamHooks, register_team_hooks
+        from teams import selectors
+
+        register_team_hooks(
+            TeamHooks(
+                assignment_ids_involving=selectors.assignment_ids_involving,
+                teams_with_seats=selectors.teams_with_seats,
+                active_student_ids=selectors.active_student_ids,
+            )
+        )
         # The chat's signal receivers (close sockets on leaving/logging out) and
         # its Celery tasks, which autodiscovery (tasks.py only) would not find.
         from teams import chat_services, chat_tasks  # noqa: F401

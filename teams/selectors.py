@@ -36,7 +36,7 @@ from teams.rules import (
     problems,
 )
 from wijklab.ids import MAX_ID, is_id  # noqa: F401 - re-exported for the teams modules
-from wijklab.models import Competence, Role, StudentProfile, SupervisorKind, User
+from wijklab.models import Cohort, Competence, Role, StudentProfile, SupervisorKind, User
 from wijklab.selectors import viewer_sees_niveaus
 
 
@@ -57,6 +57,28 @@ def teams_supervised_by(*, supervisor: User) -> QuerySet[Team]:
             memberships__student__supervised_by_assignments__supervisor=supervisor,
         )
     ).distinct()
+
+
+def assignment_ids_involving(user: User) -> QuerySet:
+    """The assignments ``user`` works on in a team (also after leaving it) or follows a team on."""
+    if user.role == Role.STUDENT:
+        return Team.objects.filter(memberships__student=user).values("assignment_id")
+    return teams_supervised_by(supervisor=user).values("assignment_id")
+
+
+def teams_with_seats() -> QuerySet[Team]:
+    seats = Count("memberships", filter=Q(memberships__left_at__isnull=True))
+    return Team.objects.annotate(seats_taken=seats).order_by("name", "id")
+
+
+def active_student_ids(*, assignment: Assignment | None = None, cohort: Cohort | None = None) -> QuerySet:
+    """Ids of the students in an active team on ``assignment`` or in ``cohort``."""
+    rows = active_memberships()
+    if assignment is not None:
+        rows = rows.filter(team__assignment=assignment)
+    if cohort is not None:
+        rows = rows.filter(cohort=cohort)
+    return rows.values("student_id")
 
 
 def students_supervised_by(*, supervisor: User) -> QuerySet[User]:
