@@ -13,7 +13,7 @@ A team is valid when
 4. a student is in at most one active team per cohort (a database constraint).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.text import format_lazy
@@ -158,18 +158,32 @@ def join_refusal(req: Requirements, counts: Counts, niveau: int) -> Refusal | No
     )
 
 
+# wijklab.models.SupervisorKind.HBO_DOCENT; the rules stay free of models.
+HBO_DOCENT = "hbo_docent"
+
+
+def lacks_hbo_docent(*, requires_hbo: bool, supervisor_kinds: Iterable[str]) -> bool:
+    """A youth case (``requires_hbo``) needs an hbo docent among the team's supervisors.
+
+    The one statement of that rule: the team problems below and the coordinator's supervision
+    pages both ask it.
+    """
+    return requires_hbo and HBO_DOCENT not in set(supervisor_kinds)
+
+
 def problems(
     req: Requirements,
     counts: Counts,
     *,
-    has_hbo_docent: bool,
+    supervisor_kinds: Iterable[str] | None,
     youth_case_duo: "bool | None" = None,
     youth_case_duo_has_niveau_6: bool = False,
 ) -> list[Problem]:
     """What still keeps a team from being valid, for the team page and the API.
 
-    ``youth_case_duo``: for requires_hbo teams whether some duo carries the
-    youth case (None when the caller does not look at duos).
+    ``supervisor_kinds``: the kinds of the team's supervisors (None when the caller does not
+    look at supervisors). ``youth_case_duo``: for requires_hbo teams whether some duo carries
+    the youth case (None when the caller does not look at duos).
     """
     found: list[Problem] = []
     if counts.size > req.size_max:
@@ -215,7 +229,7 @@ def problems(
             )
         )
     if req.requires_hbo:
-        if not has_hbo_docent:
+        if supervisor_kinds is not None and lacks_hbo_docent(requires_hbo=True, supervisor_kinds=supervisor_kinds):
             found.append(
                 Problem(
                     "needs_hbo_docent",

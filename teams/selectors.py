@@ -36,7 +36,7 @@ from teams.rules import (
     problems,
 )
 from wijklab.ids import MAX_ID, is_id  # noqa: F401 - re-exported for the teams modules
-from wijklab.models import Cohort, Competence, Role, StudentProfile, SupervisorKind, User
+from wijklab.models import Cohort, Competence, Role, StudentProfile, User
 from wijklab.selectors import viewer_sees_niveaus
 
 
@@ -491,10 +491,7 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
     )
     req = Requirements.of(assignment)
     counts = Counts.of([n for n in real_niveau.values() if n is not None])
-    has_hbo_docent = any(
-        getattr(getattr(s.supervisor, "supervisor_profile", None), "kind", None) == SupervisorKind.HBO_DOCENT
-        for s in supervisors
-    )
+    supervisor_kinds = [getattr(getattr(s.supervisor, "supervisor_profile", None), "kind", "") for s in supervisors]
     youth = next((d for d in duos if d.duo.carries_youth_case), None)
     youth_has_6 = youth is not None and 6 in (
         real_niveau.get(youth.duo.member_a_id),
@@ -503,7 +500,7 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
     found = problems(
         req,
         counts,
-        has_hbo_docent=has_hbo_docent,
+        supervisor_kinds=supervisor_kinds,
         youth_case_duo=(youth is not None) if req.requires_hbo and members else None,
         youth_case_duo_has_niveau_6=youth_has_6,
     )
@@ -646,8 +643,8 @@ def departure_problems(*, team: Team, student: User) -> list[Problem]:
         # The last member leaving leaves an empty team, not a broken one.
         return []
     # The supervisors do not change when a student leaves: leave that problem out of the comparison.
-    had = {(p.code, p.message) for p in problems(req, before, has_hbo_docent=True)}
-    found = [p for p in problems(req, after, has_hbo_docent=True) if (p.code, p.message) not in had]
+    had = {(p.code, p.message) for p in problems(req, before, supervisor_kinds=None)}
+    found = [p for p in problems(req, after, supervisor_kinds=None) if (p.code, p.message) not in had]
     youth_duo = Duo.objects.filter(team=team, carries_youth_case=True).filter(
         Q(member_a_id=student.pk) | Q(member_b_id=student.pk)
     )

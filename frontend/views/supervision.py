@@ -25,6 +25,7 @@ from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level
 from teams.models import SupervisionAssignment
+from teams.rules import lacks_hbo_docent
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, SupervisorKind, User
 
@@ -479,7 +480,7 @@ def _team_row(team: Any, supervisors: list[User]) -> dict[str, Any]:
         "team": team,
         "links": links,
         "options": options,
-        "missing_hbo": team.assignment.requires_hbo and "hbo_docent" not in kinds,
+        "missing_hbo": lacks_hbo_docent(requires_hbo=team.assignment.requires_hbo, supervisor_kinds=kinds),
     }
 
 

@@ -77,7 +77,7 @@ def test_seats_needed_counts_size_and_niveaus():
 
 
 def test_problems_name_what_is_missing_and_organisations_get_them_level_blind():
-    found = problems(req(requires_hbo=True), Counts.of([4, 4]), has_hbo_docent=False, youth_case_duo=False)
+    found = problems(req(requires_hbo=True), Counts.of([4, 4]), supervisor_kinds=[], youth_case_duo=False)
     codes = {p.code for p in found}
     assert codes == {"too_small", "needs_niveau", "needs_hbo_docent", "no_youth_case_duo"}
     blind = level_blind(found)
@@ -89,9 +89,9 @@ def test_a_youth_case_duo_without_niveau_6_is_a_problem():
     found = problems(
         req(requires_hbo=True),
         Counts.of([4, 5, 6]),
-        has_hbo_docent=True,
+        supervisor_kinds=["mbo_docent", "hbo_docent"],
         youth_case_duo=True,
         youth_case_duo_has_niveau_6=False,
     )
     assert [p.code for p in found] == ["youth_case_duo_needs_niveau_6"]
-    assert problems(req(), Counts.of([4, 5, 6]), has_hbo_docent=False) == []
+    assert problems(req(), Counts.of([4, 5, 6]), supervisor_kinds=[]) == []
