@@ -7,13 +7,11 @@ see), validate the input, call a service, answer. Rules refuse with
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +20,8 @@ from rest_framework.views import APIView
 from assignments.models import Assignment, Phase
 from teams import selectors, services
 from teams.models import Duo, DuoRole, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from wijklab.models import Role, User
+from wijklab.api_support import require
+from wijklab.models import User
 
 # --- output -----------------------------------------------------------------
 
@@ -319,11 +318,6 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request, **k
     return serializer.validated_data
 
 
-def _require_role(user: User, *roles: str) -> None:
-    if user.role not in roles:
-        raise PermissionDenied(_("Dat mag je met jouw rol niet."))
-
-
 # --- teams ------------------------------------------------------------------
 
 
@@ -355,7 +349,7 @@ class TeamListView(GenericAPIView):
 
     @extend_schema(request=TeamCreateInput, responses={201: TeamOut})
     def post(self, request: Request) -> Response:
-        _require_role(request.user, Role.COORDINATOR, Role.ORGANISATION)
+        require(selectors.opens_teams(request.user))
         data = _valid(TeamCreateInput, request)
         assignment = _assignment_for_team(request.user, data["assignment"])
         team = services.team_create(assignment=assignment, name=data["name"], by=request.user)
@@ -364,11 +358,12 @@ class TeamListView(GenericAPIView):
 
 
 def _assignment_for_team(user: User, assignment_id: int) -> Assignment:
-    if user.role == Role.COORDINATOR:
-        qs: QuerySet[Assignment] = Assignment.objects.filter(cohort__coordinators=user)
-    else:
-        qs = Assignment.objects.filter(organisation_id=user.organisation_id) if user.organisation_id else None
-    assignment = qs.select_related("cohort").filter(pk=assignment_id).first() if qs is not None else None
+    assignment = (
+        selectors.assignments_teams_may_be_opened_on_by(user=user)
+        .select_related("cohort")
+        .filter(pk=assignment_id)
+        .first()
+    )
     if assignment is None:
         raise serializers.ValidationError({"assignment": [_("Onbekende opdracht.")]})
     return assignment
@@ -381,7 +376,7 @@ class OpenTeamListView(GenericAPIView):
 
     @extend_schema(responses=OpenTeamOut(many=True))
     def get(self, request: Request) -> Response:
-        _require_role(request.user, Role.STUDENT)
+        require(selectors.joins_teams(request.user))
         page = self.paginate_queryset(selectors.open_teams_for(student=request.user))
         rows = [
             {
@@ -410,7 +405,7 @@ class TeamDetailView(APIView):
     def patch(self, request: Request, team_id: int) -> Response:
         """Coordinators start (``active``), reopen (``open``) or close (``closed``) a team."""
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-        _require_role(request.user, Role.COORDINATOR)
+        require(selectors.user_manages_team(user=request.user, team=team))
         data = _valid(TeamStatusInput, request)
         team = services.team_set_status(team=team, status=data["status"], by=request.user)
         return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
@@ -419,7 +414,7 @@ class TeamDetailView(APIView):
 class TeamJoinView(APIView):
     @extend_schema(request=None, responses=TeamOut)
     def post(self, request: Request, team_id: int) -> Response:
-        _require_role(request.user, Role.STUDENT)
+        require(selectors.joins_teams(request.user))
         team = selectors.access_team_for_join(user=request.user, team_id=team_id)
         services.membership_join(team=team, student=request.user)
         team = selectors.access_team_by_id(user=request.user, team_id=team.pk)
@@ -429,18 +424,14 @@ class TeamJoinView(APIView):
 class TeamLeaveView(APIView):
     @extend_schema(request=None, responses=DetailOut)
     def post(self, request: Request, team_id: int) -> Response:
-        _require_role(request.user, Role.STUDENT)
+        require(selectors.joins_teams(request.user))
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         services.membership_leave(team=team, student=request.user)
         return Response({"detail": str(_("Je hebt het team verlaten."))})
 
 
 def _cohort_student(team: Team, student_id: int) -> User:
-    student = (
-        User.objects.filter(pk=student_id, role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
-        .select_related("student_profile")
-        .first()
-    )
+    student = selectors.cohort_student_for(team=team, student_id=student_id)
     if student is None:
         raise serializers.ValidationError({"student": [_("Onbekende student in dit cohort.")]})
     return student
@@ -452,7 +443,7 @@ class TeamMoveView(APIView):
     @extend_schema(request=MoveInput, responses=ChangeOut)
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-        _require_role(request.user, Role.COORDINATOR)
+        require(selectors.user_manages_team(user=request.user, team=team))
         data = _valid(MoveInput, request)
         change = services.membership_move(
             student=_cohort_student(team, data["student"]),
@@ -469,7 +460,7 @@ class TeamRemoveView(APIView):
     @extend_schema(request=RemoveInput, responses=ChangeOut)
     def post(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-        _require_role(request.user, Role.COORDINATOR)
+        require(selectors.user_manages_team(user=request.user, team=team))
         data = _valid(RemoveInput, request)
         change = services.membership_remove(
             team=team, student=_cohort_student(team, data["student"]), by=request.user, reason=data["reason"]
@@ -485,7 +476,7 @@ class TeamChangesView(GenericAPIView):
     @extend_schema(responses=ChangeOut(many=True))
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-        _require_role(request.user, Role.COORDINATOR)
+        require(selectors.user_manages_team(user=request.user, team=team))
         page = self.paginate_queryset(selectors.membership_changes(team=team))
         return self.get_paginated_response([change_data(c) for c in page])
 

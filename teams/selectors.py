@@ -35,9 +35,9 @@ from teams.rules import (
     level_blind,
     problems,
 )
-from wijklab.ids import MAX_ID, is_id  # noqa: F401 - re-exported for the teams modules
+from wijklab.ids import MAX_ID, as_id, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Cohort, Competence, Role, StudentProfile, User
-from wijklab.selectors import viewer_sees_niveaus
+from wijklab.selectors import cohorts_managed_by, viewer_sees_niveaus
 
 
 def active_memberships() -> QuerySet[Membership]:
@@ -153,6 +153,37 @@ def active_membership_of(*, student: User, cohort_id: int | None = None) -> Memb
         active_memberships()
         .filter(student=student, cohort_id=cohort_id)
         .select_related("team", "team__assignment")
+        .first()
+    )
+
+
+# --- who may do what with teams (pages, API and services all ask these) ------------------
+
+
+def joins_teams(user: User) -> bool:
+    """Students browse open teams, join and leave them themselves; nobody else takes a seat."""
+    return user.is_authenticated and user.role == Role.STUDENT
+
+
+def opens_teams(user: User) -> bool:
+    """Coordinators and organisation contacts open teams (on which: ``assignments_teams_may_be_opened_on_by``)."""
+    return user.is_authenticated and user.role in (Role.COORDINATOR, Role.ORGANISATION)
+
+
+def user_manages_team(*, user: User, team: Team) -> bool:
+    """The coordinators of the team's cohort start and close it, move students and read its history."""
+    return cohorts_managed_by(user=user).filter(pk=team.assignment.cohort_id).exists()
+
+
+def cohort_student_for(*, team: Team, student_id: object) -> User | None:
+    """A student of the team's cohort (whom a coordinator may place in or take out of it), else None."""
+    try:
+        pk = as_id(student_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        User.objects.filter(pk=pk, role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
+        .select_related("student_profile")
         .first()
     )
 
@@ -658,11 +689,22 @@ def departure_problems(*, team: Team, student: User) -> list[Problem]:
     return found
 
 
+def assignments_teams_may_be_opened_on_by(*, user: User) -> QuerySet[Assignment]:
+    """The one rule for "may open a team on this assignment": the coordinators of its cohort and the
+    contacts of its organisation, whatever its state (the service says why a closed one cannot)."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    if user.role == Role.COORDINATOR:
+        return Assignment.objects.filter(cohort__in=cohorts_managed_by(user=user).values("pk"))
+    if user.role == Role.ORGANISATION and user.organisation_id:
+        return Assignment.objects.filter(organisation_id=user.organisation_id)
+    return Assignment.objects.none()
+
+
+def user_may_open_team(*, user: User, assignment: Assignment) -> bool:
+    return assignments_teams_may_be_opened_on_by(user=user).filter(pk=assignment.pk).exists()
+
+
 def assignments_open_for_teams(*, user: User) -> QuerySet[Assignment]:
     """Open assignments on which ``user`` may open a team."""
-    qs = Assignment.objects.filter(status=AssignmentStatus.OPEN)
-    if user.role == Role.COORDINATOR:
-        return qs.filter(cohort__coordinators=user).order_by("title", "pk")
-    if user.role == Role.ORGANISATION and user.organisation_id:
-        return qs.filter(organisation_id=user.organisation_id).order_by("title", "pk")
-    return Assignment.objects.none()
+    return assignments_teams_may_be_opened_on_by(user=user).filter(status=AssignmentStatus.OPEN).order_by("title", "pk")

@@ -31,6 +31,9 @@ from teams.selectors import (
     niveau_counts,
     status_refusals,
     student_cohort_id,
+    user_is_team_member,
+    user_manages_team,
+    user_may_open_team,
 )
 from teams.signals import membership_ended
 from teams.tasks import email_membership_change
@@ -153,10 +156,7 @@ def _announce(change: MembershipChange, *, actor: User) -> None:
 @transaction.atomic
 def team_create(*, assignment: Assignment, name: str, by: User) -> Team:
     """A coordinator of the cohort, or a contact of the assignment's organisation, opens a team."""
-    allowed = (by.role == Role.COORDINATOR and assignment.cohort.coordinators.filter(pk=by.pk).exists()) or (
-        by.role == Role.ORGANISATION and by.organisation_id and by.organisation_id == assignment.organisation_id
-    )
-    if not allowed:
+    if not user_may_open_team(user=by, assignment=assignment):
         raise PermissionDenied(_("Je kunt op deze opdracht geen team openen."))
     ensure_cohort_writable(assignment.cohort_id)
     name = (name or "").strip()
@@ -260,7 +260,7 @@ def _ensure_writable(team: Team) -> None:
 
 
 def _require_coordinator_of(team: Team, by: User) -> None:
-    if by.role != Role.COORDINATOR or not team.assignment.cohort.coordinators.filter(pk=by.pk).exists():
+    if not user_manages_team(user=by, team=team):
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan dit."))
 
 
@@ -377,7 +377,7 @@ def membership_remove(*, team: Team, student: User, by: User, reason: str) -> Me
 
 
 def _require_member(team: Team, user: User) -> None:
-    if user.role != Role.STUDENT or not active_memberships().filter(team=team, student=user).exists():
+    if not user_is_team_member(user=user, team=team):
         raise PermissionDenied(_("Alleen teamleden kunnen dit aanpassen."))
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail
+from rest_framework.exceptions import ErrorDetail, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -74,3 +74,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and (translation.get_language() or "").startswith("nl"):
         response.data = _in_dutch(response.data)
     return response
+
+
+NOT_FOR_YOUR_ROLE = _("Dat mag je met jouw rol niet.")
+
+
+def require(allowed: bool, message: Any = NOT_FOR_YOUR_ROLE) -> None:
+    """The API's gate: a "no" from a selectors predicate becomes 403 here, for every endpoint.
+
+    "Not for your role" tells nothing about any object (docs/api.md). An object the user may not
+    see is a 404 instead, raised by its access helper and answered by the handler above.
+    """
+    if not allowed:
+        raise PermissionDenied(message)

@@ -7,9 +7,9 @@ Thin: selector (404 for outsiders) → service → render, the partial when htmx
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from assignments.models import Assignment, Phase
+from frontend.access import forbidden_unless, not_found_unless
 from frontend.navigation import nav_item, overview_panel
 from teams import formation_selectors, selectors, services
 from teams.models import DuoRole, Task, TaskStatus, Team, TeamStatus
 from wijklab.errors import RuleViolation
-from wijklab.models import Role, User
+from wijklab.models import Role
 
 nav_item(_("Mijn team"), "team-list", Role.STUDENT, order=30)
 nav_item(_("Teams"), "team-list", Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=30)
@@ -187,8 +188,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 def team_join(request: HttpRequest, team_id: int) -> HttpResponse:
-    if request.user.role != Role.STUDENT:
-        raise PermissionDenied
+    forbidden_unless(selectors.joins_teams(request.user))
     team = selectors.access_team_for_join(user=request.user, team_id=team_id)
     try:
         services.membership_join(team=team, student=request.user)
@@ -211,18 +211,10 @@ def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
     return redirect("team-list")
 
 
-def _cohort_student(team: Team, value: object) -> User | None:
-    return (
-        User.objects.filter(pk=_int(value), role=Role.STUDENT, student_profile__cohort_id=team.assignment.cohort_id)
-        .select_related("student_profile")
-        .first()
-    )
-
-
 @require_POST
 def team_move(request: HttpRequest, team_id: int) -> HttpResponse:
     team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-    student = _cohort_student(team, request.POST.get("student"))
+    student = selectors.cohort_student_for(team=team, student_id=request.POST.get("student"))
     if student is None:
         messages.error(request, _("Kies een student uit dit cohort."))
         return redirect("team-detail", team_id=team.pk)
@@ -256,9 +248,8 @@ def team_move(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_POST
 def team_remove(request: HttpRequest, team_id: int) -> HttpResponse:
     team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-    student = _cohort_student(team, request.POST.get("student"))
-    if student is None:
-        raise Http404
+    student = selectors.cohort_student_for(team=team, student_id=request.POST.get("student"))
+    not_found_unless(student is not None)
     try:
         services.membership_remove(team=team, student=student, by=request.user, reason=request.POST.get("reason", ""))
     except (RuleViolation, ValidationError) as exc:
