@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from supervision import selectors, services
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Level, Rubric
-from wijklab.models import Role, User
+from wijklab.models import User
 
 # --- serializers ----------------------------------------------------------------
 
@@ -283,7 +283,7 @@ class StudentProgressView(GenericAPIView):
         viewer = request.user
         student = selectors.access_student_by_id(viewer=viewer, student_id=pk)
         progress = selectors.student_progress(student=student, today=timezone.localdate())
-        staff = viewer.role in {Role.SUPERVISOR, Role.COORDINATOR}
+        staff = selectors.sees_progress_alerts(viewer)
         return Response(
             {
                 "student": _person(student),

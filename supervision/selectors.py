@@ -47,6 +47,21 @@ def may_write_as_supervisor(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 
 
+def may_write_as_student(user: User) -> bool:
+    """Students assess themselves, give their teammates peer feedback and have a progress page of their own."""
+    return user.is_authenticated and user.role == Role.STUDENT
+
+
+def sees_progress_alerts(user: User) -> bool:
+    """Supervisors and coordinators follow progress with its alerts: the overview, a PDF's alerts, the API's."""
+    return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.COORDINATOR}
+
+
+def coordinates_supervision(user: User) -> bool:
+    """Coordinators link supervisors to teams and students and keep the rubric (of the cohorts they manage)."""
+    return user.is_authenticated and user.role == Role.COORDINATOR
+
+
 def author_kind_of(user: User) -> str:
     """The supervisor kind snapshot stored with an entry ('' for students)."""
     if user.role == Role.ORGANISATION:
@@ -213,7 +228,7 @@ def criteria_for_coordinator(*, coordinator: User) -> QuerySet[Criterion]:
 
 
 def access_criterion_for_coordinator(*, coordinator: User, criterion_id: object) -> Criterion:
-    if coordinator.role != Role.COORDINATOR:
+    if not coordinates_supervision(coordinator):
         raise Http404("Criterium niet gevonden.")
     try:
         return criteria_for_coordinator(coordinator=coordinator).get(pk=as_id(criterion_id))
@@ -573,7 +588,7 @@ def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[Overv
 
 
 def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
-    if coordinator.role != Role.COORDINATOR:
+    if not coordinates_supervision(coordinator):
         return Team.objects.none()
     return (
         teams_visible_to(user=coordinator)
@@ -584,7 +599,7 @@ def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
 
 
 def student_assignments_for_coordination(*, coordinator: User) -> QuerySet[SupervisionAssignment]:
-    if coordinator.role != Role.COORDINATOR:
+    if not coordinates_supervision(coordinator):
         return SupervisionAssignment.objects.none()
     return (
         SupervisionAssignment.objects.filter(
@@ -610,7 +625,7 @@ def cohort_students(*, coordinator: User) -> QuerySet[User]:
 
 def access_supervision_assignment(*, coordinator: User, assignment_id: object) -> SupervisionAssignment:
     """A link a coordinator may remove: for a team or a student of one of their cohorts."""
-    if coordinator.role != Role.COORDINATOR:
+    if not coordinates_supervision(coordinator):
         raise Http404
     cohorts = coordinator.coordinated_cohorts.values("pk")
     try:

@@ -117,7 +117,7 @@ def _refuse_nul(errors: dict[str, list], **texts: str) -> None:
 
 
 def _require_coordinator_of_criterion(*, by: User, criterion: Criterion) -> None:
-    if by.role != Role.COORDINATOR:
+    if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
     if criterion.cohort_id is not None and not by.coordinated_cohorts.filter(pk=criterion.cohort_id).exists():
         raise PermissionDenied(_("Dit criterium hoort bij een ander cohort."))
@@ -135,7 +135,7 @@ def criterion_create(
     programme: str = "",
 ) -> Criterion:
     """A coordinator adds a criterion for one of their cohorts, optionally for one programme only."""
-    if by.role != Role.COORDINATOR:
+    if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
     errors: dict[str, list] = {}
     if cohort is None or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
@@ -218,7 +218,7 @@ def _as_int(value: object) -> int | None:
 
 
 def _resolve_kind(*, author: User, student_id: int | None, kind: str | None, errors: dict[str, list]) -> str | None:
-    if author.role == Role.STUDENT:
+    if selectors.may_write_as_student(author):
         if kind in (None, ""):
             return FeedbackKind.SELF if student_id in (None, author.pk) else FeedbackKind.PEER
         if kind not in (FeedbackKind.SELF, FeedbackKind.PEER):
@@ -434,7 +434,7 @@ def supervision_assign(
     *, by: User, supervisor: User, team: Team | None = None, student: User | None = None
 ) -> SupervisionAssignment:
     """A coordinator links a supervisor to a team or to one student of their cohort."""
-    if by.role != Role.COORDINATOR:
+    if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
     if (team is None) == (student is None):
         raise ValidationError({"non_field_errors": [_("Kies een team of een student.")]})
@@ -471,7 +471,7 @@ def supervision_assign(
 
 @transaction.atomic
 def supervision_unassign(*, by: User, link: SupervisionAssignment) -> None:
-    if by.role != Role.COORDINATOR:
+    if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
     _ensure_link_writable(team=link.team, student=link.student)
     link.delete()

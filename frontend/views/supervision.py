@@ -21,10 +21,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontend.access import not_found_unless
 from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level
-from teams.models import SupervisionAssignment
 from teams.rules import lacks_hbo_docent
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, SupervisorKind, User
@@ -45,17 +45,8 @@ ALERT_BADGES = {
 }
 
 
-def _404_unless(condition: bool) -> None:
-    if not condition:
-        raise Http404
-
-
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _is_staff(user: User) -> bool:
-    return user.role in {Role.SUPERVISOR, Role.COORDINATOR}
 
 
 # --- the rubric as a form ----------------------------------------------------------
@@ -144,15 +135,15 @@ def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
     user = request.user
     services.default_rubric()
     if mode == "supervisor":
-        _404_unless(selectors.may_write_as_supervisor(user))
+        not_found_unless(selectors.may_write_as_supervisor(user))
         students = list(selectors.students_for_feedback_by(author=user))
         criteria_qs = selectors.criteria_visible_to(viewer=user)
     elif mode == "peer":
-        _404_unless(user.role == Role.STUDENT)
+        not_found_unless(selectors.may_write_as_student(user))
         students = list(selectors.peers_of(student=user))
         criteria_qs = selectors.criteria_for_student(student=user).filter(programme="")
     else:
-        _404_unless(user.role == Role.STUDENT)
+        not_found_unless(selectors.may_write_as_student(user))
         students = []
         criteria_qs = selectors.criteria_for_student(student=user)
     criteria = list(criteria_qs.prefetch_related("descriptors"))
@@ -221,7 +212,7 @@ def peer_feedback(request: HttpRequest) -> HttpResponse:
 def observation(request: HttpRequest) -> HttpResponse:
     """The werkbegeleider's quick note: one criterion, one level, one line."""
     user = request.user
-    _404_unless(selectors.may_write_as_supervisor(user))
+    not_found_unless(selectors.may_write_as_supervisor(user))
     services.default_rubric()
     students = list(selectors.students_for_feedback_by(author=user))
     criteria = list(selectors.criteria_visible_to(viewer=user).prefetch_related("descriptors"))
@@ -298,7 +289,7 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
             for link in selectors.supervisors_of(student=student)
             for kind in [selectors.author_kind_of(link.supervisor)]
         ],
-        "staff": _is_staff(viewer),
+        "staff": selectors.sees_progress_alerts(viewer),
         "can_log": viewer.role == Role.SUPERVISOR,
         "sources": [(s, charts.source_label(s)) for s in selectors.CHART_SOURCES],
         "new_this_week": [
@@ -324,7 +315,7 @@ def _chart_rows(crit: selectors.CriterionProgress) -> list[dict[str, Any]]:
 
 @require_GET
 def my_progress(request: HttpRequest) -> HttpResponse:
-    _404_unless(request.user.role == Role.STUDENT)
+    not_found_unless(selectors.may_write_as_student(request.user))
     return render(request, "supervision/progress.html", _progress_context(request, request.user))
 
 
@@ -355,7 +346,8 @@ def student_progress_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
         selectors.feedback_for_listing(viewer=request.user).filter(student=student)[: exports.PDF_MAX_ENTRIES],
         viewer=request.user,
     )
-    data = exports.progress_pdf(progress=progress, entries=entries, include_alerts=_is_staff(request.user))
+    alerts = selectors.sees_progress_alerts(request.user)
+    data = exports.progress_pdf(progress=progress, entries=entries, include_alerts=alerts)
     response = HttpResponse(data, content_type="application/pdf")
     filename = f"voortgang-{student.username}-{_today().isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -367,7 +359,7 @@ def student_progress_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
 
 def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, Any]]:
     viewer = request.user
-    _404_unless(_is_staff(viewer))
+    not_found_unless(selectors.sees_progress_alerts(viewer))
     sort = request.GET.get("sort", "alerts")
     descending = request.GET.get("dir") == "desc"
     teams = list(selectors.overview_teams(viewer=viewer))
@@ -450,7 +442,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def assign(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _404_unless(user.role == Role.COORDINATOR)
+    not_found_unless(selectors.coordinates_supervision(user))
     teams_page = Paginator(selectors.teams_for_coordination(coordinator=user), 20).get_page(request.GET.get("page"))
     supervisors = list(selectors.assignable_supervisors())
     return render(
@@ -487,15 +479,15 @@ def _team_row(team: Any, supervisors: list[User]) -> dict[str, Any]:
 @require_POST
 def assign_add(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _404_unless(user.role == Role.COORDINATOR)
+    not_found_unless(selectors.coordinates_supervision(user))
     post = request.POST
     team = student = None
     if post.get("team"):
         team = selectors.teams_for_coordination(coordinator=user).filter(pk=_int(post["team"])).first()
-        _404_unless(team is not None)
+        not_found_unless(team is not None)
     elif post.get("student"):
         student = selectors.cohort_students(coordinator=user).filter(pk=_int(post["student"])).first()
-        _404_unless(student is not None)
+        not_found_unless(student is not None)
     supervisor = selectors.assignable_supervisors().filter(pk=_int(post.get("supervisor"))).first()
     back = _back(request)
     if supervisor is None or (team is None and student is None):
@@ -544,7 +536,7 @@ def _descriptor_values(post: Any) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def rubric(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _404_unless(user.role == Role.COORDINATOR)
+    not_found_unless(selectors.coordinates_supervision(user))
     services.default_rubric()
     cohorts = list(user.coordinated_cohorts.all())
     errors: dict[str, list] = {}
@@ -682,7 +674,7 @@ def supervisor_panel(request: HttpRequest) -> str:
 @overview_panel(Role.ORGANISATION, order=70)
 def organisation_panel(request: HttpRequest) -> str:
     """Only for organisation contacts who act as werkbegeleider for a team."""
-    if not SupervisionAssignment.objects.filter(supervisor=request.user).exists():
+    if not selectors.may_write_as_supervisor(request.user):
         return ""
     return render_to_string("supervision/panels/organisation.html", {}, request=request)
 
