@@ -62,7 +62,11 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every domain error becomes its response here, so views never catch them."""
     if isinstance(exc, RuleViolation):
+        if exc.field and exc.status_code == status.HTTP_400_BAD_REQUEST:
+            # Bad input the service judged: the same shape as a serializer's field errors.
+            return Response({exc.field: [str(exc.message)]}, status=exc.status_code)
         return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
