@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "teams.models.TaskStatus",
         "FormationRunStatusEnum": "teams.models.FormationRun.Status",
         "FormationRunKindEnum": "teams.models.FormationRun.Kind",
+        "DuoRoleEnum": "teams.models.DuoRole",
+        "RoleEnum": "wijklab.models.Role",
     },
 }
 
