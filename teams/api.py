@@ -308,6 +308,12 @@ class DuoPatchInput(serializers.Serializer):
     roles = serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices), required=False)
     carries_youth_case = serializers.BooleanField(required=False)
 
+    def validate_roles(self, roles: dict) -> dict[int, str]:
+        try:
+            return {int(k): v for k, v in roles.items()}
+        except (TypeError, ValueError):
+            raise serializers.ValidationError(_("Geef de rollen per lid (id van het lid).")) from None
+
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
@@ -566,14 +572,8 @@ class DuoDetailView(APIView):
     def patch(self, request: Request, duo_id: int) -> Response:
         duo = selectors.access_duo_by_id(user=request.user, duo_id=duo_id)
         data = _valid(DuoPatchInput, request, partial=True)
-        roles = data.get("roles")
-        if roles is not None:
-            try:
-                roles = {int(k): v for k, v in roles.items()}
-            except (TypeError, ValueError):
-                return Response({"roles": [_("Geef de rollen per lid (id van het lid).")]}, status=400)
         duo = services.duo_update(
-            duo=duo, by=request.user, roles=roles, carries_youth_case=data.get("carries_youth_case")
+            duo=duo, by=request.user, roles=data.get("roles"), carries_youth_case=data.get("carries_youth_case")
         )
         return Response(DuoOut(duo, context={"names": _names(duo.team)}).data)
 
