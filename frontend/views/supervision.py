@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level, SupervisionAssignment
@@ -394,7 +395,7 @@ def _codes(criteria: list[Criterion]) -> list[str]:
 
 
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HtmxHttpRequest) -> HttpResponse:
     data, extra = _overview_for(request)
     base = {k: v for k, v in extra["filters"].items() if v}
 
@@ -414,7 +415,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
     query = urlencode({**base, "sort": extra["sort"], **({"dir": "desc"} if extra["descending"] else {})})
-    partial = request.htmx and not request.htmx.boosted
+    partial = wants_partial(request)
     return render(
         request,
         "supervision/overview.html#results" if partial else "supervision/overview.html",
