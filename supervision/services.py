@@ -35,6 +35,7 @@ from supervision.models import (
 )
 from teams.models import Team
 from teams.selectors import students_supervised_by, teams_visible_to
+from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.mail import in_language_of, wants_mail_now, wants_summaries
 from wijklab.models import Cohort, Role, SupervisorKind, User
@@ -402,8 +403,6 @@ def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:
 
 
 def _notify_student(entry: FeedbackEntry) -> None:
-    from supervision.tasks import send_feedback_email
-
     if entry.kind == FeedbackKind.PEER and not entry.show_author:
         title = gettext("Nieuwe peerfeedback van een teamgenoot")
     elif entry.kind == FeedbackKind.PEER:
@@ -418,7 +417,7 @@ def _notify_student(entry: FeedbackEntry) -> None:
         url=reverse("supervision-my-progress"),
     )
     # The e-mail goes out after commit, from a worker, with retries.
-    send_feedback_email.delay_on_commit(entry.pk)
+    enqueue_on_commit("supervision.tasks.send_feedback_email", entry.pk)
 
 
 # --- who supervises whom ----------------------------------------------------

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wijklab import invitation_selectors as selectors
+from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.invitation_selectors import InvitationInvalid
 from wijklab.models import (
@@ -57,9 +58,7 @@ class OidcIdentity(Protocol):
 
 
 def _enqueue_mail(invitation: Invitation, token: str) -> None:
-    from wijklab.tasks import send_invitation_email
-
-    send_invitation_email.delay_on_commit(invitation.pk, token)
+    enqueue_on_commit("wijklab.tasks.send_invitation_email", invitation.pk, token)
 
 
 def _check_inviter(
@@ -218,8 +217,6 @@ def invitation_create_for_imported_students(*, cohort: Cohort, by: User) -> int:
     The rules of ``invitation_create`` hold for these by construction (students of the
     cohort, with an account and a profile); what is left to check is done once for all.
     """
-    from wijklab.tasks import send_invitation_emails
-
     if not selectors.may_invite_into_cohort(user=by, cohort=cohort):
         raise PermissionDenied(_("Je kunt alleen uitnodigen voor een cohort dat jij coördineert."))
     ensure_cohort_writable(cohort)
@@ -254,7 +251,7 @@ def invitation_create_for_imported_students(*, cohort: Cohort, by: User) -> int:
     created = Invitation.objects.bulk_create(rows, batch_size=MAIL_BATCH)
     pairs = [(invitation.pk, token) for invitation, token in zip(created, tokens, strict=True)]
     for start in range(0, len(pairs), MAIL_BATCH):
-        send_invitation_emails.delay_on_commit(pairs[start : start + MAIL_BATCH])
+        enqueue_on_commit("wijklab.tasks.send_invitation_emails", pairs[start : start + MAIL_BATCH])
     return len(created)
 
 
