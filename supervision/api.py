@@ -178,7 +178,6 @@ class RubricListView(GenericAPIView):
     serializer_class = RubricSerializer
 
     def get_queryset(self):
-        services.default_rubric()
         criteria = selectors.criteria_visible_to(viewer=self.request.user).prefetch_related("descriptors")
         return Rubric.objects.filter(is_default=True).prefetch_related(
             Prefetch("criteria", queryset=criteria, to_attr="visible_criteria")

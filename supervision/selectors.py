@@ -23,6 +23,7 @@ from supervision.models import (
     FeedbackEntry,
     FeedbackKind,
     Level,
+    Rubric,
     Score,
     SupervisionAssignment,
 )
@@ -165,6 +166,11 @@ def viewer_may_see_feedback_on(*, viewer: User, student: User) -> bool:
 
 
 # --- rubric -----------------------------------------------------------------
+
+
+def default_rubric() -> Rubric:
+    """The default rubric. A pure read: it is data, created by a migration (supervision.defaults)."""
+    return Rubric.objects.get(is_default=True)
 
 
 def default_criteria() -> QuerySet[Criterion]:

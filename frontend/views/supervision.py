@@ -141,7 +141,6 @@ def _form_context(
 
 def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
     user = request.user
-    services.default_rubric()
     if mode == "supervisor":
         _404_unless(selectors.may_write_as_supervisor(user))
         students = list(selectors.students_for_feedback_by(author=user))
@@ -221,7 +220,6 @@ def observation(request: HttpRequest) -> HttpResponse:
     """The werkbegeleider's quick note: one criterion, one level, one line."""
     user = request.user
     _404_unless(selectors.may_write_as_supervisor(user))
-    services.default_rubric()
     students = list(selectors.students_for_feedback_by(author=user))
     criteria = list(selectors.criteria_visible_to(viewer=user).prefetch_related("descriptors"))
     values = {"student": request.GET.get("student", ""), "criterion": "", "level": "", "comment": "", "date": ""}
@@ -544,7 +542,6 @@ def _descriptor_values(post: Any) -> list[str]:
 def rubric(request: HttpRequest) -> HttpResponse:
     user = request.user
     _404_unless(user.role == Role.COORDINATOR)
-    services.default_rubric()
     cohorts = list(user.coordinated_cohorts.all())
     errors: dict[str, list] = {}
     values: dict[str, Any] = {"category": Category.WERKNEMERSVAARDIGHEDEN, "descriptors": ["", "", "", ""]}
