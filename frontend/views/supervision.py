@@ -426,6 +426,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
             "alert_badges": ALERT_BADGES,
             "querystring": query,
             "csv_query": urlencode(base | {"sort": extra["sort"]}),
+            "partial": partial,
             **extra,
         },
     )
