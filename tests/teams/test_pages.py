@@ -213,7 +213,8 @@ def test_members_get_a_mixed_duo_suggestion_and_form_a_duo(client, team, student
     )
     assert response.status_code == 302
     duo = Duo.objects.get()
-    assert (duo.role_of(student6.pk), duo.role_of(student4.pk)) == ("procesrol", "begeleidingsrol")
+    role_of = {duo.member_a_id: duo.role_a, duo.member_b_id: duo.role_b}
+    assert (role_of[student6.pk], role_of[student4.pk]) == ("procesrol", "begeleidingsrol")
 
 
 def test_a_bad_duo_is_refused_with_a_message(client, team, student4):
