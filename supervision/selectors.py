@@ -161,10 +161,6 @@ def access_feedback_by_id(*, viewer: User, entry_id: object) -> FeedbackEntry:
     return entry
 
 
-def viewer_may_see_feedback_on(*, viewer: User, student: User) -> bool:
-    return students_in_scope(viewer=viewer).filter(pk=student.pk).exists()
-
-
 # --- rubric -----------------------------------------------------------------
 
 
@@ -457,9 +453,6 @@ class Overview:
     criteria: list[Criterion]
     rows: list[OverviewRow]
     today: dt.date
-
-
-SORT_KEYS = ("alerts", "name", "team", "last")
 
 
 def _sort_rows(

@@ -126,14 +126,6 @@ def active_membership_of(*, student: User, cohort_id: int | None = None) -> Memb
     )
 
 
-def user_is_team_member(*, user: User, team: Team) -> bool:
-    return (
-        user.is_authenticated
-        and user.role == Role.STUDENT
-        and active_memberships().filter(team=team, student=user).exists()
-    )
-
-
 def niveau_counts(*, team: Team, exclude_student_id: int | None = None) -> Counts:
     """Head count per niveau of the team's active members, in one query."""
     rows = active_memberships().filter(team=team)
