@@ -6,12 +6,11 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from supervision import selectors, services
 from supervision.defaults import create_default_rubric
 from supervision.models import Category, Criterion, Level, Rubric
+from tests.conftest import count_queries
 from tests.factories import CohortFactory, StudentFactory
 
 WORK_ATTITUDE = [
@@ -70,7 +69,7 @@ def test_a_flushed_database_still_has_the_default_rubric():
 
 def test_reading_the_rubric_never_writes(client, mbo_docent):
     client.force_login(mbo_docent)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         assert client.get("/api/rubrics/").status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
 
