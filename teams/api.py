@@ -345,12 +345,12 @@ class TeamListView(GenericAPIView):
         assignment = request.query_params.get("assignment")
         if assignment:
             if not assignment.isdigit() or not selectors.is_id(int(assignment)):
-                return Response({"assignment": [_("Geef een opdracht-id.")]}, status=400)
+                raise serializers.ValidationError({"assignment": [_("Geef een opdracht-id.")]})
             teams = teams.filter(assignment_id=int(assignment))
         wanted_status = request.query_params.get("status")
         if wanted_status:
             if wanted_status not in TeamStatus.values:
-                return Response({"status": [_("Onbekende status.")]}, status=400)
+                raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             teams = teams.filter(status=wanted_status)
         page = self.paginate_queryset(teams)
         return self.get_paginated_response(TeamSummaryOut(page, many=True).data)
@@ -502,11 +502,11 @@ class TeamTaskListView(GenericAPIView):
         phase, wanted = request.query_params.get("phase"), request.query_params.get("status")
         if phase:
             if phase not in Phase.values:
-                return Response({"phase": [_("Onbekende fase.")]}, status=400)
+                raise serializers.ValidationError({"phase": [_("Onbekende fase.")]})
             tasks = tasks.filter(phase=phase)
         if wanted:
             if wanted not in TaskStatus.values:
-                return Response({"status": [_("Onbekende status.")]}, status=400)
+                raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             tasks = tasks.filter(status=wanted)
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response(TaskOut(page, many=True, context={"today": timezone.localdate()}).data)
