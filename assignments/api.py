@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -28,29 +28,15 @@ from assignments.validators import (
     defaults,
     values_of,
 )
+from wijklab.api_support import PersonSerializer, RefSerializer, conflict
 from wijklab.ids import MAX_ID
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, User
 from wijklab.text import render_markdown
 
-CONFLICT = OpenApiResponse(
-    response=inline_serializer(
-        "AssignmentRuleViolation", {"detail": serializers.CharField(), "code": serializers.CharField()}
-    ),
-    description=_("Een regel weigert de actie (bijvoorbeeld: de opdracht is geen concept meer)."),
-)
+CONFLICT = conflict(_("Een regel weigert de actie (bijvoorbeeld: de opdracht is geen concept meer)."))
 
 
 # --- reading ----------------------------------------------------------------------
-
-
-class AssignmentRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class AssignmentContactSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    display_name = serializers.CharField(source="get_display_name")
 
 
 class AssignmentCompetenceSerializer(serializers.Serializer):
@@ -88,12 +74,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
     description_html = serializers.SerializerMethodField(
         help_text=_("De omschrijving als veilige HTML (Markdown, gezuiverd).")
     )
-    organisation = AssignmentRefSerializer(read_only=True)
-    cohort = AssignmentRefSerializer(read_only=True)
+    organisation = RefSerializer(read_only=True)
+    cohort = RefSerializer(read_only=True)
     neighbourhood_name = serializers.CharField(source="neighbourhood.__str__", read_only=True)
     competences = serializers.SerializerMethodField()
     required_competences = serializers.SerializerMethodField()
-    contact_person = AssignmentContactSerializer(read_only=True, allow_null=True)
+    contact_person = PersonSerializer(read_only=True, allow_null=True)
     teams = serializers.SerializerMethodField()
     interest_count = serializers.SerializerMethodField(
         help_text=_("Aantal studenten met deze opdracht in hun voorkeuren; alleen voor eigenaar en coördinator.")

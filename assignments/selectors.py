@@ -373,6 +373,4 @@ def revisions_of(*, assignment: Assignment) -> QuerySet[AssignmentRevision]:
 
 def active_member_counts(*, assignment: Assignment) -> list[int]:
     """Active members per team on the assignment (a lower team_size_max must still fit them)."""
-    return list(
-        team_hooks().teams_with_seats().filter(assignment=assignment).values_list("seats_taken", flat=True)
-    )
+    return list(team_hooks().teams_with_seats().filter(assignment=assignment).values_list("seats_taken", flat=True))

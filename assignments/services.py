@@ -304,11 +304,6 @@ def preference_add(*, student: User, assignment: Assignment, motivation: str = "
     return preferences_set(student=student, entries=entries)
 
 
-def preference_remove(*, student: User, assignment_id: int) -> list[Preference]:
-    entries = [e for e in current_ranking(student=student) if e.assignment.pk != assignment_id]
-    return preferences_set(student=student, entries=renumbered(entries))
-
-
 def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) -> list[RankingEntry]:
     """Move one choice a place up or down (pure: used by the page before it saves)."""
     entries = list(entries)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from frontend.htmx import wants_partial
 from wijklab.errors import RuleViolation
 
 # Paths that answer for themselves: the API returns 401/403 instead of a
@@ -44,7 +45,7 @@ class RuleViolationMessageMiddleware:
         if not isinstance(exception, RuleViolation) or request.path.startswith("/api/"):
             return None
         messages.error(request, exception.message)
-        if getattr(request, "htmx", False):
+        if wants_partial(request):
             # A fragment request: reload the page, which then shows the message.
             return HttpResponse(status=204, headers={"HX-Refresh": "true"})
         back = request.META.get("HTTP_REFERER", "")

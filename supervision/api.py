@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from supervision import selectors, services
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Level, Rubric
-from wijklab.models import User
+from wijklab.api_support import PersonSerializer, RefSerializer
 
 # --- serializers ----------------------------------------------------------------
 
@@ -58,71 +58,43 @@ class RubricSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "criteria"]
 
 
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
-
-
-class TeamRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class ScoreOutSerializer(serializers.Serializer):
-    criterion = serializers.IntegerField(allow_null=True, help_text="Null when the criterion was removed.")
+    criterion = serializers.IntegerField(
+        source="criterion_id", allow_null=True, help_text="Null when the criterion was removed."
+    )
     criterion_name = serializers.CharField(help_text="The wording the score was given with.")
     category = serializers.CharField()
     level = serializers.IntegerField()
-    level_label = serializers.CharField()
+    level_label = serializers.SerializerMethodField()
     descriptor = serializers.CharField(help_text="The level description as it read when the score was given.")
+
+    def get_level_label(self, score: Any) -> str:
+        return str(Level(score.level).label)
 
 
 class FeedbackOutSerializer(serializers.Serializer):
     """One entry as the viewer may see it: ``author`` is null for a receiver of anonymous peer feedback."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(source="pk")
     student = PersonSerializer()
-    author = PersonSerializer(allow_null=True)
-    author_kind = serializers.CharField(help_text="mbo_docent, hbo_docent, werkbegeleider, or empty.")
+    author = serializers.SerializerMethodField()
+    author_kind = serializers.SerializerMethodField(help_text="mbo_docent, hbo_docent, werkbegeleider, or empty.")
     kind = serializers.ChoiceField(choices=FeedbackKind.choices)
-    team = TeamRefSerializer(allow_null=True)
+    team = RefSerializer(allow_null=True)
     date = serializers.DateField()
     comment = serializers.CharField()
     show_author = serializers.BooleanField()
     is_observation = serializers.BooleanField()
-    scores = ScoreOutSerializer(many=True)
+    scores = ScoreOutSerializer(many=True, source="scores.all")
     created_at = serializers.DateTimeField()
 
-    def to_representation(self, entry: FeedbackEntry) -> dict[str, Any]:
-        shown = getattr(entry, "author_shown", False)
-        return {
-            "id": entry.pk,
-            "student": _person(entry.student),
-            "author": _person(entry.author) if shown else None,
-            "author_kind": entry.author_kind if shown else "",
-            "kind": entry.kind,
-            "team": {"id": entry.team_id, "name": entry.team.name} if entry.team_id else None,
-            "date": entry.date.isoformat(),
-            "comment": entry.comment,
-            "show_author": entry.show_author,
-            "is_observation": entry.is_observation,
-            "scores": [
-                {
-                    "criterion": s.criterion_id,
-                    "criterion_name": s.criterion_name,
-                    "category": s.category,
-                    "level": s.level,
-                    "level_label": str(Level(s.level).label),
-                    "descriptor": s.descriptor,
-                }
-                for s in entry.scores.all()
-            ],
-            "created_at": serializers.DateTimeField().to_representation(entry.created_at),
-        }
+    # ``author_shown`` is set by selectors.mark_author_visibility / access_feedback_by_id.
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_author(self, entry: FeedbackEntry) -> dict[str, Any] | None:
+        return PersonSerializer(entry.author).data if getattr(entry, "author_shown", False) else None
 
-
-def _person(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "display_name": user.get_display_name()}
+    def get_author_kind(self, entry: FeedbackEntry) -> str:
+        return entry.author_kind if getattr(entry, "author_shown", False) else ""
 
 
 class FeedbackInSerializer(serializers.Serializer):
@@ -166,7 +138,7 @@ class SeriesSerializer(serializers.Serializer):
 
 
 class CriterionProgressSerializer(serializers.Serializer):
-    criterion = serializers.IntegerField(allow_null=True)
+    criterion = serializers.IntegerField(source="criterion_id", allow_null=True)
     name = serializers.CharField()
     category = serializers.CharField()
     trend = serializers.ChoiceField(choices=["up", "down", "flat"], allow_null=True)
@@ -181,10 +153,21 @@ class AlertSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    student = PersonSerializer()
+    """A student's progress (``selectors.student_progress``); ``context["student"]`` is who it is about,
+    ``context["staff"]`` whether the viewer sees the alerts."""
+
+    student = serializers.SerializerMethodField()
     last_supervisor_feedback = serializers.DateField(allow_null=True)
     criteria = CriterionProgressSerializer(many=True)
-    alerts = AlertSerializer(many=True, help_text="Only for supervisors and coordinators.")
+    alerts = serializers.SerializerMethodField(help_text="Only for supervisors and coordinators.")
+
+    @extend_schema_field(PersonSerializer)
+    def get_student(self, progress: Any) -> dict[str, Any]:
+        return PersonSerializer(self.context["student"]).data
+
+    @extend_schema_field(AlertSerializer(many=True))
+    def get_alerts(self, progress: Any) -> list[dict[str, Any]]:
+        return AlertSerializer(progress.alerts, many=True).data if self.context["staff"] else []
 
 
 # --- views ----------------------------------------------------------------------
@@ -194,7 +177,6 @@ class RubricListView(GenericAPIView):
     serializer_class = RubricSerializer
 
     def get_queryset(self):
-        services.default_rubric()
         criteria = selectors.criteria_visible_to(viewer=self.request.user).prefetch_related("descriptors")
         return Rubric.objects.filter(is_default=True).prefetch_related(
             Prefetch("criteria", queryset=criteria, to_attr="visible_criteria")
@@ -284,29 +266,7 @@ class StudentProgressView(GenericAPIView):
         student = selectors.access_student_by_id(viewer=viewer, student_id=pk)
         progress = selectors.student_progress(student=student, today=timezone.localdate())
         staff = selectors.sees_progress_alerts(viewer)
-        return Response(
-            {
-                "student": _person(student),
-                "last_supervisor_feedback": progress.last_supervisor_feedback,
-                "criteria": [
-                    {
-                        "criterion": c.criterion_id,
-                        "name": c.name,
-                        "category": c.category,
-                        "trend": c.trend,
-                        "latest_level": c.latest_level,
-                        "series": {
-                            source: [{"date": p.date, "level": p.level} for p in points]
-                            for source, points in c.series.items()
-                        },
-                    }
-                    for c in progress.criteria
-                ],
-                "alerts": [{"code": a.code, "message": a.message, "criteria": a.criteria} for a in progress.alerts]
-                if staff
-                else [],
-            }
-        )
+        return Response(ProgressSerializer(progress, context={"student": student, "staff": staff}).data)
 
 
 urlpatterns = [

@@ -5,7 +5,14 @@ students of niveau 4, 5 and 6 are judged on what they do, not on their diploma.
 Stored as data (not gettext): coordinators edit the wording in the database.
 """
 
-from supervision.models import Category
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from supervision.models import Category, Level
+
+# Criterion positions: each category in its own range, ten apart, so new ones fit in between.
+CATEGORY_OFFSET = {Category.WERKNEMERSVAARDIGHEDEN: 1000, Category.VAKINHOUDELIJK: 2000}
 
 DEFAULT_RUBRIC_NAME = "Wijklab-rubric werkplekleren"
 DEFAULT_RUBRIC_DESCRIPTION = (
@@ -168,3 +175,42 @@ DEFAULT_CRITERIA: list[tuple[str, str, str, list[str]]] = [
         ],
     ),
 ]
+
+
+def create_default_rubric(apps: Any, using: str = "default") -> None:
+    """Create the default rubric with its criteria, unless there is one. Idempotent.
+
+    Run by the data migration (supervision/migrations/0004_default_rubric.py) and again after
+    every ``migrate``/``flush`` (supervision.apps), so a database always has it and no request
+    ever writes it. ``apps``: the app registry, or a migration's historical one. Criteria are
+    only added to a new rubric, so coordinators' edits (renames, archived criteria) survive.
+    """
+    try:
+        rubric_model = apps.get_model("supervision", "Rubric")
+        criterion_model = apps.get_model("supervision", "Criterion")
+        descriptor_model = apps.get_model("supervision", "LevelDescriptor")
+    except LookupError:  # migrated back to before the rubric existed
+        return
+    if rubric_model._default_manager.using(using).filter(is_default=True).exists():
+        return
+    try:
+        with transaction.atomic(using=using):
+            rubric = rubric_model._default_manager.using(using).create(
+                name=DEFAULT_RUBRIC_NAME, description=DEFAULT_RUBRIC_DESCRIPTION, is_default=True
+            )
+            counters = dict.fromkeys(CATEGORY_OFFSET, 0)
+            for category, name, description, descriptors in DEFAULT_CRITERIA:
+                counters[category] += 10
+                criterion = criterion_model._default_manager.using(using).create(
+                    rubric=rubric,
+                    category=category,
+                    name=name,
+                    description=description,
+                    position=CATEGORY_OFFSET[category] + counters[category],
+                )
+                descriptor_model._default_manager.using(using).bulk_create(
+                    descriptor_model(criterion=criterion, level=level, text=text)
+                    for level, text in zip(Level.values, descriptors, strict=True)
+                )
+    except IntegrityError:  # created at the same moment by another process
+        return

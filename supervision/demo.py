@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from supervision import selectors
 from supervision.models import Category, Criterion, FeedbackEntry, FeedbackKind, Score
-from supervision.services import default_rubric
 from teams.models import Membership, SupervisionAssignment
 from teams.selectors import students_sharing_team_with, students_supervised_by
 from wijklab.demo import DemoContext
@@ -172,7 +171,6 @@ def _profiles(ctx: DemoContext, students: list[User]) -> dict[int, str]:
 
 
 def seed(ctx: DemoContext) -> None:
-    default_rubric()
     _ensure_links(ctx)
     today = timezone.localdate()
     by_student = _supervisors_by_student()

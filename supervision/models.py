@@ -89,10 +89,6 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_work_attitude(self) -> bool:
-        return self.category == Category.WERKNEMERSVAARDIGHEDEN
-
 
 class LevelDescriptor(models.Model):
     """What a level of a criterion looks like in behaviour."""

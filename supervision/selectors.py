@@ -23,6 +23,7 @@ from supervision.models import (
     FeedbackEntry,
     FeedbackKind,
     Level,
+    Rubric,
     Score,
 )
 from teams.models import Membership, SupervisionAssignment, Team
@@ -174,11 +175,12 @@ def access_feedback_by_id(*, viewer: User, entry_id: object) -> FeedbackEntry:
     return entry
 
 
-def viewer_may_see_feedback_on(*, viewer: User, student: User) -> bool:
-    return students_in_scope(viewer=viewer).filter(pk=student.pk).exists()
-
-
 # --- rubric -----------------------------------------------------------------
+
+
+def default_rubric() -> Rubric:
+    """The default rubric. A pure read: it is data, created by a migration (supervision.defaults)."""
+    return Rubric.objects.get(is_default=True)
 
 
 def default_criteria() -> QuerySet[Criterion]:
@@ -465,9 +467,6 @@ class Overview:
     criteria: list[Criterion]
     rows: list[OverviewRow]
     today: dt.date
-
-
-SORT_KEYS = ("alerts", "name", "team", "last")
 
 
 def _sort_rows(

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision import selectors
-from supervision.defaults import DEFAULT_CRITERIA, DEFAULT_RUBRIC_DESCRIPTION, DEFAULT_RUBRIC_NAME
+from supervision.defaults import CATEGORY_OFFSET
 from supervision.models import (
     Category,
     Criterion,
@@ -28,7 +28,6 @@ from supervision.models import (
     FeedbackKind,
     Level,
     LevelDescriptor,
-    Rubric,
     Score,
     SentMail,
 )
@@ -46,46 +45,12 @@ NUL_REFUSED = _("De tekst bevat een teken dat niet kan.")
 MAX_OBSERVATION = 280
 MAX_AGE_DAYS = 366
 # Positions leave room per category so new criteria sort inside their category.
-CATEGORY_OFFSET = {Category.WERKNEMERSVAARDIGHEDEN: 1000, Category.VAKINHOUDELIJK: 2000}
 
 
 # --- the rubric -------------------------------------------------------------
 
 
 @transaction.atomic
-def default_rubric() -> Rubric:
-    """The default rubric, created with its criteria the first time it is needed.
-
-    Criteria are only added when the rubric is new, so coordinators' edits
-    (renames, archived criteria) survive every later call and every seed_demo.
-    """
-    rubric = Rubric.objects.filter(is_default=True).first()
-    if rubric is not None:
-        return rubric
-    try:
-        with transaction.atomic():
-            rubric = Rubric.objects.create(
-                name=DEFAULT_RUBRIC_NAME, description=DEFAULT_RUBRIC_DESCRIPTION, is_default=True
-            )
-    except IntegrityError:  # created at the same moment by someone else
-        return Rubric.objects.get(is_default=True)
-    counters = {category: 0 for category in CATEGORY_OFFSET}
-    for category, name, description, descriptors in DEFAULT_CRITERIA:
-        counters[category] += 10
-        criterion = Criterion.objects.create(
-            rubric=rubric,
-            category=category,
-            name=name,
-            description=description,
-            position=CATEGORY_OFFSET[category] + counters[category],
-        )
-        LevelDescriptor.objects.bulk_create(
-            LevelDescriptor(criterion=criterion, level=level, text=text)
-            for level, text in zip(Level.values, descriptors, strict=True)
-        )
-    return rubric
-
-
 def _clean_descriptors(descriptors: Sequence[str], errors: dict[str, list]) -> list[str]:
     texts = [str(t or "").strip() for t in descriptors]
     if len(texts) != len(Level.values) or not all(texts):
@@ -149,7 +114,7 @@ def criterion_create(
     if errors:
         raise ValidationError(errors)
     ensure_cohort_writable(cohort)
-    rubric = default_rubric()
+    rubric = selectors.default_rubric()
     last = rubric.criteria.filter(category=category).aggregate(m=Max("position"))["m"]
     criterion = Criterion.objects.create(
         rubric=rubric,

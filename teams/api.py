@@ -10,7 +10,7 @@ from typing import Any
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -20,146 +20,225 @@ from rest_framework.views import APIView
 from assignments.models import Assignment, Phase
 from teams import selectors, services
 from teams.models import Duo, DuoRole, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from wijklab.api_support import require
+from wijklab.api_support import DetailSerializer, OmitNoneMixin, PersonSerializer, RefSerializer, require
 from wijklab.models import User
 
-# --- output -----------------------------------------------------------------
+# --- output: one serializer per shape, for the response and the schema alike ---------
 
 
-def _person(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "display_name": user.get_display_name()}
+class TeamAssignmentOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    organisation = RefSerializer()
+    requires_hbo = serializers.BooleanField()
+    team_size_min = serializers.IntegerField()
+    team_size_max = serializers.IntegerField()
 
 
-def _assignment_ref(assignment: Assignment) -> dict:
-    return {
-        "id": assignment.pk,
-        "title": assignment.title,
-        "status": assignment.status,
-        "organisation": {"id": assignment.organisation_id, "name": assignment.organisation.name},
-        "requires_hbo": assignment.requires_hbo,
-        "team_size_min": assignment.team_size_min,
-        "team_size_max": assignment.team_size_max,
-    }
+class TeamSummaryOut(serializers.Serializer):
+    """A team in a list; the team is annotated by ``selectors.with_niveau_counts``."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=TeamStatus.choices)
+    assignment = TeamAssignmentOut()
+    member_count = serializers.IntegerField()
+    free_seats = serializers.SerializerMethodField()
+    is_complete = serializers.SerializerMethodField()
+
+    def get_free_seats(self, team: Team) -> int:
+        return max(team.assignment.team_size_max - team.member_count, 0)
+
+    def get_is_complete(self, team: Team) -> bool:
+        return selectors.team_is_complete(team)
 
 
-def team_summary(team: Team) -> dict:
-    """A team in a list; ``team`` is annotated by ``selectors.with_niveau_counts``."""
-    return {
-        "id": team.pk,
-        "name": team.name,
-        "status": team.status,
-        "assignment": _assignment_ref(team.assignment),
-        "member_count": team.member_count,
-        "free_seats": max(team.assignment.team_size_max - team.member_count, 0),
-        "is_complete": selectors.team_is_complete(team),
-    }
+class OpenTeamOut(TeamSummaryOut):
+    """An open team for a student; ``join_check`` (selectors.JoinCheck) is set on each team by the view."""
+
+    members = serializers.SerializerMethodField()
+    can_join = serializers.BooleanField(source="join_check.allowed")
+    code = serializers.CharField(
+        source="join_check.code", help_text="Why not: team_full, needs_niveau, already_in_team, …"
+    )
+    reason = serializers.CharField(source="join_check.reason")
+
+    @extend_schema_field(PersonSerializer(many=True))
+    def get_members(self, team: Team) -> list[dict]:
+        return PersonSerializer([m.student for m in team.active_memberships], many=True).data
 
 
-def duo_data(duo: Duo, names: dict[int, str] | None = None) -> dict:
-    names = names or {}
-    return {
-        "id": duo.pk,
-        "members": [duo.member_a_id, duo.member_b_id],
-        "roles": {str(duo.member_a_id): duo.role_a, str(duo.member_b_id): duo.role_b},
-        "member_details": [
+class MemberOut(OmitNoneMixin, serializers.Serializer):
+    """A member as the viewer may see them: ``niveau`` only where allowed (never for organisations)."""
+
+    omit_if_none = ("niveau",)
+
+    id = serializers.IntegerField(source="user.pk")
+    display_name = serializers.CharField(source="user.get_display_name")
+    competences = RefSerializer(many=True)
+    duo = serializers.IntegerField(source="duo.pk", allow_null=True)
+    duo_role = serializers.ChoiceField(source="role", choices=DuoRole.choices, allow_null=True)
+    joined_at = serializers.DateTimeField()
+    niveau = serializers.IntegerField(required=False, help_text="Only for viewers allowed to see it.")
+
+
+class DuoMemberOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=DuoRole.choices)
+
+
+class DuoOut(OmitNoneMixin, serializers.Serializer):
+    """A duo; ``context["names"]`` ({member id: display name}) names its members."""
+
+    omit_if_none = ("has_niveau_6",)
+
+    id = serializers.IntegerField(source="pk")
+    members = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+    member_details = serializers.SerializerMethodField()
+    carries_youth_case = serializers.BooleanField()
+    has_niveau_6 = serializers.BooleanField(
+        required=False, allow_null=True, help_text="In a team's detail, for viewers allowed to know."
+    )
+
+    def get_members(self, duo: Duo) -> list[int]:
+        return [duo.member_a_id, duo.member_b_id]
+
+    @extend_schema_field(serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices)))
+    def get_roles(self, duo: Duo) -> dict[str, str]:
+        return {str(duo.member_a_id): duo.role_a, str(duo.member_b_id): duo.role_b}
+
+    @extend_schema_field(DuoMemberOut(many=True))
+    def get_member_details(self, duo: Duo) -> list[dict]:
+        names = self.context.get("names", {})
+        return [
             {"id": duo.member_a_id, "display_name": names.get(duo.member_a_id, ""), "role": duo.role_a},
             {"id": duo.member_b_id, "display_name": names.get(duo.member_b_id, ""), "role": duo.role_b},
-        ],
-        "carries_youth_case": duo.carries_youth_case,
-    }
+        ]
 
 
-def task_data(task: Task, today: Any = None) -> dict:
-    today = today or timezone.localdate()
-    return {
-        "id": task.pk,
-        "team": task.team_id,
-        "phase": task.phase,
-        "title": task.title,
-        "description": task.description,
-        "owner": _person(task.owner),
-        "due_on": task.due_on,
-        "status": task.status,
-        "overdue": task.is_overdue(today),
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
-    }
+class TeamDuoOut(DuoOut):
+    """A duo in a team's detail (a ``selectors.DuoView``): with ``has_niveau_6`` where the viewer may know."""
+
+    def to_representation(self, view: selectors.DuoView) -> dict:
+        data = super().to_representation(view.duo)
+        if view.has_niveau_6 is not None:
+            data["has_niveau_6"] = view.has_niveau_6
+        return data
 
 
-def team_detail(overview: selectors.TeamOverview) -> dict:
-    """The team as ``viewer`` may see it: niveau only where allowed (never for organisations)."""
-    team = overview.team
-    names = {m.user.pk: m.user.get_display_name() for m in overview.members}
-    members = []
-    for m in overview.members:
-        member = {
-            "id": m.user.pk,
-            "display_name": m.user.get_display_name(),
-            "competences": [{"id": c.pk, "name": c.name} for c in m.competences],
-            "duo": m.duo.pk if m.duo else None,
-            "duo_role": m.role,
-            "joined_at": m.joined_at,
-        }
-        if m.niveau is not None:
-            member["niveau"] = m.niveau
-        members.append(member)
-    duos = []
-    for d in overview.duos:
-        data = duo_data(d.duo, names)
-        if d.has_niveau_6 is not None:
-            data["has_niveau_6"] = d.has_niveau_6
-        duos.append(data)
-    return {
-        "id": team.pk,
-        "name": team.name,
-        "status": team.status,
-        "assignment": {
-            **_assignment_ref(team.assignment),
-            "required_competences": [
-                {
-                    "id": rc.competence.pk,
-                    "name": rc.competence.name,
-                    "importance": rc.importance,
-                    "covered": rc.covered,
-                    "covered_by": [m.user.pk for m in rc.covered_by],
-                }
-                for rc in overview.required_competences
-            ],
-        },
-        "members": members,
-        "member_count": len(overview.members),
-        "free_seats": overview.free_seats,
-        "duos": duos,
-        "supervisors": [
-            {
-                **_person(s.supervisor),
-                "kind": getattr(getattr(s.supervisor, "supervisor_profile", None), "kind", None),
-            }
-            for s in overview.supervisors
-        ],
-        "covered_competences": [rc.competence.pk for rc in overview.covered],
-        "missing_competences": [rc.competence.pk for rc in overview.lacking],
-        "is_complete": overview.is_complete,
-        "problems": [{"code": p.code, "message": p.message} for p in overview.problems],
-        "created_at": team.created_at,
-    }
+class RequiredCompetenceOut(serializers.Serializer):
+    id = serializers.IntegerField(source="competence.pk")
+    name = serializers.CharField(source="competence.name")
+    importance = serializers.IntegerField()
+    covered = serializers.BooleanField()
+    covered_by = serializers.SerializerMethodField()
+
+    def get_covered_by(self, rc: selectors.RequiredCompetence) -> list[int]:
+        return [m.user.pk for m in rc.covered_by]
 
 
-def change_data(change: MembershipChange) -> dict:
-    return {
-        "id": change.pk,
-        "kind": change.kind,
-        "student": _person(change.student),
-        "from_team": change.from_team_id,
-        "to_team": change.to_team_id,
-        "by": _person(change.by),
-        "override": change.override,
-        "overridden_rules": change.overridden_rules,
-        "reason": change.reason,
-        "created_at": change.created_at,
-    }
+class TeamDetailAssignmentOut(TeamAssignmentOut):
+    """The assignment in a team's detail; ``context["required_competences"]`` says which the team covers."""
+
+    required_competences = serializers.SerializerMethodField()
+
+    @extend_schema_field(RequiredCompetenceOut(many=True))
+    def get_required_competences(self, assignment: Assignment) -> list[dict]:
+        return RequiredCompetenceOut(self.context["required_competences"], many=True).data
+
+
+class SupervisorOut(PersonSerializer):
+    kind = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_kind(self, user: User) -> str | None:
+        return getattr(getattr(user, "supervisor_profile", None), "kind", None)
+
+
+class ProblemOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TeamOut(serializers.Serializer):
+    """The team as the viewer may see it (a ``selectors.TeamOverview``)."""
+
+    id = serializers.IntegerField(source="team.pk")
+    name = serializers.CharField(source="team.name")
+    status = serializers.ChoiceField(source="team.status", choices=TeamStatus.choices)
+    assignment = serializers.SerializerMethodField()
+    members = MemberOut(many=True)
+    member_count = serializers.SerializerMethodField()
+    free_seats = serializers.IntegerField()
+    duos = serializers.SerializerMethodField()
+    supervisors = serializers.SerializerMethodField()
+    covered_competences = serializers.SerializerMethodField()
+    missing_competences = serializers.SerializerMethodField()
+    is_complete = serializers.BooleanField()
+    problems = ProblemOut(many=True)
+    created_at = serializers.DateTimeField(source="team.created_at")
+
+    @extend_schema_field(TeamDetailAssignmentOut)
+    def get_assignment(self, overview: selectors.TeamOverview) -> dict:
+        context = {"required_competences": overview.required_competences}
+        return TeamDetailAssignmentOut(overview.team.assignment, context=context).data
+
+    def get_member_count(self, overview: selectors.TeamOverview) -> int:
+        return len(overview.members)
+
+    @extend_schema_field(DuoOut(many=True))
+    def get_duos(self, overview: selectors.TeamOverview) -> list[dict]:
+        names = {m.user.pk: m.user.get_display_name() for m in overview.members}
+        return TeamDuoOut(overview.duos, many=True, context={"names": names}).data
+
+    @extend_schema_field(SupervisorOut(many=True))
+    def get_supervisors(self, overview: selectors.TeamOverview) -> list[dict]:
+        return SupervisorOut([s.supervisor for s in overview.supervisors], many=True).data
+
+    def get_covered_competences(self, overview: selectors.TeamOverview) -> list[int]:
+        return [rc.competence.pk for rc in overview.covered]
+
+    def get_missing_competences(self, overview: selectors.TeamOverview) -> list[int]:
+        return [rc.competence.pk for rc in overview.lacking]
+
+
+class TaskOut(serializers.Serializer):
+    """A task; ``context["today"]`` decides ``overdue`` (default: today)."""
+
+    id = serializers.IntegerField(source="pk")
+    team = serializers.IntegerField(source="team_id")
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    owner = PersonSerializer(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    overdue = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_overdue(self, task: Task) -> bool:
+        return task.is_overdue(self.context.get("today") or timezone.localdate())
+
+
+class ChangeOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(choices=MembershipChange.Kind.choices)
+    student = PersonSerializer()
+    from_team = serializers.IntegerField(source="from_team_id", allow_null=True)
+    to_team = serializers.IntegerField(source="to_team_id", allow_null=True)
+    by = PersonSerializer(allow_null=True)
+    override = serializers.BooleanField()
+    overridden_rules = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def _team_out(team: Team, viewer: User) -> dict:
+    return TeamOut(selectors.team_overview(team=team, viewer=viewer)).data
 
 
 # --- input ------------------------------------------------------------------
@@ -227,89 +306,11 @@ class DuoPatchInput(serializers.Serializer):
     roles = serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices), required=False)
     carries_youth_case = serializers.BooleanField(required=False)
 
-
-# --- output shapes (for the OpenAPI schema; the views build plain dicts) ----
-
-
-class PersonOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
-
-
-class TeamSummaryOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    status = serializers.ChoiceField(choices=TeamStatus.choices)
-    assignment = serializers.DictField()
-    member_count = serializers.IntegerField()
-    free_seats = serializers.IntegerField()
-    is_complete = serializers.BooleanField()
-
-
-class OpenTeamOut(TeamSummaryOut):
-    members = PersonOut(many=True)
-    can_join = serializers.BooleanField()
-    code = serializers.CharField(help_text="Why not: team_full, needs_niveau, already_in_team, …")
-    reason = serializers.CharField()
-
-
-class MemberOut(PersonOut):
-    competences = serializers.ListField(child=serializers.DictField())
-    duo = serializers.IntegerField(allow_null=True)
-    duo_role = serializers.ChoiceField(choices=DuoRole.choices, allow_null=True)
-    joined_at = serializers.DateTimeField()
-    niveau = serializers.IntegerField(required=False, help_text="Only for viewers allowed to see it.")
-
-
-class DuoOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    members = serializers.ListField(child=serializers.IntegerField())
-    roles = serializers.DictField(child=serializers.ChoiceField(choices=DuoRole.choices))
-    member_details = serializers.ListField(child=serializers.DictField())
-    carries_youth_case = serializers.BooleanField()
-
-
-class ProblemOut(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class TeamOut(TeamSummaryOut):
-    members = MemberOut(many=True)
-    duos = DuoOut(many=True)
-    supervisors = serializers.ListField(child=serializers.DictField())
-    covered_competences = serializers.ListField(child=serializers.IntegerField())
-    missing_competences = serializers.ListField(child=serializers.IntegerField())
-    problems = ProblemOut(many=True)
-
-
-class TaskOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    phase = serializers.ChoiceField(choices=Phase.choices)
-    title = serializers.CharField()
-    description = serializers.CharField()
-    owner = PersonOut(allow_null=True)
-    due_on = serializers.DateField(allow_null=True)
-    status = serializers.ChoiceField(choices=TaskStatus.choices)
-    overdue = serializers.BooleanField()
-
-
-class ChangeOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=MembershipChange.Kind.choices)
-    student = PersonOut()
-    from_team = serializers.IntegerField(allow_null=True)
-    to_team = serializers.IntegerField(allow_null=True)
-    by = PersonOut()
-    override = serializers.BooleanField()
-    overridden_rules = serializers.ListField(child=serializers.CharField())
-    reason = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class DetailOut(serializers.Serializer):
-    detail = serializers.CharField()
+    def validate_roles(self, roles: dict) -> dict[int, str]:
+        try:
+            return {int(k): v for k, v in roles.items()}
+        except (TypeError, ValueError):
+            raise serializers.ValidationError(_("Geef de rollen per lid (id van het lid).")) from None
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any) -> dict:
@@ -337,15 +338,15 @@ class TeamListView(GenericAPIView):
         assignment = request.query_params.get("assignment")
         if assignment:
             if not assignment.isdigit() or not selectors.is_id(int(assignment)):
-                return Response({"assignment": [_("Geef een opdracht-id.")]}, status=400)
+                raise serializers.ValidationError({"assignment": [_("Geef een opdracht-id.")]})
             teams = teams.filter(assignment_id=int(assignment))
         wanted_status = request.query_params.get("status")
         if wanted_status:
             if wanted_status not in TeamStatus.values:
-                return Response({"status": [_("Onbekende status.")]}, status=400)
+                raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             teams = teams.filter(status=wanted_status)
         page = self.paginate_queryset(teams)
-        return self.get_paginated_response([team_summary(t) for t in page])
+        return self.get_paginated_response(TeamSummaryOut(page, many=True).data)
 
     @extend_schema(request=TeamCreateInput, responses={201: TeamOut})
     def post(self, request: Request) -> Response:
@@ -354,7 +355,7 @@ class TeamListView(GenericAPIView):
         assignment = _assignment_for_team(request.user, data["assignment"])
         team = services.team_create(assignment=assignment, name=data["name"], by=request.user)
         team = selectors.access_team_by_id(user=request.user, team_id=team.pk)
-        return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)), status=201)
+        return Response(_team_out(team, request.user), status=201)
 
 
 def _assignment_for_team(user: User, assignment_id: int) -> Assignment:
@@ -378,17 +379,11 @@ class OpenTeamListView(GenericAPIView):
     def get(self, request: Request) -> Response:
         require(selectors.joins_teams(request.user))
         page = self.paginate_queryset(selectors.open_teams_for(student=request.user))
-        rows = [
-            {
-                **team_summary(team),
-                "members": [_person(m.student) for m in team.active_memberships],
-                "can_join": check.allowed,
-                "code": check.code,
-                "reason": check.reason,
-            }
-            for team, check in selectors.with_join_checks(student=request.user, teams=page)
-        ]
-        return self.get_paginated_response(rows)
+        teams = []
+        for team, check in selectors.with_join_checks(student=request.user, teams=page):
+            team.join_check = check
+            teams.append(team)
+        return self.get_paginated_response(OpenTeamOut(teams, many=True).data)
 
 
 class TeamStatusInput(serializers.Serializer):
@@ -399,7 +394,7 @@ class TeamDetailView(APIView):
     @extend_schema(responses=TeamOut)
     def get(self, request: Request, team_id: int) -> Response:
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
-        return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
+        return Response(_team_out(team, request.user))
 
     @extend_schema(request=TeamStatusInput, responses=TeamOut)
     def patch(self, request: Request, team_id: int) -> Response:
@@ -408,7 +403,7 @@ class TeamDetailView(APIView):
         require(selectors.user_manages_team(user=request.user, team=team))
         data = _valid(TeamStatusInput, request)
         team = services.team_set_status(team=team, status=data["status"], by=request.user)
-        return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
+        return Response(_team_out(team, request.user))
 
 
 class TeamJoinView(APIView):
@@ -418,11 +413,11 @@ class TeamJoinView(APIView):
         team = selectors.access_team_for_join(user=request.user, team_id=team_id)
         services.membership_join(team=team, student=request.user)
         team = selectors.access_team_by_id(user=request.user, team_id=team.pk)
-        return Response(team_detail(selectors.team_overview(team=team, viewer=request.user)))
+        return Response(_team_out(team, request.user))
 
 
 class TeamLeaveView(APIView):
-    @extend_schema(request=None, responses=DetailOut)
+    @extend_schema(request=None, responses=DetailSerializer)
     def post(self, request: Request, team_id: int) -> Response:
         require(selectors.joins_teams(request.user))
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
@@ -453,7 +448,7 @@ class TeamMoveView(APIView):
             reason=data["reason"],
             confirm_departure=data["confirm_departure"],
         )
-        return Response(change_data(change))
+        return Response(ChangeOut(change).data)
 
 
 class TeamRemoveView(APIView):
@@ -465,7 +460,7 @@ class TeamRemoveView(APIView):
         change = services.membership_remove(
             team=team, student=_cohort_student(team, data["student"]), by=request.user, reason=data["reason"]
         )
-        return Response(change_data(change))
+        return Response(ChangeOut(change).data)
 
 
 class TeamChangesView(GenericAPIView):
@@ -478,7 +473,7 @@ class TeamChangesView(GenericAPIView):
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         require(selectors.user_manages_team(user=request.user, team=team))
         page = self.paginate_queryset(selectors.membership_changes(team=team))
-        return self.get_paginated_response([change_data(c) for c in page])
+        return self.get_paginated_response(ChangeOut(page, many=True).data)
 
 
 # --- tasks ------------------------------------------------------------------
@@ -497,15 +492,14 @@ class TeamTaskListView(GenericAPIView):
         phase, wanted = request.query_params.get("phase"), request.query_params.get("status")
         if phase:
             if phase not in Phase.values:
-                return Response({"phase": [_("Onbekende fase.")]}, status=400)
+                raise serializers.ValidationError({"phase": [_("Onbekende fase.")]})
             tasks = tasks.filter(phase=phase)
         if wanted:
             if wanted not in TaskStatus.values:
-                return Response({"status": [_("Onbekende status.")]}, status=400)
+                raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             tasks = tasks.filter(status=wanted)
-        today = timezone.localdate()
         page = self.paginate_queryset(tasks)
-        return self.get_paginated_response([task_data(t, today) for t in page])
+        return self.get_paginated_response(TaskOut(page, many=True, context={"today": timezone.localdate()}).data)
 
     @extend_schema(request=TaskInput, responses={201: TaskOut})
     def post(self, request: Request, team_id: int) -> Response:
@@ -513,20 +507,20 @@ class TeamTaskListView(GenericAPIView):
         data = _valid(TaskInput, request)
         task = services.task_create(team=team, by=request.user, **data)
         task = selectors.team_tasks(team=team).get(pk=task.pk)
-        return Response(task_data(task), status=201)
+        return Response(TaskOut(task).data, status=201)
 
 
 class TaskDetailView(APIView):
     @extend_schema(responses=TaskOut)
     def get(self, request: Request, task_id: int) -> Response:
-        return Response(task_data(selectors.access_task_by_id(user=request.user, task_id=task_id)))
+        return Response(TaskOut(selectors.access_task_by_id(user=request.user, task_id=task_id)).data)
 
     @extend_schema(request=TaskPatchInput, responses=TaskOut)
     def patch(self, request: Request, task_id: int) -> Response:
         task = selectors.access_task_by_id(user=request.user, task_id=task_id)
         data = _valid(TaskPatchInput, request, partial=True)
         task = services.task_update(task=task, by=request.user, **data)
-        return Response(task_data(task))
+        return Response(TaskOut(task).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, task_id: int) -> Response:
@@ -551,7 +545,7 @@ class TeamDuoListView(GenericAPIView):
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         names = _names(team)
         page = self.paginate_queryset(team.duos.all())
-        return self.get_paginated_response([duo_data(d, names) for d in page])
+        return self.get_paginated_response(DuoOut(page, many=True, context={"names": names}).data)
 
     @extend_schema(request=DuoInput, responses={201: DuoOut})
     def post(self, request: Request, team_id: int) -> Response:
@@ -560,7 +554,7 @@ class TeamDuoListView(GenericAPIView):
         duo = services.duo_create(
             team=team, by=request.user, roles=data["role_map"], carries_youth_case=data["carries_youth_case"]
         )
-        return Response(duo_data(duo, _names(team)), status=201)
+        return Response(DuoOut(duo, context={"names": _names(team)}).data, status=201)
 
 
 class DuoDetailView(APIView):
@@ -568,16 +562,10 @@ class DuoDetailView(APIView):
     def patch(self, request: Request, duo_id: int) -> Response:
         duo = selectors.access_duo_by_id(user=request.user, duo_id=duo_id)
         data = _valid(DuoPatchInput, request, partial=True)
-        roles = data.get("roles")
-        if roles is not None:
-            try:
-                roles = {int(k): v for k, v in roles.items()}
-            except (TypeError, ValueError):
-                return Response({"roles": [_("Geef de rollen per lid (id van het lid).")]}, status=400)
         duo = services.duo_update(
-            duo=duo, by=request.user, roles=roles, carries_youth_case=data.get("carries_youth_case")
+            duo=duo, by=request.user, roles=data.get("roles"), carries_youth_case=data.get("carries_youth_case")
         )
-        return Response(duo_data(duo, _names(duo.team)))
+        return Response(DuoOut(duo, context={"names": _names(duo.team)}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, duo_id: int) -> Response:

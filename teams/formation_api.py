@@ -7,7 +7,7 @@ students and assignments are integers here; the engine's strings stay inside.
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -31,73 +31,6 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     serializer = serializer_class(data=_body(request))
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def _int(value: object) -> int | None:
-    return int(value) if value is not None else None
-
-
-def run_data(run: FormationRun) -> dict:
-    """The run as docs/api.md shapes it."""
-    proposal = run.proposal or {}
-    return {
-        "id": run.pk,
-        "cohort": run.cohort_id,
-        "kind": run.kind,
-        "status": run.status,
-        "progress": round(run.progress, 3),
-        "progress_message": run.progress_message,
-        "objective": run.objective,
-        "bound": run.bound,
-        "gap": run.gap,
-        "gap_text": str(proposal.get("gap_text", "")),
-        "error": run.error,
-        "teams": [
-            {
-                "assignment": int(t["assignment"]),
-                "team": t.get("db_team"),
-                "name": t.get("name", ""),
-                "members": [int(m) for m in t["members"]],
-                "explanation": selectors.student_explanation(t),
-            }
-            for t in proposal.get("teams", [])
-        ],
-        "unplaced": [
-            {"student": int(u["student"]), "reason": selectors.student_explanation(u)}
-            for u in proposal.get("unplaced", [])
-        ],
-        "students": [
-            {
-                "student": int(s["student"]),
-                "assignment": _int(s.get("assignment")),
-                "rank": s.get("rank"),
-                "explanation": selectors.student_explanation(s),
-            }
-            for s in proposal.get("students", [])
-        ],
-        "preference_profile": proposal.get("preference_profile") or {},
-        "conflicts": [
-            {"code": c.get("code", ""), "detail": c.get("detail", "")}
-            for c in selectors.named(proposal.get("conflicts", []), data=run.parameters.get("input") or {})
-        ],
-        "locked": [{"student": int(s), "assignment": int(a)} for s, a in sorted(run.locks.items())],
-        "created_at": run.created_at,
-        "published_at": run.published_at,
-    }
-
-
-def run_summary(run: FormationRun) -> dict:
-    return {
-        "id": run.pk,
-        "cohort": run.cohort_id,
-        "kind": run.kind,
-        "status": run.status,
-        "progress": round(run.progress, 3),
-        "objective": run.objective,
-        "gap": run.gap,
-        "created_at": run.created_at,
-        "published_at": run.published_at,
-    }
 
 
 # --- input -----------------------------------------------------------------------------
@@ -140,71 +73,111 @@ class LockChangeIn(serializers.Serializer):
     locked = serializers.BooleanField()
 
 
-# --- output (schema) -------------------------------------------------------------------
+# --- output: one serializer per shape, for the response and the schema alike ------------
+# The proposal is the engine's JSON (string ids); these serializers turn it into docs/api.md's integers.
 
 
 class RunCreatedOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(source="pk")
     status = serializers.ChoiceField(choices=FormationRun.Status.choices)
 
 
 class RunTeamOut(serializers.Serializer):
     assignment = serializers.IntegerField()
-    team = serializers.IntegerField(allow_null=True, help_text="The existing team this continues, if any.")
-    name = serializers.CharField()
+    team = serializers.IntegerField(
+        source="db_team", allow_null=True, help_text="The existing team this continues, if any."
+    )
+    name = serializers.CharField(default="")
     members = serializers.ListField(child=serializers.IntegerField())
-    explanation = serializers.CharField()
+    explanation = serializers.SerializerMethodField()
+
+    def get_explanation(self, team: dict) -> str:
+        return selectors.student_explanation(team)
 
 
 class UnplacedOut(serializers.Serializer):
     student = serializers.IntegerField()
-    reason = serializers.CharField()
+    reason = serializers.SerializerMethodField()
+
+    def get_reason(self, unplaced: dict) -> str:
+        return selectors.student_explanation(unplaced)
 
 
 class PlacementOut(serializers.Serializer):
     student = serializers.IntegerField()
     assignment = serializers.IntegerField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
-    explanation = serializers.CharField()
+    explanation = serializers.SerializerMethodField()
+
+    def get_explanation(self, placement: dict) -> str:
+        return selectors.student_explanation(placement)
 
 
 class ConflictOut(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-
-
-class RunOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    cohort = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=FormationRun.Kind.choices)
-    status = serializers.ChoiceField(choices=FormationRun.Status.choices)
-    progress = serializers.FloatField()
-    progress_message = serializers.CharField()
-    objective = serializers.FloatField(allow_null=True)
-    bound = serializers.FloatField(allow_null=True)
-    gap = serializers.FloatField(allow_null=True)
-    gap_text = serializers.CharField()
-    error = serializers.CharField()
-    teams = RunTeamOut(many=True)
-    unplaced = UnplacedOut(many=True)
-    students = PlacementOut(many=True)
-    preference_profile = serializers.DictField(child=serializers.IntegerField())
-    conflicts = ConflictOut(many=True)
-    locked = LockIn(many=True)
-    created_at = serializers.DateTimeField()
-    published_at = serializers.DateTimeField(allow_null=True)
+    code = serializers.CharField(default="")
+    detail = serializers.CharField(default="")
 
 
 class RunSummaryOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    cohort = serializers.IntegerField()
+    id = serializers.IntegerField(source="pk")
+    cohort = serializers.IntegerField(source="cohort_id")
     kind = serializers.ChoiceField(choices=FormationRun.Kind.choices)
     status = serializers.ChoiceField(choices=FormationRun.Status.choices)
-    progress = serializers.FloatField()
+    progress = serializers.SerializerMethodField()
     objective = serializers.FloatField(allow_null=True)
     gap = serializers.FloatField(allow_null=True)
     created_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
+
+    def get_progress(self, run: FormationRun) -> float:
+        return round(run.progress, 3)
+
+
+class RunOut(RunSummaryOut):
+    """The run as docs/api.md shapes it."""
+
+    progress_message = serializers.CharField()
+    bound = serializers.FloatField(allow_null=True)
+    gap_text = serializers.SerializerMethodField()
+    error = serializers.CharField()
+    teams = serializers.SerializerMethodField()
+    unplaced = serializers.SerializerMethodField()
+    students = serializers.SerializerMethodField()
+    preference_profile = serializers.SerializerMethodField()
+    conflicts = serializers.SerializerMethodField()
+    locked = serializers.SerializerMethodField()
+
+    @staticmethod
+    def _proposal(run: FormationRun) -> dict:
+        return run.proposal or {}
+
+    def get_gap_text(self, run: FormationRun) -> str:
+        return str(self._proposal(run).get("gap_text", ""))
+
+    @extend_schema_field(RunTeamOut(many=True))
+    def get_teams(self, run: FormationRun) -> list[dict]:
+        return RunTeamOut(self._proposal(run).get("teams", []), many=True).data
+
+    @extend_schema_field(UnplacedOut(many=True))
+    def get_unplaced(self, run: FormationRun) -> list[dict]:
+        return UnplacedOut(self._proposal(run).get("unplaced", []), many=True).data
+
+    @extend_schema_field(PlacementOut(many=True))
+    def get_students(self, run: FormationRun) -> list[dict]:
+        return PlacementOut(self._proposal(run).get("students", []), many=True).data
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_preference_profile(self, run: FormationRun) -> dict:
+        return self._proposal(run).get("preference_profile") or {}
+
+    @extend_schema_field(ConflictOut(many=True))
+    def get_conflicts(self, run: FormationRun) -> list[dict]:
+        conflicts = self._proposal(run).get("conflicts", [])
+        return ConflictOut(selectors.named(conflicts, data=run.parameters.get("input") or {}), many=True).data
+
+    @extend_schema_field(LockIn(many=True))
+    def get_locked(self, run: FormationRun) -> list[dict]:
+        return LockIn([{"student": s, "assignment": a} for s, a in sorted(run.locks.items())], many=True).data
 
 
 # --- views -----------------------------------------------------------------------------
@@ -224,7 +197,7 @@ class RunListView(GenericAPIView):
                 raise ValidationError({"cohort": [_("Geef een cohort-id.")]})
             runs = runs.filter(cohort_id=int(cohort))
         page = self.paginate_queryset(runs.order_by("-created_at", "-id"))
-        return self.get_paginated_response([run_summary(r) for r in page])
+        return self.get_paginated_response(RunSummaryOut(page, many=True).data)
 
     @extend_schema(request=RunStartIn, responses={202: RunCreatedOut})
     def post(self, request: Request) -> Response:
@@ -244,14 +217,14 @@ class RunListView(GenericAPIView):
                 locks={lock["student"]: lock["assignment"] for lock in data.get("locked", [])},
             )
         run.refresh_from_db(fields=["status"])
-        return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+        return Response(RunCreatedOut(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class RunDetailView(APIView):
     @extend_schema(responses=RunOut)
     def get(self, request: Request, run_id: int) -> Response:
         run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
-        return Response(run_data(run))
+        return Response(RunOut(run).data)
 
 
 class RunMoveView(APIView):
@@ -269,7 +242,7 @@ class RunMoveView(APIView):
             reason=data["reason"],
             by=request.user,
         )
-        return Response(run_data(run))
+        return Response(RunOut(run).data)
 
 
 class RunLockView(APIView):
@@ -279,7 +252,7 @@ class RunLockView(APIView):
         run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
         data = _valid(LockChangeIn, request)
         run = services.formation_lock(run=run, student_id=data["student"], locked=data["locked"], by=request.user)
-        return Response(run_data(run))
+        return Response(RunOut(run).data)
 
 
 class RunRerunView(APIView):
@@ -289,7 +262,7 @@ class RunRerunView(APIView):
         run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
         new = services.formation_rerun(run=run, by=request.user)
         new.refresh_from_db(fields=["status"])
-        return Response({"id": new.pk, "status": new.status}, status=status.HTTP_202_ACCEPTED)
+        return Response(RunCreatedOut(new).data, status=status.HTTP_202_ACCEPTED)
 
 
 class RunPublishView(APIView):
@@ -298,7 +271,7 @@ class RunPublishView(APIView):
         """Create the draft's teams in one transaction and notify each person once (a run publishes once)."""
         run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
         run = services.formation_publish(run=run, by=request.user)
-        return Response(run_data(run))
+        return Response(RunOut(run).data)
 
 
 urlpatterns = [

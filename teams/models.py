@@ -126,13 +126,6 @@ class Duo(models.Model):
             ),
         ]
 
-    def role_of(self, user_id: int) -> str | None:
-        if user_id == self.member_a_id:
-            return self.role_a
-        if user_id == self.member_b_id:
-            return self.role_b
-        return None
-
 
 class TaskStatus(models.TextChoices):
     TODO = "todo", _("Te doen")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase
+from teams import notifications
 from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
 from teams.rules import Problem, Refusal, Requirements, is_complete, join_refusal
 from teams.selectors import (
@@ -36,8 +38,9 @@ from teams.selectors import (
     user_may_open_team,
 )
 from teams.signals import membership_ended
-from teams.tasks import email_membership_change
+from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
+from wijklab.mail import in_language_of, recipients_wanting_mail_now, wants_mail_now
 from wijklab.models import Role, User
 from wijklab.services import ensure_cohort_writable, notify
 
@@ -112,42 +115,67 @@ def _release(*, membership: Membership, now: datetime.datetime) -> None:
 
 def _announce(change: MembershipChange, *, actor: User) -> None:
     """In-app notifications now (inside the transaction), e-mail after commit."""
-    name = change.student.get_display_name()
     kinds = MembershipChange.Kind
     for team in (change.from_team, change.to_team):
         if team is None:
             continue
-        arrived = team == change.to_team
-        names = {"name": name, "team": team.name}
-        if change.kind == kinds.JOINED:
-            title = _("%(name)s heeft zich aangesloten bij %(team)s") % names
-        elif arrived:
-            title = _("%(name)s is door de coördinator in %(team)s geplaatst") % names
-        elif change.kind == kinds.LEFT:
-            title = _("%(name)s heeft %(team)s verlaten") % names
-        elif change.kind == kinds.MOVED:
-            title = _("%(name)s is door de coördinator van %(team)s naar %(other)s verplaatst") % {
-                **names,
-                "other": change.to_team.name,
-            }
-        else:
-            title = _("%(name)s is door de coördinator uit %(team)s gehaald") % names
         people = [u for u in _member_users(team) + _supervisor_users(team) if u.pk != actor.pk]
         if change.kind == kinds.REMOVED:
             # No longer a member, but it is about them.
             people.append(change.student)
-        notify(users=people, kind=f"team_{change.kind}", title=title, url=team_url(team))
+        notify(
+            users=people,
+            kind=f"team_{change.kind}",
+            title=notifications.membership_change_title(change, team),
+            url=team_url(team),
+        )
     if change.team_completed and change.to_team is not None:
         team = change.to_team
         notify(
             users=_member_users(team) + _supervisor_users(team),
             kind="team_complete",
-            title=_("%(team)s is compleet") % {"team": team.name},
-            body=_("Het team voldoet aan de samenstelling die de opdracht %(assignment)s vraagt.")
-            % {"assignment": team.assignment.title},
+            title=notifications.team_complete_title(team),
+            body=notifications.team_complete_body(team),
             url=team_url(team),
         )
-    email_membership_change.delay_on_commit(change.pk)
+    enqueue_on_commit("teams.tasks.email_membership_change", change.pk)
+
+
+@transaction.atomic
+def membership_change_email(*, change_id: int) -> int:
+    """Mail the members and supervisors of the team(s) a roster change touched, once. Returns the number of mails.
+
+    Only people who want a mail per event (the others read it in Wijklab or in their digest).
+    The row lock makes a concurrent duplicate wait and then find it sent; a failed send
+    rolls back, so a retry sends again.
+    """
+    change = (
+        MembershipChange.objects.select_for_update(of=("self",))
+        .filter(pk=change_id, emailed_at__isnull=True)
+        .select_related("student", "by", "from_team__assignment", "to_team__assignment")
+        .first()
+    )
+    if change is None:
+        return 0
+    messages = []
+
+    def add(user: User, team: Team) -> None:
+        with in_language_of(user):
+            subject, body = notifications.membership_change_mail(change, team, url=team_url(team))
+        messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
+
+    for team in (change.from_team, change.to_team):
+        if team is None:
+            continue
+        people = {u.pk: u for u in _member_users(team) + _supervisor_users(team) if u.pk != change.by_id}
+        for user in recipients_wanting_mail_now(people.values()):
+            add(user, team)
+    if change.kind == MembershipChange.Kind.REMOVED and wants_mail_now(change.student):
+        add(change.student, change.from_team)
+    sent = get_connection().send_messages(messages) if messages else 0
+    change.emailed_at = timezone.now()
+    change.save(update_fields=["emailed_at"])
+    return sent or 0
 
 
 # --- teams ------------------------------------------------------------------

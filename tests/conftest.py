@@ -6,10 +6,12 @@ kind of supervisor (assigned to the team), and the cohort's coordinator.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from teams.models import SupervisionAssignment
@@ -237,3 +239,25 @@ def pytest_collection_modifyitems(config, items):
     """Run browser tests last: Playwright's sync API keeps an event loop on the
     main thread, and Django refuses ORM calls from such a thread afterwards."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+@contextmanager
+def count_queries() -> Iterator[CaptureQueriesContext]:
+    """The queries a block runs: ``with count_queries() as queries: ...``, then ``len(queries)``.
+
+    The one helper the "queries do not grow with the data" tests share, whether they count a page,
+    an API call or a service.
+    """
+    with CaptureQueriesContext(connection) as queries:
+        yield queries
+
+
+def queries_of_get(client, url: str) -> int:
+    """How many queries one GET of ``url`` runs; the GET must succeed."""
+    with count_queries() as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)

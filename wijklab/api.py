@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -8,57 +10,63 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wijklab import selectors, services
-from wijklab.models import Cohort, Competence, Role, School
+from wijklab.api_support import OmitNoneMixin, RefSerializer, conflict
+from wijklab.models import Competence, Role, School, User
 
 
-class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class MeSerializer(OmitNoneMixin, serializers.Serializer):
+    """The signed-in user; ``niveau`` (students), ``kind`` (supervisors) and ``organisation`` only where they apply."""
+
+    omit_if_none = ("niveau", "kind", "organisation")
+
+    id = serializers.IntegerField(source="pk")
     username = serializers.CharField()
-    display_name = serializers.CharField()
+    display_name = serializers.CharField(source="get_display_name")
     role = serializers.ChoiceField(choices=Role.choices)
-    niveau = serializers.IntegerField(required=False)
-    kind = serializers.CharField(required=False)
-    organisation = serializers.DictField(required=False)
+    niveau = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+
+    @staticmethod
+    def _supervisor_profile(user: User) -> Any:
+        return getattr(user, "supervisor_profile", None) if user.role == Role.SUPERVISOR else None
+
+    @extend_schema_field(serializers.IntegerField(required=False))
+    def get_niveau(self, user: User) -> int | None:
+        profile = getattr(user, "student_profile", None) if user.role == Role.STUDENT else None
+        return profile.niveau if profile is not None else None
+
+    @extend_schema_field(serializers.CharField(required=False))
+    def get_kind(self, user: User) -> str | None:
+        sup = self._supervisor_profile(user)
+        return sup.kind if sup is not None else None
+
+    @extend_schema_field(RefSerializer(required=False))
+    def get_organisation(self, user: User) -> dict | None:
+        sup = self._supervisor_profile(user)
+        org = user.organisation if user.organisation_id else (sup.organisation if sup and sup.organisation_id else None)
+        return RefSerializer(org).data if org is not None else None
 
 
 class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        user = request.user
-        data: dict = {
-            "id": user.pk,
-            "username": user.username,
-            "display_name": user.get_display_name(),
-            "role": user.role,
-        }
-        profile = getattr(user, "student_profile", None) if user.role == Role.STUDENT else None
-        if profile is not None:
-            data["niveau"] = profile.niveau
-        sup = getattr(user, "supervisor_profile", None) if user.role == Role.SUPERVISOR else None
-        if sup is not None:
-            data["kind"] = sup.kind
-        org = user.organisation if user.organisation_id else (sup.organisation if sup and sup.organisation_id else None)
-        if org is not None:
-            data["organisation"] = {"id": org.pk, "name": org.name}
-        return Response(data)
+        return Response(MeSerializer(request.user).data)
 
 
 # --- cohorts (coordinators) -----------------------------------------------------------------------
 
 
-class CohortRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class CohortSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     preferences_open = serializers.BooleanField()
-    schools = CohortRefSerializer(many=True)
-    competences = CohortRefSerializer(many=True, help_text=_("De competenties waaruit studenten kiezen; leeg = alle."))
+    schools = RefSerializer(many=True, source="schools.all")
+    competences = RefSerializer(
+        many=True, source="competences.all", help_text=_("De competenties waaruit studenten kiezen; leeg = alle.")
+    )
     created_at = serializers.DateTimeField(allow_null=True)
     archived_at = serializers.DateTimeField(allow_null=True)
     is_archived = serializers.BooleanField()
@@ -72,34 +80,12 @@ class CohortWriteSerializer(serializers.Serializer):
     competences = serializers.PrimaryKeyRelatedField(queryset=Competence.objects.all(), many=True, required=False)
 
 
-COHORT_CONFLICT = OpenApiResponse(
-    response=inline_serializer(
-        "CohortRuleViolation", {"detail": serializers.CharField(), "code": serializers.CharField()}
-    ),
-    description=_("Een regel weigert de actie (bijvoorbeeld: het cohort is gearchiveerd)."),
-)
+COHORT_CONFLICT = conflict(_("Een regel weigert de actie (bijvoorbeeld: het cohort is gearchiveerd)."))
 
 
 def _require_coordinator(request: Request) -> None:
     if request.user.role != Role.COORDINATOR:
         raise PermissionDenied(_("Alleen coördinatoren beheren cohorten."))
-
-
-def _cohort_data(cohort: Cohort) -> dict:
-    return CohortSerializer(
-        {
-            "id": cohort.pk,
-            "name": cohort.name,
-            "starts_on": cohort.starts_on,
-            "ends_on": cohort.ends_on,
-            "preferences_open": cohort.preferences_open,
-            "schools": cohort.schools.all(),
-            "competences": cohort.competences.all(),
-            "created_at": cohort.created_at,
-            "archived_at": cohort.archived_at,
-            "is_archived": cohort.is_archived,
-        }
-    ).data
 
 
 class CohortListView(APIView):
@@ -109,7 +95,7 @@ class CohortListView(APIView):
     def get(self, request: Request) -> Response:
         _require_coordinator(request)
         cohorts = selectors.cohorts_managed_by(user=request.user).prefetch_related("schools", "competences")
-        return Response([_cohort_data(c) for c in cohorts])
+        return Response(CohortSerializer(cohorts, many=True).data)
 
     @extend_schema(request=CohortWriteSerializer, responses={201: CohortSerializer})
     def post(self, request: Request) -> Response:
@@ -117,7 +103,7 @@ class CohortListView(APIView):
         data = CohortWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cohort = services.cohort_create(by=request.user, **data.validated_data)
-        return Response(_cohort_data(cohort), status=201)
+        return Response(CohortSerializer(cohort).data, status=201)
 
 
 class CohortDetailView(APIView):
@@ -126,7 +112,7 @@ class CohortDetailView(APIView):
     @extend_schema(responses=CohortSerializer)
     def get(self, request: Request, pk: int) -> Response:
         cohort = selectors.access_managed_cohort(user=request.user, cohort_id=pk)
-        return Response(_cohort_data(cohort))
+        return Response(CohortSerializer(cohort).data)
 
     @extend_schema(request=CohortWriteSerializer(partial=True), responses={200: CohortSerializer, 409: COHORT_CONFLICT})
     def patch(self, request: Request, pk: int) -> Response:
@@ -134,7 +120,7 @@ class CohortDetailView(APIView):
         data = CohortWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         cohort = services.cohort_update(cohort=cohort, by=request.user, values=data.validated_data)
-        return Response(_cohort_data(cohort))
+        return Response(CohortSerializer(cohort).data)
 
 
 class CohortArchiveView(APIView):
@@ -144,7 +130,7 @@ class CohortArchiveView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         cohort = selectors.access_managed_cohort(user=request.user, cohort_id=pk)
         cohort = services.cohort_archive(cohort=cohort, by=request.user)
-        return Response(_cohort_data(cohort))
+        return Response(CohortSerializer(cohort).data)
 
 
 cohort_urlpatterns = [

@@ -1,4 +1,4 @@
-"""Shared DRF plumbing: pagination and the error format of docs/api.md."""
+"""Shared DRF plumbing: pagination, the error format of docs/api.md and the output shapes every app uses."""
 
 import re
 from typing import Any
@@ -6,7 +6,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -55,6 +56,52 @@ def _in_dutch(data: Any) -> Any:
     return data
 
 
+class PersonSerializer(serializers.Serializer):
+    """A person as every API names one: id and display name (never more: no e-mail, no niveau)."""
+
+    id = serializers.IntegerField(source="pk")
+    display_name = serializers.CharField(source="get_display_name")
+
+
+class RefSerializer(serializers.Serializer):
+    """A reference to a named object (cohort, organisation, team, competence)."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class OmitNoneMixin:
+    """Leaves the ``omit_if_none`` keys out when they are null: a viewer who may not know a value
+    (a student's niveau, say) does not even see the key (docs/api.md)."""
+
+    omit_if_none: tuple[str, ...] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        for key in self.omit_if_none:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class DetailSerializer(serializers.Serializer):
+    """A plain message: ``{"detail": "..."}``."""
+
+    detail = serializers.CharField()
+
+
+class RuleViolationSerializer(serializers.Serializer):
+    """What ``exception_handler`` answers for a refused action (409, or 403/429 for some chat codes)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable; what the refusal is about.")
+
+
+def conflict(description: str) -> OpenApiResponse:
+    """The 409 of an endpoint whose service may refuse with a ``RuleViolation``."""
+    return OpenApiResponse(response=RuleViolationSerializer, description=description)
+
+
 class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
@@ -62,7 +109,11 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every domain error becomes its response here, so views never catch them."""
     if isinstance(exc, RuleViolation):
+        if exc.field and exc.status_code == status.HTTP_400_BAD_REQUEST:
+            # Bad input the service judged: the same shape as a serializer's field errors.
+            return Response({exc.field: [str(exc.message)]}, status=exc.status_code)
         return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

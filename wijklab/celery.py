@@ -1,7 +1,7 @@
 import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
@@ -11,12 +11,22 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def enqueue_on_commit(task_name: str, *args: Any) -> None:
-    """Queue the task registered as ``task_name`` once the current transaction commits.
+def task_by_name(name: str) -> Task:
+    """The registered task called ``name`` (a worker imports every task module; a web process on first use)."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # each app's tasks.py and CELERY_IMPORTS
+    return app.tasks[name]
 
-    By name, so that a services module need not import the tasks module that calls it (a task
-    module imports services, never the other way round: docs/architecture.md). The owning app
-    imports its tasks module in ``AppConfig.ready()``, so the name is always registered and eager
-    runs (tests, no Redis) execute it; an unknown name raises ``NotRegistered`` at commit.
+
+def enqueue(name: str, *args: Any) -> None:
+    """Enqueue the task called ``name`` now (eagerly where ``CELERY_TASK_ALWAYS_EAGER``)."""
+    task_by_name(name).delay(*args)
+
+
+def enqueue_on_commit(name: str, *args: Any) -> None:
+    """Enqueue the task called ``name`` once the current transaction commits (at once outside one).
+
+    By name, so a service enqueues its task without importing the tasks module, which imports
+    the service: tasks take ids and call a service (README "Background work").
     """
-    transaction.on_commit(lambda: app.tasks[task_name].delay(*args))
+    transaction.on_commit(lambda: enqueue(name, *args))

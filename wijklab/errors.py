@@ -1,20 +1,28 @@
 """Errors raised by services when a rule refuses an otherwise valid action.
 
-The API turns them into ``409 {"detail", "code"}``; pages show ``message``.
+The API turns them into responses in one place (``wijklab.api_support.exception_handler``):
+``409 {"detail", "code"}``, or ``400 {field: [message]}`` for one that names a field
+(bad input only the service could judge). Pages show ``message``.
 """
 
 from django.utils.functional import Promise
 
 
 class RuleViolation(Exception):
-    """A business rule refuses the action. ``code`` is stable, ``message`` is for people."""
+    """A business rule refuses the action. ``code`` is stable, ``message`` is for people.
 
-    status_code = 409
+    ``field``: the input field the refusal is about; such a refusal is bad input (400).
+    """
 
-    def __init__(self, code: str, message: str | Promise) -> None:
+    def __init__(self, code: str, message: str | Promise, *, field: str | None = None) -> None:
         super().__init__(str(message))
         self.code = code
         self.message = message
+        self.field = field
+
+    @property
+    def status_code(self) -> int:
+        return 400 if self.field else 409
 
     def __str__(self) -> str:
         return str(self.message)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,15 +18,11 @@ from rest_framework.views import APIView
 
 from wijklab import import_selectors as selectors
 from wijklab import import_services as services
+from wijklab.api_support import conflict
 from wijklab.errors import RuleViolation
 from wijklab.models import StudentImport
 
-CONFLICT = OpenApiResponse(
-    response=inline_serializer(
-        "ImportRuleViolation", {"detail": serializers.CharField(), "code": serializers.CharField()}
-    ),
-    description=_("Een regel weigert de actie: het cohort is gearchiveerd, de import is al afgerond of verworpen."),
-)
+CONFLICT = conflict(_("Een regel weigert de actie: het cohort is gearchiveerd, de import is al afgerond of verworpen."))
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -136,16 +132,14 @@ class CohortImportsView(APIView):
         data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        try:
-            if upload.size > services.MAX_FILE_BYTES:
-                raise services.ImportFileError(
-                    str(_("Het bestand is groter dan %(mb)s MB.")) % {"mb": services.MAX_FILE_BYTES // (1024 * 1024)}
-                )
-            student_import = services.student_import_create(
-                cohort=cohort, by=request.user, name=upload.name, content=upload.read()
+        # ImportFileError names the file field: the exception handler answers it as {"file": [...]}.
+        if upload.size > services.MAX_FILE_BYTES:
+            raise services.ImportFileError(
+                str(_("Het bestand is groter dan %(mb)s MB.")) % {"mb": services.MAX_FILE_BYTES // (1024 * 1024)}
             )
-        except services.ImportFileError as exc:
-            raise serializers.ValidationError({"file": [exc.message]}) from None
+        student_import = services.student_import_create(
+            cohort=cohort, by=request.user, name=upload.name, content=upload.read()
+        )
         mapping = data.validated_data.get("mapping")
         if mapping is not None:
             student_import = services.student_import_set_mapping(

@@ -41,12 +41,14 @@ MAX_XLSX_UNPACKED_BYTES = 80 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 
 
-class ImportFileError(Exception):
-    """The uploaded file cannot be read as a student list; ``message`` says why, in Dutch."""
+class ImportFileError(RuleViolation):
+    """The uploaded file cannot be read as a student list; ``message`` says why, in Dutch.
+
+    It names the ``file`` field, so the API answers it as a field error (400).
+    """
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__("invalid_file", message, field="file")
 
 
 # --- reading a file ---------------------------------------------------------------------------

@@ -17,16 +17,21 @@ Who may invite whom:
 import datetime as dt
 from typing import Protocol
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wijklab import invitation_selectors as selectors
+from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
-from wijklab.invitation_selectors import InvitationInvalid
+from wijklab.invitation_selectors import InvitationInvalid, invitation_role_phrase, token_matches
 from wijklab.models import (
     Cohort,
     ExternalIdentity,
@@ -57,9 +62,7 @@ class OidcIdentity(Protocol):
 
 
 def _enqueue_mail(invitation: Invitation, token: str) -> None:
-    from wijklab.tasks import send_invitation_email
-
-    send_invitation_email.delay_on_commit(invitation.pk, token)
+    enqueue_on_commit("wijklab.tasks.send_invitation_email", invitation.pk, token)
 
 
 def _check_inviter(
@@ -218,8 +221,6 @@ def invitation_create_for_imported_students(*, cohort: Cohort, by: User) -> int:
     The rules of ``invitation_create`` hold for these by construction (students of the
     cohort, with an account and a profile); what is left to check is done once for all.
     """
-    from wijklab.tasks import send_invitation_emails
-
     if not selectors.may_invite_into_cohort(user=by, cohort=cohort):
         raise PermissionDenied(_("Je kunt alleen uitnodigen voor een cohort dat jij coördineert."))
     ensure_cohort_writable(cohort)
@@ -254,7 +255,7 @@ def invitation_create_for_imported_students(*, cohort: Cohort, by: User) -> int:
     created = Invitation.objects.bulk_create(rows, batch_size=MAIL_BATCH)
     pairs = [(invitation.pk, token) for invitation, token in zip(created, tokens, strict=True)]
     for start in range(0, len(pairs), MAIL_BATCH):
-        send_invitation_emails.delay_on_commit(pairs[start : start + MAIL_BATCH])
+        enqueue_on_commit("wijklab.tasks.send_invitation_emails", pairs[start : start + MAIL_BATCH])
     return len(created)
 
 
@@ -427,6 +428,93 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_create_for_imported_students",
+    "invitation_emails_send",
     "invitation_resend",
     "invitation_revoke",
 ]
+
+
+# --- the invitation mail (the tasks send_invitation_email(s)) -------------------------------
+
+
+def invitation_link(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("invitation-accept", kwargs={"token": token})
+
+
+def invitation_mail(invitation: Invitation, token: str) -> tuple[str, str]:
+    """Subject and body, in the active language."""
+    inviter = invitation.invited_by.get_display_name()
+    where = invitation.cohort.name if invitation.cohort else str(invitation.organisation or "Wijklab")
+    expires = formats.date_format(timezone.localtime(invitation.expires_at), "j F Y")
+    names = {"inviter": inviter, "where": where, "role": invitation_role_phrase(invitation), "expires": expires}
+    subject = gettext("Uitnodiging voor Wijklab: %(where)s") % names
+    greeting = (
+        gettext("Hallo %(name)s,") % {"name": invitation.display_name} if invitation.display_name else gettext("Hallo,")
+    )
+    if invitation.cohort is not None:
+        intro = gettext("%(inviter)s nodigt je uit om als %(role)s mee te doen aan %(where)s in Wijklab.") % names
+    else:
+        intro = gettext("%(inviter)s nodigt je uit als %(role)s in Wijklab.") % names
+    body = [
+        greeting,
+        "",
+        intro,
+        gettext(
+            "In Wijklab werken studenten van mbo en hbo samen aan echte opdrachten in de wijk, "
+            "begeleid door docenten en werkbegeleiders."
+        ),
+        "",
+        gettext("Open deze link om je account te activeren:"),
+        invitation_link(token),
+        "",
+        gettext("Je kiest daar een wachtwoord, of je logt in met SURFconext of eduID.")
+        if getattr(settings, "OIDC_PROVIDERS", None)
+        else gettext("Je kiest daar een wachtwoord."),
+        gettext("De link werkt één keer en is geldig tot en met %(expires)s.") % names,
+        gettext("Werkt de link niet meer? Vraag %(inviter)s dan om een nieuwe.") % names,
+        "",
+        gettext("— Wijklab"),
+    ]
+    return str(subject), "\n".join(str(line) for line in body)
+
+
+def invitation_emails_send(*, pairs: list[tuple[int, str]] | list[list]) -> int:
+    """Mail each (invitation id, link token) not mailed yet (the invitation tasks); returns how many mails went out.
+
+    Each mail is marked sent as soon as it went out, and those marks are committed
+    even when a later mail fails (the error is raised afterwards): whatever runs the
+    task again sends the rest, and nobody gets a mail twice.
+    """
+    tokens = {int(pk): token for pk, token in pairs}
+    sent_ids: list[int] = []
+    error: Exception | None = None
+    with transaction.atomic():
+        # The row locks make a concurrent duplicate wait and then find them sent.
+        invitations = (
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(pk__in=tokens, sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("cohort", "organisation", "school", "invited_by", "user")
+            .order_by("pk")
+        )
+        connection = get_connection()
+        with connection:
+            for invitation in invitations:
+                token = tokens[invitation.pk]
+                # A re-sent invitation has a new link: a task still holding the old one has nothing to send.
+                if not token_matches(token=token, invitation=invitation):
+                    continue
+                language = (invitation.user.language if invitation.user else "") or settings.LANGUAGE_CODE
+                with translation.override(language):
+                    subject, body = invitation_mail(invitation, token)
+                # Invitations go out whatever mail preference an existing account has: they are not notifications.
+                try:
+                    connection.send_messages([EmailMessage(subject=subject, body=body, to=[invitation.email])])
+                except Exception as exc:  # any transport error: keep what went out, then raise
+                    error = exc
+                    break
+                sent_ids.append(invitation.pk)
+        if sent_ids:
+            Invitation.objects.filter(pk__in=sent_ids).update(sent_at=timezone.now())
+    if error is not None:
+        raise error
+    return len(sent_ids)

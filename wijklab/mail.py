@@ -70,14 +70,6 @@ def recipients_wanting_mail_now(users: Iterable[User]) -> list[User]:
     return [user for user in users if wants_mail_now(user)]
 
 
-def send_notification_mail(*, user: User, subject: str, body: str) -> bool:
-    """Send one event's mail if the person wants mail per event; True when sent."""
-    if not wants_mail_now(user):
-        return False
-    EmailMessage(subject=str(subject), body=str(body), to=[user.email]).send()
-    return True
-
-
 # --- the daily digest ---------------------------------------------------------------------
 
 

@@ -181,22 +181,6 @@ class User(AbstractUser):
     def get_display_name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
-    @property
-    def is_student(self) -> bool:
-        return self.role == Role.STUDENT
-
-    @property
-    def is_organisation_contact(self) -> bool:
-        return self.role == Role.ORGANISATION
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == Role.SUPERVISOR
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role == Role.COORDINATOR
-
 
 class StudentProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="student_profile")

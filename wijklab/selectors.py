@@ -6,15 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from wijklab.ids import as_id
-from wijklab.models import Cohort, Competence, Notification, Role, StudentProfile, User
-
-
-def cohorts_visible_to(*, user: User) -> QuerySet[Cohort]:
-    if user.role == Role.COORDINATOR:
-        return user.coordinated_cohorts.all()
-    if user.role == Role.STUDENT and hasattr(user, "student_profile"):
-        return Cohort.objects.filter(pk=user.student_profile.cohort_id)
-    return Cohort.objects.none()
+from wijklab.models import Cohort, Competence, Role, StudentProfile, User
 
 
 def viewer_sees_niveaus(*, viewer: User) -> bool:
@@ -24,10 +16,6 @@ def viewer_sees_niveaus(*, viewer: User) -> bool:
     depends on who shares or follows a team.
     """
     return viewer.role != Role.ORGANISATION
-
-
-def unread_notifications(*, user: User) -> QuerySet[Notification]:
-    return user.notifications.filter(read_at__isnull=True)
 
 
 # --- cohorts a coordinator manages -----------------------------------------------------

@@ -234,25 +234,33 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Amsterdam"
-CELERY_BEAT_SCHEDULE: dict = {}
-# Supervision: Monday morning reminders to supervisors and a digest to docenten
-# (idempotent per ISO week; also runnable with `manage.py supervision_weekly`).
+# Periodic work is scheduled here and nowhere else (README "Background work"). Each job is
+# idempotent and can also be run by hand.
 from celery.schedules import crontab  # noqa: E402 - kept next to the schedule it builds
 
-CELERY_BEAT_SCHEDULE["supervision-weekly-reminders"] = {
-    "task": "supervision.tasks.weekly_reminders",
-    "schedule": crontab(day_of_week="mon", hour=7, minute=30),
-}
-CELERY_BEAT_SCHEDULE["supervision-weekly-digests"] = {
-    "task": "supervision.tasks.weekly_digests",
-    "schedule": crontab(day_of_week="mon", hour=7, minute=45),
-}
 # The daily digest of notifications for people who chose it (wijklab/mail.py; also
 # `manage.py notifications_digest`). Its module is not a tasks.py, so it is imported by name.
 CELERY_IMPORTS = ("wijklab.digest_tasks",)
-CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
-    "task": "wijklab.digest_tasks.daily_digests",
-    "schedule": crontab(hour=7, minute=0),
+CELERY_BEAT_SCHEDULE = {
+    "notifications-daily-digest": {
+        "task": "wijklab.digest_tasks.daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Supervision: Monday morning reminders to supervisors and a digest to docenten
+    # (idempotent per ISO week; also `manage.py supervision_weekly`).
+    "supervision-weekly-reminders": {
+        "task": "supervision.tasks.weekly_reminders",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
+    "supervision-weekly-digests": {
+        "task": "supervision.tasks.weekly_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+    },
+    # Chat: mention e-mails whose own delayed job was lost (each mention is settled once).
+    "chat-mention-emails": {
+        "task": "teams.chat.send_due_mention_emails",
+        "schedule": 5 * 60,
+    },
 }
 
 AUTH_USER_MODEL = "wijklab.User"
@@ -408,6 +416,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "teams.models.TaskStatus",
         "FormationRunStatusEnum": "teams.models.FormationRun.Status",
         "FormationRunKindEnum": "teams.models.FormationRun.Kind",
+        "DuoRoleEnum": "teams.models.DuoRole",
+        "RoleEnum": "wijklab.models.Role",
     },
 }
 

@@ -25,6 +25,7 @@ from assignments.filters import AssignmentFilter
 from assignments.forms import IMPORTANCE_CHOICES, AssignmentForm
 from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Phase
 from assignments.validators import ASSIGNMENT_FIELDS, MAX_PREFERENCES, RankingEntry
+from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
 from teams.selectors import teams_visible_to
 from wijklab.errors import RuleViolation
@@ -35,10 +36,6 @@ FILTER_NAMES = ("neighbourhood", "competence", "phase", "q", "period_from", "per
 
 nav_item(_("Opdrachten"), "assignments", Role.STUDENT, Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=10)
 nav_item(_("Mijn voorkeuren"), "preferences", Role.STUDENT, order=11)
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -52,7 +49,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 
 
 @require_GET
-def assignment_list(request: HttpRequest) -> HttpResponse:
+def assignment_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     base = selectors.assignments_for_list(user=user)
     params = request.GET.copy()
@@ -74,7 +71,7 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
         **_list_choices(params),
         **_role_context(request),
     }
-    if _is_htmx(request) and request.htmx.target == "results":
+    if wants_partial(request, target="results"):
         return render(request, "assignments/list.html#results", context)
     return render(request, "assignments/list.html", context)
 
@@ -337,7 +334,7 @@ def _student(request: HttpRequest) -> Any:
 
 
 @require_POST
-def preference_add(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def preference_add(request: HtmxHttpRequest, assignment_id: int) -> HttpResponse:
     student = _student(request)
     assignment = selectors.access_assignment_by_id(user=student, assignment_id=assignment_id)
     error = None
@@ -347,7 +344,7 @@ def preference_add(request: HttpRequest, assignment_id: int) -> HttpResponse:
         error = " ".join(exc.messages)
     except RuleViolation as exc:
         error = str(exc.message)
-    if _is_htmx(request):
+    if wants_partial(request):
         return render(
             request,
             "assignments/_preference_action.html",
@@ -384,7 +381,7 @@ def _posted_ranking(request: HttpRequest, current: list[RankingEntry]) -> list[R
 
 
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
     student = _student(request)
     errors: list[str] = []
     focus = ""
@@ -407,7 +404,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except RuleViolation as exc:
             errors = [str(exc.message)]
         else:
-            if not _is_htmx(request):
+            if not wants_partial(request):
                 messages.success(request, _("Je voorkeuren zijn opgeslagen."))
                 return redirect("preferences")
             entries = services.current_ranking(student=student)
@@ -427,7 +424,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "preferences_open": selectors.preferences_open_for(student=student),
         "max_preferences": MAX_PREFERENCES,
     }
-    if _is_htmx(request):
+    if wants_partial(request):
         return render(request, "assignments/preferences.html#ranking", context)
     return render(request, "assignments/preferences.html", context)
 

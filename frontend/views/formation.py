@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontend.htmx import HtmxHttpRequest, wants_partial
 from teams import formation_selectors as selectors
 from teams import formation_services as services
 from teams.models import FormationRun
@@ -232,10 +233,11 @@ def formation_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
-def formation_run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def formation_run_progress(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The part of the run page that polls while the engine works, and becomes the board when it is done."""
     run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
-    return render(request, "formation/run.html#run-body", _run_context(request, run))
+    context = {**_run_context(request, run), "partial": wants_partial(request)}
+    return render(request, "formation/run.html#run-body", context)
 
 
 # --- adjusting the draft -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontend.access import not_found_unless
+from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
 from supervision import analysis, charts, exports, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level
@@ -133,7 +134,6 @@ def _form_context(
 
 def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
     user = request.user
-    services.default_rubric()
     if mode == "supervisor":
         not_found_unless(selectors.may_write_as_supervisor(user))
         students = list(selectors.students_for_feedback_by(author=user))
@@ -213,7 +213,6 @@ def observation(request: HttpRequest) -> HttpResponse:
     """The werkbegeleider's quick note: one criterion, one level, one line."""
     user = request.user
     not_found_unless(selectors.may_write_as_supervisor(user))
-    services.default_rubric()
     students = list(selectors.students_for_feedback_by(author=user))
     criteria = list(selectors.criteria_visible_to(viewer=user).prefetch_related("descriptors"))
     values = {"student": request.GET.get("student", ""), "criterion": "", "level": "", "comment": "", "date": ""}
@@ -388,7 +387,7 @@ def _codes(criteria: list[Criterion]) -> list[str]:
 
 
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HtmxHttpRequest) -> HttpResponse:
     data, extra = _overview_for(request)
     base = {k: v for k, v in extra["filters"].items() if v}
 
@@ -408,7 +407,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
     query = urlencode({**base, "sort": extra["sort"], **({"dir": "desc"} if extra["descending"] else {})})
-    partial = request.htmx and not request.htmx.boosted
+    partial = wants_partial(request)
     return render(
         request,
         "supervision/overview.html#results" if partial else "supervision/overview.html",
@@ -421,6 +420,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "alert_badges": ALERT_BADGES,
             "querystring": query,
             "csv_query": urlencode(base | {"sort": extra["sort"]}),
+            "partial": partial,
             **extra,
         },
     )
@@ -537,7 +537,6 @@ def _descriptor_values(post: Any) -> list[str]:
 def rubric(request: HttpRequest) -> HttpResponse:
     user = request.user
     not_found_unless(selectors.coordinates_supervision(user))
-    services.default_rubric()
     cohorts = list(user.coordinated_cohorts.all())
     errors: dict[str, list] = {}
     values: dict[str, Any] = {"category": Category.WERKNEMERSVAARDIGHEDEN, "descriptors": ["", "", "", ""]}

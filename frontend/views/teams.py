@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from assignments.models import Assignment, Phase
 from frontend.access import forbidden_unless, not_found_unless
+from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
 from teams import formation_selectors, selectors, services
 from teams.models import DuoRole, Task, TaskStatus, Team, TeamStatus
@@ -337,7 +338,7 @@ def _parse_date(value: str) -> datetime.date | str | None:
 
 
 @require_POST
-def task_create(request: HttpRequest, team_id: int) -> HttpResponse:
+def task_create(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
     team = selectors.access_team_by_id(user=request.user, team_id=team_id)
     errors: dict[str, list[str]] = {}
     try:
@@ -351,7 +352,7 @@ def task_create(request: HttpRequest, team_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    if not request.htmx:
+    if not wants_partial(request):
         for field_errors in errors.values():
             messages.error(request, " ".join(field_errors))
         return redirect(reverse("team-detail", args=[team.pk]) + "#taken")
@@ -360,16 +361,16 @@ def task_create(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_POST
-def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_status(request: HtmxHttpRequest, task_id: int) -> HttpResponse:
     task = selectors.access_task_by_id(user=request.user, task_id=task_id)
     new_status = request.POST.get("status", "")
     try:
         services.task_update(task=task, by=request.user, status=new_status)
     except ValidationError as exc:
-        if request.htmx:
+        if wants_partial(request):
             return HttpResponse(_error_text(exc), status=400)
         messages.error(request, _error_text(exc))
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect(reverse("team-detail", args=[task.team_id]) + f"#fase-{task.phase}")
     if task.phase not in Phase.values:
         return HttpResponseClientRefresh()

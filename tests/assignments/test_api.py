@@ -3,11 +3,10 @@
 import json
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from assignments.models import Assignment, AssignmentRevision, AssignmentStatus, Preference
+from tests.conftest import queries_of_get
 from tests.factories import AssignmentFactory, StudentFactory, UserFactory
 from wijklab.models import Role
 
@@ -474,11 +473,7 @@ def test_a_hostile_description_stored_earlier_is_sanitised_in_the_api(client_for
 
 def _count_queries(client_for, user, url):
     # A freshly loaded user, as in a real request (nothing cached on the object from before).
-    client = client_for(type(user).objects.get(pk=user.pk))
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return queries_of_get(client_for(type(user).objects.get(pk=user.pk)), url)
 
 
 @pytest.mark.parametrize("who", ["student4", "org_contact", "coordinator", "hbo_docent"])

@@ -1,11 +1,10 @@
 """The htmx pages: Opdrachten list, detail, the posting form, preferences, panels."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Assignment, AssignmentRevision, AssignmentStatus, Preference
+from tests.conftest import queries_of_get
 from tests.factories import AssignmentFactory, NeighbourhoodFactory
 
 LIST = reverse("assignments")
@@ -474,27 +473,22 @@ def test_overview_panels(client, student4, org_contact, coordinator, open_assign
 # --- query counts ------------------------------------------------------------------------
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("who", ["student4", "org_contact", "coordinator"])
 def test_the_list_page_runs_a_fixed_number_of_queries(request, client, many_assignments, who):
     login(client, request.getfixturevalue(who))
     many_assignments(10)
-    at_10 = _queries(client, LIST)
+    at_10 = queries_of_get(client, LIST)
     many_assignments(190)
     assert Assignment.objects.count() == 200
-    at_200 = _queries(client, LIST)
+    at_200 = queries_of_get(client, LIST)
     assert at_10 == at_200, f"{who}: {at_10} queries for 10 assignments, {at_200} for 200"
     assert at_200 <= 20
     print(f"list page, {who}: {at_200} queries at 10 and at 200 assignments")
 
 
-def test_the_detail_page_runs_few_queries(client, coordinator, open_assignment, team, django_assert_max_num_queries):
+def test_the_detail_page_runs_fewqueries_of_get(
+    client, coordinator, open_assignment, team, django_assert_max_num_queries
+):
     login(client, coordinator)
     with django_assert_max_num_queries(20):
         client.get(page(open_assignment))

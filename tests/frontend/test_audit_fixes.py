@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import clear_url_caches, reverse
 
 import wijklab.urls
-from supervision import services as supervision_services
+from supervision import selectors as supervision_selectors
 from supervision.models import Criterion, FeedbackEntry
 from teams import chat_services
 from teams import services as team_services
@@ -162,7 +162,7 @@ def test_team_texts_with_a_nul_character_are_refused(client, team, student4, coo
 
 
 def test_feedback_and_rubric_texts_with_a_nul_character_are_refused(client, team, student4, mbo_docent, coordinator):
-    criterion = supervision_services.default_rubric().criteria.first()
+    criterion = supervision_selectors.default_rubric().criteria.first()
     client.force_login(mbo_docent)
     page = client.post("/feedback/geven/", {"student": student4.pk, f"level-{criterion.pk}": "3", "comment": NUL})
     assert page.status_code == 400

@@ -4,11 +4,10 @@ import datetime as dt
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from assignments.models import Preference
+from tests.conftest import count_queries
 from tests.factories import CompetenceFactory, SchoolFactory, StudentFactory
 from wijklab import services
 from wijklab.models import Cohort, StudentProfile
@@ -76,17 +75,17 @@ def test_the_cohort_list_and_api_cost_the_same_queries_for_more_cohorts(client, 
     client.force_login(coordinator)
     api = client_for(coordinator)
     client.get(reverse("cohort-list"))
-    with CaptureQueriesContext(connection) as few_pages:
+    with count_queries() as few_pages:
         client.get(reverse("cohort-list"))
-    with CaptureQueriesContext(connection) as few_api:
+    with count_queries() as few_api:
         api.get("/api/cohorts/")
     for n in range(5):
         services.cohort_create(
             by=coordinator, name=f"Ronde {n}", starts_on=dt.date(2027, 9, 1), ends_on=dt.date(2028, 7, 1)
         )
-    with CaptureQueriesContext(connection) as many_pages:
+    with count_queries() as many_pages:
         client.get(reverse("cohort-list"))
-    with CaptureQueriesContext(connection) as many_api:
+    with count_queries() as many_api:
         assert len(api.get("/api/cohorts/").json()) == 6
     assert len(many_pages) == len(few_pages)
     assert len(many_api) == len(few_api)
@@ -120,12 +119,12 @@ def test_the_detail_page_costs_the_same_queries_for_many_students(client, coordi
     client.force_login(coordinator)
     url = reverse("cohort-detail", args=[cohort.pk])
     client.get(url)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     school = SchoolFactory(name="Zadkine")
     for n in range(30):
         StudentFactory(username=f"extra{n}", profile__cohort=cohort, profile__school=school)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
 

@@ -4,13 +4,12 @@ the board, a move that breaks a rule, locks, publishing once, and the student's 
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Preference
 from teams import formation_services
 from teams.models import FormationMove, FormationRun, Membership
+from tests.conftest import count_queries
 from tests.factories import AssignmentFactory, StudentFactory
 from tests.teams.formation_support import small_cohort
 from wijklab.models import Notification
@@ -368,13 +367,13 @@ def test_board_page_queries_do_not_grow_with_the_cohort(
     coordinator_client, small, organisation, neighbourhood, coordinator, django_capture_on_commit_callbacks
 ):
     first = start(coordinator_client, small.cohort, django_capture_on_commit_callbacks)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         assert coordinator_client.get(reverse("formation-run", args=[first.pk])).status_code == 200
     for n in (5, 9):
         _grow(small, organisation, neighbourhood, coordinator, n=n)
     bigger = start(coordinator_client, small.cohort, django_capture_on_commit_callbacks)
     assert len(bigger.parameters["input"]["students"]) > len(first.parameters["input"]["students"]) + 10
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         assert coordinator_client.get(reverse("formation-run", args=[bigger.pk])).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
     assert len(few.captured_queries) <= 20

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from tests.conftest import count_queries
 from tests.factories import SchoolFactory
 from wijklab.models import ImportColumnMapping, StudentImport, StudentProfile, User
 
@@ -142,7 +141,7 @@ def test_the_preview_page_takes_as_many_queries_for_10_rows_as_for_100(
         rows = "".join(f"Student {i};{prefix}{i}@x.nl;4;Albeda;{prefix}{i}\r\n" for i in range(n))
         upload(browser, round_cohort, "lijst.csv", ("Naam;E-mail;Niveau;School;Studentnummer\r\n" + rows).encode())
         student_import = StudentImport.objects.latest("pk")
-        with CaptureQueriesContext(connection) as captured:
+        with count_queries() as captured:
             response = browser.get(reverse("cohort-import-preview", args=[round_cohort.pk, student_import.pk]))
         assert response.status_code == 200
         return len(captured)

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import count_queries
 from tests.factories import SchoolFactory, StudentFactory
 from wijklab.invitation_selectors import InvitationInvalid, invitation_from_token
 from wijklab.invitation_services import invitation_accept, invitation_create, invitation_revoke
@@ -107,10 +108,8 @@ def test_the_list_costs_the_same_queries_for_many_invitations(
     client = logged_in(coordinator)
     invite(coordinator, cohort, hbo_school, email="een@hr.nl")
     client.get(page_url(cohort))
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(page_url(cohort))
     for n in range(30):
         invite(coordinator, cohort, hbo_school, email=f"docent{n}@hr.nl")

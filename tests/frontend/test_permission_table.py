@@ -28,15 +28,15 @@ import pytest
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Assignment, AssignmentStatus
 from supervision.models import Category, Criterion, FeedbackEntry
 from teams import chat_services
 from teams.models import Attachment, Duo, FormationRun, Message, SupervisionAssignment, Task, Team
+from tests.conftest import count_queries
 from tests.factories import CohortFactory, UserFactory
 from tests.frontend.crawling import Route, all_routes
 from wijklab.models import Invitation, Role, StudentImport, User
@@ -716,7 +716,7 @@ def sent_with_writes(request: Callable[[], object]) -> tuple[object, list[str]]:
     flash messages are not data); rolling back keeps every request of the
     table independent of the others.
     """
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+    with transaction.atomic(), count_queries() as queries:
         response = request()
         transaction.set_rollback(True)
     # psycopg may not render a statement (sql None): count it, better a false alarm than a missed write.

@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from supervision import selectors
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Rubric, Score
-from supervision.services import default_rubric
 from wijklab.models import User
 
 
 @pytest.fixture
 def rubric(db) -> Rubric:
-    return default_rubric()
+    return selectors.default_rubric()
 
 
 @pytest.fixture

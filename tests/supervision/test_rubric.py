@@ -3,10 +3,14 @@
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
 from supervision import selectors, services
+from supervision.defaults import create_default_rubric
 from supervision.models import Category, Criterion, Level, Rubric
+from tests.conftest import count_queries
 from tests.factories import CohortFactory, StudentFactory
 
 WORK_ATTITUDE = [
@@ -44,17 +48,35 @@ def test_every_default_criterion_describes_four_levels_in_dutch(rubric):
         assert not any(re.search(r"\b(mbo|hbo|niveau [456])\b", d.text.lower()) for d in descriptors)
 
 
-def test_default_rubric_is_created_once(db):
-    first = services.default_rubric()
-    second = services.default_rubric()
-    assert first == second
+def test_the_default_rubric_is_data_every_database_has(db):
+    """Created by the data migration (and after a flush), so no request has to create it."""
+    assert Rubric.objects.filter(is_default=True).count() == 1
+    assert selectors.default_rubric().criteria.count() == len(WORK_ATTITUDE) + len(CONTENT)
+
+
+def test_creating_the_default_rubric_again_changes_nothing(db):
+    create_default_rubric(django_apps)
+    create_default_rubric(django_apps)
     assert Rubric.objects.count() == 1
     assert Criterion.objects.count() == len(WORK_ATTITUDE) + len(CONTENT)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_still_has_the_default_rubric():
+    call_command("flush", interactive=False, verbosity=0)
+    assert selectors.default_rubric().criteria.count() == len(WORK_ATTITUDE) + len(CONTENT)
+
+
+def test_reading_the_rubric_never_writes(client, mbo_docent):
+    client.force_login(mbo_docent)
+    with count_queries() as queries:
+        assert client.get("/api/rubrics/").status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+
+
 def test_default_rubric_does_not_undo_a_coordinators_rename(rubric, op_tijd, coordinator):
     services.criterion_update(by=coordinator, criterion=op_tijd, name="Aanwezigheid", descriptors=["a", "b", "c", "d"])
-    services.default_rubric()
+    create_default_rubric(django_apps)
     assert not Criterion.objects.filter(name="Op tijd en aanwezig").exists()
 
 

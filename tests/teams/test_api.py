@@ -4,11 +4,10 @@ import json
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from assignments.models import AssignmentStatus
 from teams.models import Duo, MembershipChange, SupervisionAssignment, Task, TeamStatus
+from tests.conftest import queries_of_get
 from tests.factories import AssignmentFactory, CompetenceFactory, add_member
 from tests.teams.builders import open_team, small_assignment, student
 
@@ -433,12 +432,6 @@ def grow(team, cohort, competences, *, members: int, tasks: int) -> None:
         )
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", ["student4", "org_contact", "mbo_docent", "coordinator"])
 def test_team_api_queries_do_not_grow_with_team_size_or_tasks(client_for, people, team, cohort, competences, name):
     team.assignment.team_size_max = 40
@@ -448,11 +441,11 @@ def test_team_api_queries_do_not_grow_with_team_size_or_tasks(client_for, people
     client = client_for(people[name])
     grow(team, cohort, competences[:1], members=2, tasks=2)
     urls = [f"/api/teams/{team.pk}/", f"/api/teams/{team.pk}/tasks/", f"/api/teams/{team.pk}/duos/", "/api/teams/"]
-    before = [count_queries(client, url) for url in urls]
+    before = [queries_of_get(client, url) for url in urls]
     grow(team, cohort, competences, members=12, tasks=15)
     for _ in range(5):
         open_team(team.assignment)  # more teams in the list
-    after = [count_queries(client, url) for url in urls]
+    after = [queries_of_get(client, url) for url in urls]
     assert after == before
 
 

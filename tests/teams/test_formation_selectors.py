@@ -2,14 +2,13 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.http import Http404
-from django.test.utils import CaptureQueriesContext
 
 from assignments.models import Preference
 from teams import formation_selectors as selectors
 from teams import formation_services as services
 from teams.models import FormationRun, TeamStatus
+from tests.conftest import count_queries
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 from tests.teams.formation_support import small_cohort
 from wijklab.models import Cohort, User
@@ -130,14 +129,14 @@ def _bigger_cohort(cohort, organisation, neighbourhood, coordinator, n_assignmen
 
 def test_the_board_reads_in_a_fixed_number_of_queries(small, run_of, coordinator, organisation, neighbourhood):
     run = run_of(small.cohort)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         board = selectors.formation_board(run=run, viewer=coordinator)
     assert board.placed == sum(len(t.members) for a in board.assignments for t in a.teams)
     _bigger_cohort(small.cohort, organisation, neighbourhood, coordinator, n_assignments=6, per=4)
     run.status = FormationRun.Status.PUBLISHED  # let a new run start
     run.save()
     bigger = run_of(small.cohort)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         board = selectors.formation_board(run=bigger, viewer=coordinator)
     assert board.students_total == len(small.students) + 24
     assert board.placed > len(small.students)

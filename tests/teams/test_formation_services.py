@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from teams import formation_services as services
-from teams.formation_tasks import _Ticker
+from teams.formation_services import _Ticker
 from teams.models import FormationMove, FormationRun, Membership, MembershipChange, Team, TeamStatus
 from tests.factories import StudentFactory, TeamFactory, add_member
 from tests.teams.formation_support import small_cohort
@@ -121,7 +121,7 @@ def test_the_mail_goes_out_once_and_respects_the_mail_preference(
     run = start(small.cohort)
     with django_capture_on_commit_callbacks(execute=True):
         services.formation_publish(run=run, by=coordinator)
-    from teams.formation_tasks import email_formation_published
+    from teams.tasks import email_formation_published
 
     sent = len(mail.outbox)
     assert email_formation_published(run.pk) == 0  # a second delivery of the task sends nothing

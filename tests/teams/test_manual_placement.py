@@ -3,13 +3,12 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Preference
 from teams import selectors
 from teams.models import Duo, Membership, MembershipChange
+from tests.conftest import count_queries
 from tests.factories import AssignmentFactory, add_member
 from tests.teams.builders import open_team, small_assignment, student
 
@@ -160,14 +159,14 @@ def test_team_page_queries_do_not_grow_with_the_students_to_place(client, team, 
     for n in (4, 5, 6):
         ranked(student(cohort, n), team.assignment, 1)
     add_member(open_team(team.assignment), student(cohort, 4))  # one in another team: both lists are filled
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for i in range(24):
         s = student(cohort, (4, 5, 6)[i % 3])
         ranked(s, team.assignment, 1 + i % 5)
         if i % 4 == 0:
             add_member(open_team(team.assignment), s)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
 

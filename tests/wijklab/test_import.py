@@ -5,10 +5,9 @@ import io
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from tests.conftest import count_queries
 from tests.factories import CohortFactory, SchoolFactory, StudentFactory, UserFactory
 from wijklab import import_selectors, import_services
 from wijklab.errors import RuleViolation
@@ -416,7 +415,7 @@ def test_confirm_takes_the_same_number_of_queries_for_10_and_50_rows(round_cohor
     def queries_for(n: int, start: int) -> int:
         rows = [row(str(start + i), f"Naam{i}", "Student", f"s{start + i}@x.nl") for i in range(n)]
         student_import = upload(round_cohort, coordinator, csv_bytes(*rows))
-        with CaptureQueriesContext(connection) as captured:
+        with count_queries() as captured:
             student_import_confirm(student_import=student_import, by=coordinator)
         return len(captured)
 

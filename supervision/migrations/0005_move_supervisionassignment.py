@@ -19,7 +19,7 @@ def content_type_to(app_label: str, other: str):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0003_rubric_feedback_sentmail'),
+        ('supervision', '0004_default_rubric'),
         ('teams', '0007_supervisionassignment'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
