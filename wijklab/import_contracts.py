@@ -12,6 +12,9 @@ An import from one app into another is allowed when the imported module
 - is listed by its full name in ``also_public`` (pure rule modules and the shared kernel).
 
 Imports inside one app are not checked: an app's modules may use each other freely.
+
+Only ``lint-imports`` loads this module (``contract_types`` in pyproject.toml); the site never
+imports it, so Django does not need import-linter at runtime.
 """
 
 from __future__ import annotations

@@ -1,1 +1,0 @@
-"""Development tools that are not part of the running site."""
