@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -28,7 +27,7 @@ from assignments.validators import (
     defaults,
     values_of,
 )
-from wijklab.api_support import PersonSerializer, RefSerializer, conflict
+from wijklab.api_support import PersonSerializer, RefSerializer, conflict, require
 from wijklab.ids import MAX_ID
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, User
 from wijklab.text import render_markdown
@@ -336,8 +335,7 @@ class AssignmentViewSet(
         description=_("Een nieuwe opdracht, altijd als concept (status draft). Voor organisaties en coördinatoren."),
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not selectors.user_can_post_assignments(user=request.user):
-            raise PermissionDenied(services.MSG_CANNOT_POST)
+        require(selectors.user_can_post_assignments(user=request.user), services.MSG_CANNOT_POST)
         serializer = AssignmentWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -357,8 +355,7 @@ class AssignmentViewSet(
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assignment = self.get_object()
-        if not selectors.user_can_edit_assignment(user=request.user, assignment=assignment):
-            raise PermissionDenied(services.MSG_NOT_YOURS)
+        require(selectors.user_can_edit_assignment(user=request.user, assignment=assignment), services.MSG_NOT_YOURS)
         serializer = AssignmentWriteSerializer(
             instance=assignment, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -410,8 +407,7 @@ class PreferencesView(APIView):
     """A student's ranking of up to five assignments; PUT replaces the whole list at once."""
 
     def _student(self, request: Request) -> User:
-        if request.user.role != Role.STUDENT:
-            raise PermissionDenied(_("Alleen studenten hebben voorkeuren."))
+        require(selectors.user_can_rank_preferences(user=request.user), _("Alleen studenten hebben voorkeuren."))
         return request.user
 
     def _list(self, student: User) -> Response:

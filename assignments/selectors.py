@@ -283,6 +283,11 @@ def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
 # --- preferences --------------------------------------------------------------
 
 
+def user_can_rank_preferences(*, user: User) -> bool:
+    """Students rank assignments: the one gate of the preferences page, the API and the service."""
+    return user.is_authenticated and user.role == Role.STUDENT
+
+
 def preferences_of(*, student: User) -> QuerySet[Preference]:
     return student.preferences.select_related(
         "assignment", "assignment__organisation", "assignment__neighbourhood"
@@ -291,7 +296,7 @@ def preferences_of(*, student: User) -> QuerySet[Preference]:
 
 def preference_ranks_of(*, student: User) -> dict[int, int]:
     """{assignment id: rank} of a student's current ranking (one query)."""
-    if student.role != Role.STUDENT:
+    if not user_can_rank_preferences(user=student):
         return {}
     return dict(student.preferences.values_list("assignment_id", "rank"))
 

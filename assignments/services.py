@@ -29,6 +29,7 @@ from assignments.selectors import (
     team_hooks,
     user_can_edit_assignment,
     user_can_post_assignments,
+    user_can_rank_preferences,
 )
 from assignments.validators import (
     ASSIGNMENT_FIELDS,
@@ -263,7 +264,7 @@ def _close_up_ranks(student: User) -> None:
 @transaction.atomic
 def preferences_set(*, student: User, entries: list[RankingEntry]) -> list[Preference]:
     """Replace a student's whole ranking at once (up to five choices with a motivation)."""
-    if student.role != Role.STUDENT:
+    if not user_can_rank_preferences(user=student):
         raise PermissionDenied(_("Alleen studenten kiezen voorkeuren."))
     # Lock the student: two tabs saving at once must not interleave delete and insert.
     User.objects.select_for_update().filter(pk=student.pk).first()

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -25,6 +25,7 @@ from assignments.filters import AssignmentFilter
 from assignments.forms import IMPORTANCE_CHOICES, AssignmentForm
 from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Phase
 from assignments.validators import ASSIGNMENT_FIELDS, MAX_PREFERENCES, RankingEntry
+from frontend.access import forbidden_unless
 from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
 from teams.selectors import teams_visible_to
@@ -213,8 +214,7 @@ def _flash_warnings(request: HttpRequest, warnings: dict[str, list[str]]) -> Non
 
 @require_http_methods(["GET", "POST"])
 def assignment_create(request: HttpRequest) -> HttpResponse:
-    if not selectors.user_can_post_assignments(user=request.user):
-        raise PermissionDenied
+    forbidden_unless(selectors.user_can_post_assignments(user=request.user))
     form = AssignmentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         assignment = services.assignment_create(
@@ -228,8 +228,7 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
 
 def _editable(request: HttpRequest, assignment_id: int) -> Assignment:
     assignment = selectors.access_assignment_by_id(user=request.user, assignment_id=assignment_id)
-    if not selectors.user_can_edit_assignment(user=request.user, assignment=assignment):
-        raise PermissionDenied
+    forbidden_unless(selectors.user_can_edit_assignment(user=request.user, assignment=assignment))
     return assignment
 
 
@@ -266,8 +265,8 @@ def assignment_validate(request: HttpRequest, assignment_id: int | None = None) 
     other. A corrected value (minimum niveau 6 set to 1) is sent back too.
     """
     assignment = _editable(request, assignment_id) if assignment_id is not None else None
-    if assignment is None and not selectors.user_can_post_assignments(user=request.user):
-        raise PermissionDenied
+    if assignment is None:
+        forbidden_unless(selectors.user_can_post_assignments(user=request.user))
     form = AssignmentForm(request.POST, user=request.user, instance=assignment)
     form.is_valid()
     name = request.POST.get("_field", "")
@@ -327,15 +326,10 @@ def assignment_transition(request: HttpRequest, assignment_id: int, action: str)
 # --- preferences ------------------------------------------------------------------
 
 
-def _student(request: HttpRequest) -> Any:
-    if request.user.role != Role.STUDENT:
-        raise PermissionDenied
-    return request.user
-
-
 @require_POST
 def preference_add(request: HtmxHttpRequest, assignment_id: int) -> HttpResponse:
-    student = _student(request)
+    student = request.user
+    forbidden_unless(selectors.user_can_rank_preferences(user=student))
     assignment = selectors.access_assignment_by_id(user=student, assignment_id=assignment_id)
     error = None
     try:
@@ -382,7 +376,8 @@ def _posted_ranking(request: HttpRequest, current: list[RankingEntry]) -> list[R
 
 @require_http_methods(["GET", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
-    student = _student(request)
+    student = request.user
+    forbidden_unless(selectors.user_can_rank_preferences(user=student))
     errors: list[str] = []
     focus = ""
     entries = services.current_ranking(student=student)

@@ -1,6 +1,7 @@
 """Who sees which assignment, role by role (assignments.selectors)."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from assignments.models import AssignmentStatus
@@ -9,6 +10,7 @@ from assignments.selectors import (
     assignments_for_list,
     assignments_visible_to,
     user_can_edit_assignment,
+    user_can_rank_preferences,
 )
 from teams.models import SupervisionAssignment
 from tests.factories import AssignmentFactory, OrganisationFactory, SupervisorFactory, TeamFactory, add_member
@@ -150,3 +152,9 @@ def test_students_see_the_best_fit_first(cohort, organisation, neighbourhood, co
     assert [a.title for a in listed] == ["Past goed", "Past slecht"]
     assert (listed[0].fit_matched, listed[0].fit_required) == (2, 3)
     assert (listed[1].fit_matched, listed[1].fit_required) == (1, 2)
+
+
+def test_only_students_rank_preferences(student4, org_contact, coordinator, hbo_docent, werkbegeleider):
+    assert user_can_rank_preferences(user=student4)
+    for user in (org_contact, coordinator, hbo_docent, werkbegeleider, AnonymousUser()):
+        assert not user_can_rank_preferences(user=user)
