@@ -30,6 +30,7 @@ from assignments.validators import (
 from wijklab.api_support import PersonSerializer, RefSerializer, conflict, require
 from wijklab.ids import MAX_ID
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, User
+from wijklab.selectors import access_managed_cohort
 from wijklab.text import render_markdown
 
 CONFLICT = conflict(_("Een regel weigert de actie (bijvoorbeeld: de opdracht is geen concept meer)."))
@@ -457,7 +458,7 @@ class CohortPreferencesView(APIView):
 
     @extend_schema(request=None, responses=CohortPreferencesSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=pk)
+        cohort = access_managed_cohort(user=request.user, cohort_id=pk)
         service = services.cohort_preferences_close if self.action_name == "close" else services.cohort_preferences_open
         cohort = service(cohort=cohort, by=request.user)
         return Response(CohortPreferencesSerializer(cohort).data)
@@ -478,7 +479,7 @@ class CohortSelfJoinView(APIView):
 
     @extend_schema(request=None, responses=CohortSelfJoinSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=pk)
+        cohort = access_managed_cohort(user=request.user, cohort_id=pk)
         cohort = services.cohort_self_join_set(cohort=cohort, by=request.user, reopened=self.reopened)
         return Response(CohortSelfJoinSerializer(cohort).data)
 

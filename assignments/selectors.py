@@ -42,6 +42,7 @@ from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
 from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
+from wijklab.selectors import cohorts_managed_by
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
 
@@ -92,7 +93,7 @@ def coordinated_cohort_ids(*, user: User) -> list[int]:
         return []
     cached = getattr(user, "_coordinated_cohort_ids", None)
     if cached is None:
-        cached = list(user.coordinated_cohorts.values_list("pk", flat=True))
+        cached = list(cohorts_managed_by(user=user).values_list("pk", flat=True))
         user._coordinated_cohort_ids = cached
     return cached
 
@@ -117,7 +118,7 @@ def assignments_visible_to(*, user: User) -> QuerySet[Assignment]:
             return qs.filter(status=AssignmentStatus.OPEN)
         return qs.filter(Q(organisation_id=user.organisation_id) | Q(status=AssignmentStatus.OPEN))
     if user.role == Role.COORDINATOR:
-        return qs.filter(cohort__in=Cohort.objects.filter(coordinators=user).values("pk"))
+        return qs.filter(cohort__in=cohorts_managed_by(user=user).values("pk"))
     if user.role == Role.SUPERVISOR:
         supervised = team_hooks().assignment_ids_involving(user)
         own_organisation = SupervisorProfile.objects.filter(
@@ -360,13 +361,6 @@ def cohort_summaries(*, user: User) -> list[CohortPreferenceSummary]:
 def _cohort_count(status: str) -> Coalesce:
     rows = Assignment.objects.filter(cohort=OuterRef("pk"), status=status).order_by().values("cohort_id")
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), Value(0), output_field=IntegerField())
-
-
-def access_coordinated_cohort_by_id(*, user: User, cohort_id: Any) -> Cohort:
-    try:
-        return Cohort.objects.get(pk=int(cohort_id), pk__in=coordinated_cohort_ids(user=user))
-    except (Cohort.DoesNotExist, ValueError, TypeError):
-        raise Http404("Cohort niet gevonden.") from None
 
 
 # --- history --------------------------------------------------------------------

@@ -41,6 +41,7 @@ from assignments.validators import (
 )
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Organisation, Role, StudentProfile, User
+from wijklab.selectors import manages_cohort
 from wijklab.services import ensure_cohort_writable, notify
 
 MSG_NOT_YOURS = _("Alleen de eigen organisatie en de coördinatoren van het cohort kunnen deze opdracht wijzigen.")
@@ -58,7 +59,7 @@ def _check_can_post(*, by: User, organisation: Organisation, cohort: Cohort) -> 
         raise PermissionDenied(MSG_CANNOT_POST)
     if by.role == Role.ORGANISATION and by.organisation_id != organisation.pk:
         raise PermissionDenied(_("Je kunt alleen opdrachten van je eigen organisatie plaatsen."))
-    if by.role == Role.COORDINATOR and not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+    if by.role == Role.COORDINATOR and not manages_cohort(user=by, cohort_id=cohort.pk):
         raise PermissionDenied(_("Je kunt alleen opdrachten plaatsen in een cohort dat je coördineert."))
 
 
@@ -320,7 +321,7 @@ def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) 
 
 
 def _set_preferences_open(*, cohort: Cohort, by: User, is_open: bool) -> Cohort:
-    if by.role != Role.COORDINATOR or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+    if not manages_cohort(user=by, cohort_id=cohort.pk):
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan de voorkeuren openen of sluiten."))
     ensure_cohort_writable(cohort)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
@@ -357,7 +358,7 @@ def cohort_self_join_set(*, cohort: Cohort, by: User, reopened: bool) -> Cohort:
     While preferences are open students always join themselves; the flag only
     matters once they close and the coordinator forms the teams.
     """
-    if by.role != Role.COORDINATOR or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+    if not manages_cohort(user=by, cohort_id=cohort.pk):
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan zelf aansluiten openen of sluiten."))
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.self_join_reopened == reopened:

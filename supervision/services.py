@@ -37,6 +37,7 @@ from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.mail import in_language_of, wants_mail_now, wants_summaries
 from wijklab.models import Cohort, Role, SupervisorKind, User
+from wijklab.selectors import manages_cohort
 from wijklab.services import ensure_cohort_writable, ensure_student_cohort_writable, notify
 
 MAX_COMMENT = 4000
@@ -84,7 +85,7 @@ def _refuse_nul(errors: dict[str, list], **texts: str) -> None:
 def _require_coordinator_of_criterion(*, by: User, criterion: Criterion) -> None:
     if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
-    if criterion.cohort_id is not None and not by.coordinated_cohorts.filter(pk=criterion.cohort_id).exists():
+    if criterion.cohort_id is not None and not manages_cohort(user=by, cohort_id=criterion.cohort_id):
         raise PermissionDenied(_("Dit criterium hoort bij een ander cohort."))
 
 
@@ -103,7 +104,7 @@ def criterion_create(
     if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren beheren de rubric."))
     errors: dict[str, list] = {}
-    if cohort is None or not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+    if cohort is None or not manages_cohort(user=by, cohort_id=cohort.pk):
         errors["cohort"] = [_("Kies een cohort dat jij coördineert.")]
     if category not in Category.values:
         errors["category"] = [_("Kies werknemersvaardigheden of vakinhoudelijk.")]

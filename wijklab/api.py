@@ -4,13 +4,12 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wijklab import selectors, services
-from wijklab.api_support import OmitNoneMixin, RefSerializer, conflict
+from wijklab.api_support import OmitNoneMixin, RefSerializer, conflict, require
 from wijklab.models import Competence, Role, School, User
 
 
@@ -84,8 +83,7 @@ COHORT_CONFLICT = conflict(_("Een regel weigert de actie (bijvoorbeeld: het coho
 
 
 def _require_coordinator(request: Request) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied(_("Alleen coördinatoren beheren cohorten."))
+    require(selectors.may_manage_cohorts(user=request.user), _("Alleen coördinatoren beheren cohorten."))
 
 
 class CohortListView(APIView):

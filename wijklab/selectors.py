@@ -21,14 +21,24 @@ def viewer_sees_niveaus(*, viewer: User) -> bool:
 # --- cohorts a coordinator manages -----------------------------------------------------
 
 
+def may_manage_cohorts(*, user: User) -> bool:
+    """Coordinators keep cohorts (list, create; each one only if they coordinate it): pages and API ask this."""
+    return user.is_authenticated and user.role == Role.COORDINATOR
+
+
 def cohorts_managed_by(*, user: User) -> QuerySet[Cohort]:
     """The cohorts a coordinator runs, newest first (by start date, then creation).
 
     The one predicate for "manages this cohort": its pages, import, invitations and team formation.
     """
-    if not user.is_authenticated or user.role != Role.COORDINATOR:
+    if not may_manage_cohorts(user=user):
         return Cohort.objects.none()
     return user.coordinated_cohorts.order_by("-starts_on", "-pk")
+
+
+def manages_cohort(*, user: User, cohort_id: int | None) -> bool:
+    """Whether ``user`` coordinates this cohort: the services' check before they change anything of it."""
+    return cohort_id is not None and cohorts_managed_by(user=user).filter(pk=cohort_id).exists()
 
 
 def access_managed_cohort(*, user: User, cohort_id: Any) -> Cohort:

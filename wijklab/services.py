@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wijklab import selectors
 from wijklab.errors import RuleViolation
 from wijklab.models import (
     Cohort,
@@ -77,13 +78,13 @@ def ensure_student_cohort_writable(student: User) -> None:
 
 
 def _require_coordinator(by: User) -> None:
-    if by.role != Role.COORDINATOR:
+    if not selectors.may_manage_cohorts(user=by):
         raise RuleViolation("not_coordinator", _("Alleen een coördinator kan cohorten beheren."))
 
 
 def _require_coordinator_of(cohort: Cohort, by: User) -> None:
     _require_coordinator(by)
-    if not by.coordinated_cohorts.filter(pk=cohort.pk).exists():
+    if not selectors.manages_cohort(user=by, cohort_id=cohort.pk):
         raise PermissionDenied(_("Alleen een coördinator van dit cohort kan het beheren."))
 
 
@@ -211,15 +212,13 @@ def student_profile_update(
     introduction: str = "",
 ) -> StudentProfile:
     """A student's own competences (from the cohort's list), weekdays and introduction."""
-    from wijklab.selectors import competences_for_cohort
-
     profile = StudentProfile.objects.select_for_update().filter(user=student).first()
     if profile is None:
         raise RuleViolation("no_student_profile", _("Je hebt geen studentprofiel; vraag je coördinator."))
     ensure_cohort_writable(profile.cohort_id)
     errors: dict[str, list] = {}
     chosen = list(competences)
-    allowed = set(competences_for_cohort(cohort=profile.cohort).values_list("pk", flat=True))
+    allowed = set(selectors.competences_for_cohort(cohort=profile.cohort).values_list("pk", flat=True))
     if any(c.pk not in allowed for c in chosen):
         errors["competences"] = [_("Kies competenties uit de lijst van je cohort.")]
     try:

@@ -31,6 +31,7 @@ from frontend.navigation import nav_item, overview_panel
 from teams.selectors import teams_visible_to
 from wijklab.errors import RuleViolation
 from wijklab.models import Competence, Neighbourhood, Role
+from wijklab.selectors import access_managed_cohort
 
 PAGE_SIZE = 12
 FILTER_NAMES = ("neighbourhood", "competence", "phase", "q", "period_from", "period_to", "status")
@@ -426,7 +427,7 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def cohort_preferences(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=cohort_id)
+    cohort = access_managed_cohort(user=request.user, cohort_id=cohort_id)
     if request.POST.get("action") == "open":
         services.cohort_preferences_open(cohort=cohort, by=request.user)
         messages.success(request, _("De voorkeuren van %(cohort)s zijn weer open.") % {"cohort": cohort.name})
@@ -442,7 +443,7 @@ def cohort_preferences(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @require_POST
 def cohort_self_join(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.access_coordinated_cohort_by_id(user=request.user, cohort_id=cohort_id)
+    cohort = access_managed_cohort(user=request.user, cohort_id=cohort_id)
     reopened = request.POST.get("action") == "reopen"
     services.cohort_self_join_set(cohort=cohort, by=request.user, reopened=reopened)
     if reopened:

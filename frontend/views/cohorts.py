@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assignments.models import Preference
+from frontend.access import forbidden_unless
 from frontend.navigation import nav_item, overview_panel
 from teams.models import Membership
 from wijklab import selectors, services
@@ -35,8 +36,7 @@ nav_item(_("Cohorten"), "cohort-list", Role.COORDINATOR, order=5)
 
 
 def _coordinator(request: HttpRequest) -> User:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
+    forbidden_unless(selectors.may_manage_cohorts(user=request.user))
     return request.user
 
 

@@ -23,6 +23,7 @@ from wijklab import import_selectors as selectors
 from wijklab import import_services as services
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Niveau, Role, StudentImport
+from wijklab.selectors import cohorts_managed_by
 
 PAGE_SIZE = 50
 SHOWS = ("all", "problem", "new", "updated", "unchanged")
@@ -268,7 +269,7 @@ def import_discard(request: HttpRequest, cohort_id: int, import_id: int) -> Http
 @overview_panel(Role.COORDINATOR, order=25)
 def coordinator_import_panel(request: HttpRequest) -> str:
     """Where a coordinator brings a school's student list in (until the cohort pages link here)."""
-    cohorts = [c for c in request.user.coordinated_cohorts.all() if not c.is_archived]
+    cohorts = cohorts_managed_by(user=request.user).filter(archived_at__isnull=True)
     return render_to_string("imports/panel.html", {"cohorts": cohorts}, request=request)
 
 

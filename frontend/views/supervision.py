@@ -29,6 +29,7 @@ from supervision.models import Category, Criterion, FeedbackKind, Level
 from teams.rules import lacks_hbo_docent
 from wijklab.errors import RuleViolation
 from wijklab.models import Role, SupervisorKind, User
+from wijklab.selectors import cohorts_managed_by
 
 nav_item(_("Mijn voortgang"), "supervision-my-progress", Role.STUDENT, order=60)
 nav_item(_("Mijn studenten"), "supervision-overview", Role.SUPERVISOR, order=60)
@@ -537,7 +538,7 @@ def _descriptor_values(post: Any) -> list[str]:
 def rubric(request: HttpRequest) -> HttpResponse:
     user = request.user
     not_found_unless(selectors.coordinates_supervision(user))
-    cohorts = list(user.coordinated_cohorts.all())
+    cohorts = list(cohorts_managed_by(user=user))
     errors: dict[str, list] = {}
     values: dict[str, Any] = {"category": Category.WERKNEMERSVAARDIGHEDEN, "descriptors": ["", "", "", ""]}
     if request.method == "POST":

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -72,6 +73,19 @@ def test_a_coordinator_manages_only_their_own_cohorts(coordinator, other_coordin
         with pytest.raises(Http404):
             selectors.access_managed_cohort(user=user, cohort_id=cohort_id)
     assert list(selectors.cohorts_managed_by(user=coordinator)) == [cohort]
+
+
+def test_only_coordinators_keep_cohorts(coordinator, student4, org_contact, hbo_docent):
+    assert selectors.may_manage_cohorts(user=coordinator)
+    for user in (student4, org_contact, hbo_docent, AnonymousUser()):
+        assert not selectors.may_manage_cohorts(user=user)
+
+
+def test_a_coordinator_manages_their_own_cohort_and_no_other(coordinator, other_coordinator, cohort, other_cohort):
+    assert selectors.manages_cohort(user=coordinator, cohort_id=cohort.pk)
+    assert not selectors.manages_cohort(user=coordinator, cohort_id=other_cohort.pk)
+    assert not selectors.manages_cohort(user=other_coordinator, cohort_id=cohort.pk)
+    assert not selectors.manages_cohort(user=coordinator, cohort_id=None)
 
 
 def test_only_the_cohorts_own_coordinators_change_or_archive_it(other_coordinator, cohort):
