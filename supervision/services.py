@@ -32,7 +32,7 @@ from supervision.models import (
     SentMail,
 )
 from teams.models import SupervisionAssignment, Team
-from teams.selectors import students_supervised_by, teams_visible_to
+from teams.selectors import teams_visible_to
 from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.mail import in_language_of, wants_mail_now, wants_summaries
@@ -212,11 +212,7 @@ def _resolve_student(*, author: User, kind: str, student_id: int | None, errors:
             _add(errors, "student", _("Je kunt alleen peerfeedback geven aan je huidige teamgenoten."))
         return student
     # One message whether the student does not exist or is not yours: ids are not probed.
-    student = (
-        User.objects.filter(pk__in=students_supervised_by(supervisor=author).values("pk"), role=Role.STUDENT)
-        .filter(pk=student_id)
-        .first()
-    )
+    student = selectors.students_for_feedback_by(author=author).filter(pk=student_id).first()
     if student is None:
         _add(errors, "student", _("Deze student bestaat niet of je begeleidt deze student niet."))
     return student

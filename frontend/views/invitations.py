@@ -16,7 +16,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from frontend.access import not_found_unless
 from frontend.navigation import nav_item, overview_panel
 from wijklab import invitation_selectors as selectors
 from wijklab import invitation_services as services
@@ -249,8 +250,7 @@ def cohort_invitations(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_invite(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not selectors.may_invite_colleagues(user=user):
-        raise Http404
+    not_found_unless(selectors.may_invite_colleagues(user=user))
     form = ColleagueForm(initial={"kind": "organisation"})
     status = 200
     if request.method == "POST":

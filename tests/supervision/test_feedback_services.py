@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from supervision import services
+from supervision import selectors, services
 from supervision.models import FeedbackEntry, FeedbackKind, Score, SentMail
 from teams.models import SupervisionAssignment
 from tests.factories import StudentFactory, TeamFactory, add_member
@@ -57,6 +57,14 @@ def test_feedback_on_a_student_you_do_not_supervise_is_refused_and_nothing_is_st
         services.feedback_create(author=author, student_id=student4.pk, comment="Hallo")
     assert _errors(exc)["student"] == ["Deze student bestaat niet of je begeleidt deze student niet."]
     assert not FeedbackEntry.objects.exists()
+
+
+def test_the_students_a_supervisor_may_write_on_are_those_they_follow(
+    team, student4, student5, student6, mbo_docent, other_supervisor, org_contact, coordinator
+):
+    assert set(selectors.students_for_feedback_by(author=mbo_docent)) == {student4, student5, student6}
+    for author in (other_supervisor, org_contact, coordinator, student4):
+        assert not selectors.students_for_feedback_by(author=author).exists()
 
 
 def test_an_unknown_student_gets_the_same_answer_as_someone_elses(team, mbo_docent):
