@@ -22,7 +22,12 @@ from assignments.models import Assignment, AssignmentCompetence, AssignmentStatu
 from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
-from wijklab.selectors import access_managed_cohort, cohorts_managed_by, student_profile_is_complete
+from wijklab.selectors import (
+    access_managed_cohort,
+    cohorts_managed_by,
+    student_profile_is_complete,
+    with_profile_completeness,
+)
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -252,11 +257,7 @@ class FormationReadiness:
 
 
 def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
-    profiles = list(
-        cohort_students(cohort=cohort)
-        .select_related("user")
-        .prefetch_related(Prefetch("competences", queryset=Competence.objects.only("pk")))
-    )
+    profiles = list(with_profile_completeness(cohort_students(cohort=cohort).select_related("user")))
     with_prefs = set(
         Preference.objects.filter(
             student_id__in=[p.user_id for p in profiles], assignment__status=AssignmentStatus.OPEN

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from wijklab.ids import as_id
@@ -61,29 +61,34 @@ def competences_for_cohort(*, cohort: Cohort | None) -> QuerySet[Competence]:
 # --- student profiles ------------------------------------------------------------------
 
 
-def student_profile_is_complete(profile: StudentProfile | None) -> bool:
-    """Complete = at least one competence and at least one available weekday.
-
-    The one definition for the nudge, the coordinator's readiness list and
-    ``incomplete_profile_q`` below (which must agree with it).
-    """
-    if profile is None:
-        return False
-    if not profile.available_days:
-        return False
-    cached = getattr(profile, "_prefetched_objects_cache", {}).get("competences")
-    if cached is not None:
-        return bool(cached)
-    return profile.competences.exists()
-
-
 def incomplete_profile_q(prefix: str = "") -> Q:
-    """A filter on StudentProfile (or on a relation to it, via ``prefix`` such as ``"student_profile__"``)
-    for profiles that are not complete in the sense of ``student_profile_is_complete``."""
+    """The one definition of an incomplete student profile: no competence, or no available weekday.
+
+    A filter on StudentProfile (or on a relation to it, via ``prefix`` such as ``"student_profile__"``).
+    The nudge, the readiness lists and ``student_profile_is_complete`` all ask this filter.
+    """
     has_competence = StudentProfile.competences.through.objects.filter(
         studentprofile_id=OuterRef(f"{prefix}pk" if prefix else "pk")
     )
     return Q(**{f"{prefix}available_days": []}) | ~Exists(has_competence)
+
+
+def with_profile_completeness(profiles: QuerySet[StudentProfile]) -> QuerySet[StudentProfile]:
+    """Profiles annotated with ``profile_complete``, for lists (no query per row)."""
+    return profiles.annotate(
+        profile_complete=Case(When(incomplete_profile_q(), then=Value(False)), default=Value(True))
+    )
+
+
+def student_profile_is_complete(profile: StudentProfile | None) -> bool:
+    """Complete as ``incomplete_profile_q`` says, of the stored profile: from ``with_profile_completeness``
+    when the profile came from there, else in one query."""
+    if profile is None or profile.pk is None:
+        return False
+    annotated = getattr(profile, "profile_complete", None)
+    if annotated is not None:
+        return bool(annotated)
+    return not StudentProfile.objects.filter(pk=profile.pk).filter(incomplete_profile_q()).exists()
 
 
 def student_needs_profile_nudge(*, user: User) -> bool:

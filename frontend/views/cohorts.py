@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -161,10 +161,9 @@ def _students_of(cohort: Cohort) -> QuerySet[StudentProfile]:
         student_id=OuterRef("user_id"), cohort_id=cohort.pk, left_at__isnull=True
     ).values("team__name")[:1]
     return (
-        cohort.students.select_related("user", "school")
+        selectors.with_profile_completeness(cohort.students.select_related("user", "school"))
         .annotate(
             has_preferences=Exists(Preference.objects.filter(student_id=OuterRef("user_id"))),
-            profile_incomplete=Case(When(selectors.incomplete_profile_q(), then=Value(True)), default=Value(False)),
             team_name=Subquery(team_name),
         )
         .order_by("user__display_name", "user__username")
