@@ -609,6 +609,19 @@ def student_assignments_for_coordination(*, coordinator: User) -> QuerySet[Super
     )
 
 
+def may_be_linked_as_supervisor(*, supervisor: User, team: Team | None) -> bool:
+    """Who a coordinator may link: a docent or werkbegeleider to any team or student; an organisation
+    contact only to a team on their own organisation's assignment (as its werkbegeleider)."""
+    if supervisor.role == Role.SUPERVISOR:
+        return True
+    return (
+        supervisor.role == Role.ORGANISATION
+        and team is not None
+        and supervisor.organisation_id is not None
+        and supervisor.organisation_id == team.assignment.organisation_id
+    )
+
+
 def assignable_supervisors() -> QuerySet[User]:
     """Supervisors of every kind; organisation contacts act as werkbegeleider for their own teams."""
     return (

@@ -404,18 +404,12 @@ def supervision_assign(
         raise ValidationError({"team": [_("Dit team hoort niet bij jouw cohort.")]})
     if student is not None and not selectors.cohort_students(coordinator=by).filter(pk=student.pk).exists():
         raise ValidationError({"student": [_("Deze student hoort niet bij jouw cohort.")]})
-    if supervisor.role == Role.ORGANISATION:
-        # An organisation contact may act as werkbegeleider for a team on their own organisation's assignment.
-        if team is None or supervisor.organisation_id != team.assignment.organisation_id:
-            raise ValidationError(
-                {
-                    "supervisor": [
-                        _("Een contactpersoon kan alleen werkbegeleider zijn van een team van de eigen organisatie.")
-                    ]
-                }
-            )
-    elif supervisor.role != Role.SUPERVISOR:
-        raise ValidationError({"supervisor": [_("Kies een docent of werkbegeleider.")]})
+    if not selectors.may_be_linked_as_supervisor(supervisor=supervisor, team=team):
+        if supervisor.role == Role.ORGANISATION:
+            message = _("Een contactpersoon kan alleen werkbegeleider zijn van een team van de eigen organisatie.")
+        else:
+            message = _("Kies een docent of werkbegeleider.")
+        raise ValidationError({"supervisor": [message]})
     _ensure_link_writable(team=team, student=student)
     exists = SupervisionAssignment.objects.filter(supervisor=supervisor, team=team, student=student).exists()
     if exists:

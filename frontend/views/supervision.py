@@ -189,7 +189,8 @@ def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
     if mode == "supervisor":
         recent = selectors.feedback_for_listing(viewer=user).filter(author=user)[:3]
         ctx["recent"] = selectors.mark_author_visibility(recent, viewer=user)
-        ctx["may_view_progress"] = user.role == Role.SUPERVISOR
+        # Organisation contacts write as werkbegeleider but never follow a student's progress.
+        ctx["may_view_progress"] = selectors.sees_progress_alerts(user)
     status = 400 if ctx["errors"] else 200
     return render(request, "supervision/feedback_form.html", ctx, status=status)
 
@@ -290,7 +291,7 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
             for kind in [selectors.author_kind_of(link.supervisor)]
         ],
         "staff": selectors.sees_progress_alerts(viewer),
-        "can_log": viewer.role == Role.SUPERVISOR,
+        "can_log": selectors.may_write_as_supervisor(viewer),
         "sources": [(s, charts.source_label(s)) for s in selectors.CHART_SOURCES],
         "new_this_week": [
             (charts.source_label(s), progress.new_entries_this_week[s])
@@ -452,7 +453,7 @@ def assign(request: HttpRequest) -> HttpResponse:
         {
             "page": teams_page,
             "team_rows": [_team_row(team, supervisors) for team in teams_page.object_list],
-            "supervisors": [s for s in supervisors if s.role == Role.SUPERVISOR],
+            "supervisors": [s for s in supervisors if selectors.may_be_linked_as_supervisor(supervisor=s, team=None)],
             "student_links": selectors.student_assignments_for_coordination(coordinator=user),
             "students": selectors.cohort_students(coordinator=user),
         },
@@ -463,11 +464,8 @@ def _team_row(team: Any, supervisors: list[User]) -> dict[str, Any]:
     links = list(team.supervision_assignments.all())
     kinds = {getattr(getattr(link.supervisor, "supervisor_profile", None), "kind", "") for link in links}
     linked = {link.supervisor_id for link in links}
-    # Organisation contacts are offered only for their own organisation's teams.
     options = [
-        s
-        for s in supervisors
-        if s.pk not in linked and (s.role == Role.SUPERVISOR or s.organisation_id == team.assignment.organisation_id)
+        s for s in supervisors if s.pk not in linked and selectors.may_be_linked_as_supervisor(supervisor=s, team=team)
     ]
     return {
         "team": team,

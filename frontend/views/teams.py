@@ -41,7 +41,7 @@ def _error_text(exc: ValidationError) -> str:
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.role == Role.STUDENT:
+    if selectors.joins_teams(user):
         return _student_teams(request)
     teams = selectors.with_niveau_counts(
         selectors.teams_visible_to(user=user).select_related("assignment", "assignment__organisation")

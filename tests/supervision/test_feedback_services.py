@@ -276,3 +276,29 @@ def test_supervising_one_team_does_not_give_access_to_another(team, mbo_docent, 
     add_member(other, stranger)
     with pytest.raises(ValidationError):
         services.feedback_create(author=mbo_docent, student_id=stranger.pk, comment="x")
+
+
+# --- who may be linked as supervisor -------------------------------------------------------------
+
+
+def test_a_docent_is_linked_anywhere_an_organisation_contact_only_to_their_own_organisations_team(
+    team, mbo_docent, org_contact, other_org_contact, student4
+):
+    assert selectors.may_be_linked_as_supervisor(supervisor=mbo_docent, team=team)
+    assert selectors.may_be_linked_as_supervisor(supervisor=mbo_docent, team=None)
+    assert selectors.may_be_linked_as_supervisor(supervisor=org_contact, team=team)
+    assert not selectors.may_be_linked_as_supervisor(supervisor=org_contact, team=None)
+    assert not selectors.may_be_linked_as_supervisor(supervisor=other_org_contact, team=team)
+    assert not selectors.may_be_linked_as_supervisor(supervisor=student4, team=team)
+
+
+def test_linking_someone_who_may_not_supervise_is_refused(team, coordinator, other_org_contact, student4):
+    with pytest.raises(ValidationError) as exc:
+        services.supervision_assign(by=coordinator, supervisor=other_org_contact, team=team)
+    assert _errors(exc)["supervisor"] == [
+        "Een contactpersoon kan alleen werkbegeleider zijn van een team van de eigen organisatie."
+    ]
+    with pytest.raises(ValidationError) as exc:
+        services.supervision_assign(by=coordinator, supervisor=student4, team=team)
+    assert _errors(exc)["supervisor"] == ["Kies een docent of werkbegeleider."]
+    assert not SupervisionAssignment.objects.filter(supervisor__in=[other_org_contact, student4]).exists()
