@@ -213,7 +213,8 @@ if REDIS_URL:
     # Sessions are read from the shared cache, written through to the database (which stays
     # the truth): every chat socket's handshake reads the session, and from PostgreSQL that
     # read cost more than the rest of the log-in (docs/benchmarks.md).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # wijklab.sessions: Django's cached_db, but an unreachable Redis is a cache miss, not an error.
+    SESSION_ENGINE = "wijklab.sessions"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
@@ -255,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-weekly-digests": {
         "task": "supervision.tasks.weekly_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+    },
+    # Jobs kept in the database while the broker was unreachable (wijklab.celery.enqueue).
+    "send-pending-tasks": {
+        "task": "wijklab.tasks.send_pending_tasks",
+        "schedule": 60,
     },
     # Chat: mention e-mails whose own delayed job was lost (each mention is settled once).
     "chat-mention-emails": {

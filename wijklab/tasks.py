@@ -6,7 +6,7 @@ invitation once per link (``Invitation.sent_at``), however often the task runs.
 
 from celery import shared_task
 
-from wijklab import invitation_services
+from wijklab import invitation_services, services
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
@@ -19,3 +19,9 @@ def send_invitation_email(self, invitation_id: int, token: str) -> int:
 def send_invitation_emails(self, pairs: list[list]) -> int:
     """Mail many invitations at once ([[id, token], …]: one task and one mail connection per batch)."""
     return invitation_services.invitation_emails_send(pairs=pairs)
+
+
+@shared_task
+def send_pending_tasks() -> int:
+    """Hand the jobs kept while the broker was unreachable to it (every minute, CELERY_BEAT_SCHEDULE)."""
+    return services.pending_tasks_send()
