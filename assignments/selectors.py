@@ -42,7 +42,7 @@ from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
 from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
-from wijklab.selectors import cohorts_managed_by
+from wijklab.selectors import cohorts_managed_by, may_manage_cohorts
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
 
@@ -88,8 +88,8 @@ def student_cohort_id(*, user: User) -> int | None:
 
 
 def coordinated_cohort_ids(*, user: User) -> list[int]:
-    """The cohorts a coordinator runs, cached on the user object for the request."""
-    if user.role != Role.COORDINATOR:
+    """The cohorts a coordinator runs (``cohorts_managed_by``), cached on the user object for the request."""
+    if not may_manage_cohorts(user=user):
         return []
     cached = getattr(user, "_coordinated_cohort_ids", None)
     if cached is None:
