@@ -12,7 +12,7 @@ everyone, and the servers' memory per connection. Scenarios:
 
 - ``redis``: Django + channels_redis ``RedisChannelLayer``
 - ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer``
-- ``pubsub-free``: the same with unserialised publishes (teams/chat_layers.py,
+- ``pubsub-free``: the same with unserialised publishes (teams/chat/layers.py,
   the project's default)
 - ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
   Redis pub/sub, no Django and no database: the ceiling.
@@ -52,8 +52,8 @@ SECRET = "bench-only-secret"  # noqa: S105 - loopback benchmark database only
 LAYERS = {
     "redis": "channels_redis.core.RedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-    # The same, with publishes that do not queue behind one lock (teams/chat_layers.py).
-    "pubsub-free": "teams.chat_layers.RedisPubSubChannelLayer",
+    # The same, with publishes that do not queue behind one lock (teams/chat/layers.py).
+    "pubsub-free": "teams.chat.layers.RedisPubSubChannelLayer",
 }
 
 

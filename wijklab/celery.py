@@ -18,15 +18,20 @@ def task_by_name(name: str) -> Task:
     return app.tasks[name]
 
 
-def enqueue(name: str, *args: Any) -> None:
-    """Enqueue the task called ``name`` now (eagerly where ``CELERY_TASK_ALWAYS_EAGER``)."""
-    task_by_name(name).delay(*args)
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Enqueue the task called ``name`` now (eagerly where ``CELERY_TASK_ALWAYS_EAGER``);
+    ``countdown``: seconds before a worker may run it."""
+    task = task_by_name(name)
+    if countdown is None:
+        task.delay(*args)
+    else:
+        task.apply_async(args, countdown=countdown)
 
 
-def enqueue_on_commit(name: str, *args: Any) -> None:
+def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """Enqueue the task called ``name`` once the current transaction commits (at once outside one).
 
     By name, so a service enqueues its task without importing the tasks module, which imports
     the service: tasks take ids and call a service (README "Background work").
     """
-    transaction.on_commit(lambda: enqueue(name, *args))
+    transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "wijklab",
     "assignments",
     "teams",
+    # The team chat, a package of teams with its own app config (receivers, tasks).
+    "teams.chat",
     "supervision",
 ]
 
@@ -162,7 +164,7 @@ else:
 
 # The Redis channel layers the chat is tested and measured with (bench/chat.py); the first is the default.
 _CHANNEL_LAYER_BACKENDS = (
-    "teams.chat_layers.RedisPubSubChannelLayer",
+    "teams.chat.layers.RedisPubSubChannelLayer",
     "channels_redis.pubsub.RedisPubSubChannelLayer",
     "channels_redis.core.RedisChannelLayer",
 )
@@ -205,7 +207,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's Redis cache, with one connection pool per process instead of one per socket.
-            "BACKEND": "wijklab.cache.RedisCache",
+            "BACKEND": "teams.chat.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "wijklab"),
         }
@@ -258,7 +260,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Chat: mention e-mails whose own delayed job was lost (each mention is settled once).
     "chat-mention-emails": {
-        "task": "teams.chat.send_due_mention_emails",
+        "task": "teams.chat.tasks.send_due_mention_emails",
         "schedule": 5 * 60,
     },
 }

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.navigation import nav_item, overview_panel
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.selectors import (
     PAGE_SIZE,
     access_chat_team_by_id,
     chat_overview,

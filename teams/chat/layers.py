@@ -8,7 +8,7 @@ event loop that queue, not Redis, set the chat's latency (bench/chat.py and
 docs/benchmarks.md). Here a publish takes the lock only to create the client
 once; subscriptions keep the lock exactly as upstream does.
 
-Select it with ``CHANNEL_LAYER_BACKEND=teams.chat_layers.RedisPubSubChannelLayer``.
+Select it with ``CHANNEL_LAYER_BACKEND=teams.chat.layers.RedisPubSubChannelLayer``.
 """
 
 import asyncio

@@ -1,4 +1,4 @@
-"""The Redis cache shares one connection pool per process (wijklab/cache.py)."""
+"""The Redis cache shares one connection pool per process (teams/chat/cache.py)."""
 
 import asyncio
 import uuid
@@ -19,7 +19,7 @@ async def test_two_hundred_sockets_share_a_handful_of_redis_connections(redis_ur
     # Django keeps a cache object per asyncio context, and every chat socket is one.
     settings.CACHES = {
         "default": {
-            "BACKEND": "wijklab.cache.RedisCache",
+            "BACKEND": "teams.chat.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex[:8]}",
         }
@@ -36,7 +36,7 @@ async def test_two_hundred_sockets_share_a_handful_of_redis_connections(redis_ur
 
 
 def test_cache_objects_with_the_same_server_and_options_share_one_pool(redis_url):
-    from wijklab.cache import RedisCache
+    from teams.chat.cache import RedisCache
 
     first, second = RedisCache(redis_url, {}), RedisCache(redis_url, {})
     other = RedisCache(redis_url, {"OPTIONS": {"socket_timeout": 3}})
@@ -46,8 +46,8 @@ def test_cache_objects_with_the_same_server_and_options_share_one_pool(redis_url
 
 
 def test_cache_calls_reuse_one_client_object(redis_url):
-    # Building a redis.Redis per call cost more than the round trip (wijklab/cache.py).
-    from wijklab.cache import RedisCache
+    # Building a redis.Redis per call cost more than the round trip (teams/chat/cache.py).
+    from teams.chat.cache import RedisCache
 
     first, second = RedisCache(redis_url, {}), RedisCache(redis_url, {})
     client = first._cache.get_client(write=True)

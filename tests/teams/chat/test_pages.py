@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from frontend.views.chat import linkify
 from teams.models import Message, ReadMarker
-from tests.teams.chat_support import _fresh_chat_cache  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 
 
 def _url(team):
@@ -157,7 +157,7 @@ def test_the_chat_list_links_every_chat_with_its_unread_count(client, team, stud
 def test_the_chat_page_stores_the_presence_list_its_socket_will_need(
     client, team, student4, student5, mbo_docent, org_contact, django_assert_num_queries
 ):
-    from teams.chat_selectors import presence_list
+    from teams.chat.selectors import presence_list
 
     client.force_login(student4)
     assert client.get(_url(team)).status_code == 200

@@ -2,7 +2,7 @@
 
 One consumer per open socket. Access is decided before ``accept()``: anyone
 who may not read the chat is closed with 4403 and never sees a byte.
-Messages are stored (``chat_services.message_post``) and only then sent to
+Messages are stored (``services.message_post``) and only then sent to
 the team's group; clients that missed events ask for them with ``sync``.
 
 Beyond the contract the socket carries ``edit``/``delete``/``hide`` (answered
@@ -27,8 +27,10 @@ from django.utils import translation
 from django.utils.functional import empty
 from django.utils.translation import gettext_lazy as _
 
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.cache import add_then_get_many
+from teams.chat.db import db
+from teams.chat.selectors import (
     access_chat_team_by_id,
     message_data,
     message_in_team,
@@ -37,8 +39,6 @@ from teams.chat_selectors import (
     presence_list,
 )
 from teams.models import Team
-from wijklab.async_db import db
-from wijklab.cache import add_then_get_many
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)

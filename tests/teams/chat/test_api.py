@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teams.models import Message, MessageRevision, ReadMarker
-from tests.teams.chat_support import _fresh_chat_cache, new_client_id  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache, new_client_id  # noqa: F401
 
 NOT_READERS = ["outsider_student", "other_org_contact", "other_supervisor", "coordinator", "other_coordinator"]
 

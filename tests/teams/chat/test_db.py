@@ -1,4 +1,4 @@
-"""Database work from the chat socket (wijklab/async_db.py): checked connections stay checked while busy."""
+"""Database work from the chat socket (teams/chat/db.py): checked connections stay checked while busy."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.backends.postgresql.base import DatabaseWrapper
 
-from wijklab import async_db
+from teams.chat import db as async_db
 from wijklab.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     access_chat_team_by_id,
@@ -53,7 +53,7 @@ def _refused(exc: services.ChatError) -> Exception:
     return exc
 
 
-# --- schema-only serializers (the data itself comes from chat_selectors.message_data) ---
+# --- schema-only serializers (the data itself comes from selectors.message_data) ---
 
 
 class AuthorSerializer(serializers.Serializer):

@@ -6,13 +6,13 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from teams import chat_services as services
-from teams.chat_selectors import chat_overview, chat_readers, teams_with_chat_for, unread_counts
-from teams.chat_tasks import send_due_mention_emails, settle_mention
+from teams.chat import services
+from teams.chat.selectors import chat_overview, chat_readers, teams_with_chat_for, unread_counts
+from teams.chat.tasks import send_due_mention_emails, settle_mention
 from teams.models import Mention, Message, ReadMarker
 from teams.selectors import user_can_read_chat
 from tests.factories import TeamFactory
-from tests.teams.chat_support import _fresh_chat_cache  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 from wijklab.models import Notification
 
 EVERYONE = [
@@ -169,7 +169,7 @@ def test_unread_counts_skip_my_own_deleted_and_hidden_messages(team, student4, s
 def test_the_chat_overview_takes_one_query_however_many_teams(
     team, assignment, student4, mbo_docent, django_assert_num_queries
 ):
-    from supervision.models import SupervisionAssignment
+    from teams.models import SupervisionAssignment
 
     def overview():
         return [(t.pk, t.unread) for t in chat_overview(user=mbo_docent)]
@@ -251,7 +251,7 @@ def test_messages_older_than_ten_seconds_no_longer_count_against_the_rate_limit(
 def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team, person):
     from django.http import Http404
 
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     user = request.getfixturevalue(person)
     for related in (("assignment__organisation",), ()):  # the pages' form and the socket's
@@ -266,7 +266,7 @@ def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     for user in (student4, hbo_docent, org_contact):
         assert user_can_read_chat(user=user, team=team)
@@ -287,7 +287,7 @@ def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, 
 def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, student4, team_id):
     from django.http import Http404
 
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     with pytest.raises(Http404):
         access_chat_team_by_id(user=student4, team_id=team_id)
@@ -295,7 +295,7 @@ def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, st
 
 def test_a_posted_message_is_exactly_what_the_database_holds(team, student4):
     # message_post builds the message from its one INSERT; a field it forgot would show here.
-    from teams.chat_selectors import message_data
+    from teams.chat.selectors import message_data
 
     message, created = services.message_post(team=team, author=student4, body="Zie je daar", client_id="r1")
     assert created

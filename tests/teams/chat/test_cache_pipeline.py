@@ -1,11 +1,11 @@
-"""add_then_get_many (wijklab/cache.py): an add and a read in one round trip on Redis, two calls elsewhere."""
+"""add_then_get_many (teams/chat/cache.py): an add and a read in one round trip on Redis, two calls elsewhere."""
 
 import uuid
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
-from wijklab.cache import RedisCache, add_then_get_many
+from teams.chat.cache import RedisCache, add_then_get_many
 
 
 @pytest.fixture(params=["locmem", "redis"])

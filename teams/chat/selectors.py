@@ -201,7 +201,7 @@ def chat_readers(*, team: Team) -> list[Reader]:
 
 # The list of people whose presence shows in a chat. Building it is the costliest part of
 # a socket's handshake, so it lives long: a member who leaves clears it
-# (chat_services), a reader who is not on it yet refreshes it when they connect, and
+# (services), a reader who is not on it yet refreshes it when they connect, and
 # every chat page view writes it afresh; only a new display name can wait this long.
 PRESENCE_LIST_TTL = 600
 
