@@ -25,6 +25,7 @@ from teams.chat.selectors import (
     access_chat_team_by_id,
     attachment_in_team,
     chat_overview,
+    may_see_revisions,
     message_data,
     message_in_team,
     messages_after,
@@ -32,7 +33,6 @@ from teams.chat.selectors import (
 )
 from teams.models import Team
 from wijklab.api_support import Pagination
-from wijklab.models import Role
 
 
 def chat_team(request: Request, team_id: int) -> Team:
@@ -254,7 +254,7 @@ class MessageRevisionsView(APIView):
     def get(self, request: Request, team_id: int, message_id: int) -> Response:
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
-        if message.author_id != request.user.pk and request.user.role != Role.SUPERVISOR:
+        if not may_see_revisions(user=request.user, message=message):
             raise Http404("Bericht niet gevonden.")
         return Response(
             [{"body": r.body, "replaced_at": r.replaced_at.isoformat()} for r in message.revisions.order_by("id")]

@@ -32,6 +32,7 @@ from teams.chat.cache import add_then_get_many
 from teams.chat.db import db
 from teams.chat.selectors import (
     access_chat_team_by_id,
+    may_read_chat,
     message_data,
     message_in_team,
     messages_after,
@@ -202,12 +203,8 @@ def _change(team: Team, user: User, message_id: object, action: Callable[..., An
     return message_data(action(message=message, by=user, announce=False, **kwargs), event="message_updated")
 
 
-def _still_reader(user: User, team_id: int) -> bool:
-    try:
-        access_chat_team_by_id(user=user, team_id=team_id, related=())
-    except Http404:
-        return False
-    return True
+def _still_reader(user: User, team: Team) -> bool:
+    return may_read_chat(user=user, team=team)
 
 
 class TeamChatConsumer(AsyncJsonWebsocketConsumer):
@@ -388,6 +385,6 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         if team_id is not None:
             if team_id != self.team.pk:
                 return
-            if await db(_still_reader)(self.user, self.team.pk):
+            if await db(_still_reader)(self.user, self.team):
                 return
         await self.close(code=CLOSE_FORBIDDEN)

@@ -34,11 +34,11 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from assignments.models import Assignment
-from teams.chat.selectors import mention_candidates, message_data
+from teams.chat.selectors import may_hide_messages, mention_candidates, message_data
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
 from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
-from wijklab.models import Cohort, Role, User
+from wijklab.models import Cohort, User
 from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
 logger = logging.getLogger(__name__)
@@ -482,7 +482,7 @@ def message_delete(*, message: Message, by: User, announce: bool = True) -> Mess
 @transaction.atomic
 def message_hide(*, message: Message, by: User, reason: object, announce: bool = True) -> Message:
     """A supervisor hides a message from the chat, on record with who and why."""
-    if by.role != Role.SUPERVISOR:
+    if not may_hide_messages(user=by):
         raise ChatError("not_allowed", _("Alleen begeleiders kunnen een bericht verbergen."))
     if not isinstance(reason, str) or not reason.strip():
         raise ChatError("reason_required", _("Geef een reden op om het bericht te verbergen."), field="reason")

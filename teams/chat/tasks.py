@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from teams.chat import services
+from teams.chat.selectors import may_read_chat
 from teams.models import Mention, ReadMarker
 from wijklab.mail import in_language_of, wants_mail_now
 
@@ -53,8 +54,14 @@ def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
             or 0
         )
         gone = message.deleted_at is not None or message.hidden_at is not None
+        # Someone who left the team since may no longer read the message, not even by mail.
         # People who want no mail per event read the mention in Wijklab (or in their daily digest).
-        if read_up_to >= message.pk or gone or not wants_mail_now(mention.user):
+        if (
+            read_up_to >= message.pk
+            or gone
+            or not may_read_chat(user=mention.user, team=message.team)
+            or not wants_mail_now(mention.user)
+        ):
             mention.settled_at = now
             mention.save(update_fields=["settled_at"])
             return "unneeded"
