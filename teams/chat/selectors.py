@@ -256,11 +256,24 @@ def mention_candidates(*, team: Team, exclude_user_id: int | None = None) -> lis
     return list(qs)
 
 
-# --- the wire format (docs/api.md "Chat over WebSocket") ----------------------
+# --- the wire format (docs/chat-protocol.md) -----------------------------------------
+
+
+def attachment_url(attachment: Attachment, *, team_id: int) -> str:
+    return reverse("api-chat-attachment", kwargs={"team_id": team_id, "attachment_id": attachment.pk})
+
+
+def websocket_path(*, team_id: int) -> str:
+    return f"/ws/teams/{team_id}/chat/"
+
+
+def is_gone(message: Message) -> bool:
+    """Deleted or hidden: the message keeps its place and id, never its body or files on a screen."""
+    return message.deleted_at is not None or message.hidden_at is not None
 
 
 def attachment_data(attachment: Attachment, *, team_id: int) -> dict:
-    url = reverse("api-chat-attachment", kwargs={"team_id": team_id, "attachment_id": attachment.pk})
+    url = attachment_url(attachment, team_id=team_id)
     return {
         "id": attachment.pk,
         "kind": attachment.kind,
@@ -275,13 +288,15 @@ def attachment_data(attachment: Attachment, *, team_id: int) -> dict:
 
 
 def message_data(message: Message, *, event: str = "message") -> dict:
-    """A message as it goes over the websocket and out of the API.
+    """A message as it goes over the websocket (and into the chat page's first render).
 
-    Deleted and hidden messages keep their place and id but lose their body
-    and files: the text stays in the database (with its revisions) for
-    accountability, never on a screen.
+    A plain dict, not the API's ``MessageSerializer``: this runs for every message the
+    socket sends, where a serializer's per-field machinery would cost (bench/chat.py);
+    tests/teams/chat/test_api.py holds the two to the same keys and values. Deleted and
+    hidden messages keep their place and id but lose their body and files: the text
+    stays in the database (with its revisions) for accountability, never on a screen.
     """
-    gone = message.deleted_at is not None or message.hidden_at is not None
+    gone = is_gone(message)
     hidden = None
     if message.hidden_at is not None:
         hidden = {

@@ -242,3 +242,45 @@ def test_the_schema_describes_the_chat_endpoints(client_for, student4):
     paths = response.json()["paths"]
     assert "/api/teams/{team_id}/messages/" in paths
     assert "/api/teams/{team_id}/attachments/{attachment_id}/" in paths
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_from_rest_is_the_same_as_its_websocket_frame(team, student4, hbo_docent):
+    """The API's MessageSerializer and the socket's message_data: same keys, same values."""
+    from channels.db import database_sync_to_async
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from tests.teams.chat.support import open_socket, receive
+    from tests.teams.chat.test_attachments import _png
+
+    def rest_side() -> tuple[list[dict], dict]:
+        author, supervisor = APIClient(), APIClient()
+        author.force_authenticate(student4)
+        supervisor.force_authenticate(hbo_docent)
+        messages = reverse("api-chat-messages", kwargs={"team_id": team.pk})
+        author.post(messages, {"body": "Hallo @Youssef", "client_id": "plain"}, format="json")
+        with_file = author.post(
+            reverse("api-chat-attachments", kwargs={"team_id": team.pk}),
+            {"file": SimpleUploadedFile("foto.png", _png()), "client_id": "file", "body": "kijk"},
+            format="multipart",
+        ).json()
+        edited = author.post(messages, {"body": "eerst", "client_id": "edit"}, format="json").json()
+        url = reverse("api-chat-message", kwargs={"team_id": team.pk, "message_id": edited["id"]})
+        author.patch(url, {"body": "daarna"}, format="json")
+        hidden = author.post(messages, {"body": "weg ermee", "client_id": "hide"}, format="json").json()
+        hide = reverse("api-chat-hide", kwargs={"team_id": team.pk, "message_id": hidden["id"]})
+        updated = supervisor.post(hide, {"reason": "privacy"}, format="json").json()
+        assert with_file["attachments"][0]["thumbnail_url"]
+        return author.get(messages).json()["results"], updated
+
+    listed, updated = await database_sync_to_async(rest_side)()
+    assert len(listed) == 4
+    socket, connected, _ = await open_socket(student4, team.pk)
+    assert connected
+    await socket.send_json_to({"type": "sync", "after": 0})
+    frames = [await receive(socket, "message") for _ in listed]
+    await receive(socket, "synced")
+    assert frames == listed
+    assert updated == {**frames[-1], "type": "message_updated"}
+    await socket.disconnect()
