@@ -164,7 +164,6 @@ else:
 
 # The Redis channel layers the chat is tested and measured with (bench/chat.py); the first is the default.
 _CHANNEL_LAYER_BACKENDS = (
-    "teams.chat.layers.RedisPubSubChannelLayer",
     "channels_redis.pubsub.RedisPubSubChannelLayer",
     "channels_redis.core.RedisChannelLayer",
 )
@@ -173,8 +172,8 @@ if REDIS_URL:
     _parsed = urlparse(REDIS_URL)
     if _parsed.scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}.")
-    # Redis pub/sub with unserialised publishes: chosen on the figures in
-    # docs/benchmarks.md (the chat catches up from the database either way).
+    # Redis pub/sub, chosen on the figures in docs/benchmarks.md (the chat catches up
+    # from the database either way).
     CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or _CHANNEL_LAYER_BACKENDS[0]
     if CHANNEL_LAYER_BACKEND not in _CHANNEL_LAYER_BACKENDS:
         raise ImproperlyConfigured(

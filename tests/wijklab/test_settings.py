@@ -46,7 +46,7 @@ def test_database_and_redis_urls_switch_to_production_services():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.postgresql",
-        "teams.chat.layers.RedisPubSubChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
         "False",
         # Sessions read from the shared Redis cache, written through to the database.
         "django.contrib.sessions.backends.cached_db",

@@ -183,7 +183,6 @@ async def _chat(
     [
         "channels_redis.core.RedisChannelLayer",
         "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "teams.chat.layers.RedisPubSubChannelLayer",
     ],
 )
 def test_every_message_reaches_every_client_on_two_server_processes(
