@@ -205,10 +205,11 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
     CACHES = {
         "default": {
-            # Django's Redis cache, with one connection pool per process instead of one per socket.
-            "BACKEND": "teams.chat.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "wijklab"),
+            # One connection pool per process instead of one per chat socket (teams/chat/cache.py).
+            "OPTIONS": {"pool_class": "teams.chat.cache.SharedConnectionPool"},
         }
     }
     # Sessions are read from the shared cache, written through to the database (which stays

@@ -21,14 +21,12 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.http import Http404
 from django.utils import translation
-from django.utils.functional import empty
 from django.utils.translation import gettext_lazy as _
 
 from teams.chat import services
-from teams.chat.cache import add_then_get_many
 from teams.chat.db import db
 from teams.chat.selectors import (
     access_chat_team_by_id,
@@ -98,22 +96,15 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
     return team, shown, online, came_online
 
 
-def _concrete(user: Any) -> Any:
-    """The user behind the scope's lazy object (loaded by now): the consumer reads its
-    attributes for every event, and each read through the proxy costs a call."""
-    wrapped = getattr(user, "_wrapped", None)
-    return user if wrapped is None or wrapped is empty else wrapped
-
-
 def _arrive(team_id: int, user_id: int, shown: list[dict]) -> tuple[bool, list[dict]]:
     """Count this socket in and read who is online; True when the user just came online.
 
-    Most people have one socket per team: that arrival and the read of the others
-    cost one round trip together.
+    Most people have one socket per team: then the add is all it takes to count it.
     """
     key = _presence_key(team_id, user_id)
     keys = {_presence_key(team_id, person["id"]): person for person in shown}
-    added, counts = add_then_get_many(caches["default"], key, 1, PRESENCE_TTL, list(keys))
+    added = cache.add(key, 1, timeout=PRESENCE_TTL)
+    counts = cache.get_many(list(keys))
     came_online = True if added else _another_socket(key)
     return came_online, [person for k, person in keys.items() if k == key or (counts.get(k) or 0) > 0]
 
@@ -239,7 +230,8 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.team, self.shown, online, came_online = opened
-        self.user = user = _concrete(user)
+        # Django's lazy user, loaded by _open: deliveries never read it, only the socket's own frames.
+        self.user = user
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
         session = self.scope.get("session")

@@ -7,8 +7,11 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 
 pytestmark = pytest.mark.redis
+
+SHARED = {"pool_class": "teams.chat.cache.SharedConnectionPool"}
 
 
 def _clients(url: str) -> int:
@@ -19,9 +22,10 @@ async def test_two_hundred_sockets_share_a_handful_of_redis_connections(redis_ur
     # Django keeps a cache object per asyncio context, and every chat socket is one.
     settings.CACHES = {
         "default": {
-            "BACKEND": "teams.chat.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": f"cache-test-{uuid.uuid4().hex[:8]}",
+            "OPTIONS": SHARED,
         }
     }
     before = await sync_to_async(_clients)(redis_url)
@@ -35,23 +39,21 @@ async def test_two_hundred_sockets_share_a_handful_of_redis_connections(redis_ur
     assert await sync_to_async(_clients)(redis_url) - before <= 5
 
 
-def test_cache_objects_with_the_same_server_and_options_share_one_pool(redis_url):
-    from teams.chat.cache import RedisCache
+def test_one_pool_per_url_and_options(redis_url):
+    from teams.chat.cache import SharedConnectionPool
 
-    first, second = RedisCache(redis_url, {}), RedisCache(redis_url, {})
-    other = RedisCache(redis_url, {"OPTIONS": {"socket_timeout": 3}})
-    pool = first._cache.get_client(write=True).connection_pool
-    assert second._cache.get_client(write=True).connection_pool is pool
-    assert other._cache.get_client(write=True).connection_pool is not pool
+    pool = SharedConnectionPool.from_url(redis_url)
+    assert SharedConnectionPool.from_url(redis_url) is pool
+    assert SharedConnectionPool.from_url(redis_url, socket_timeout=3) is not pool
+    assert SharedConnectionPool.from_url(redis_url.rsplit("/", 1)[0] + "/14") is not pool
 
 
-def test_cache_calls_reuse_one_client_object(redis_url):
-    # Building a redis.Redis per call cost more than the round trip (teams/chat/cache.py).
-    from teams.chat.cache import RedisCache
+def test_two_cache_objects_of_a_process_share_one_pool(redis_url):
+    from teams.chat import cache as shared
 
-    first, second = RedisCache(redis_url, {}), RedisCache(redis_url, {})
-    client = first._cache.get_client(write=True)
-    assert first._cache.get_client(write=False) is client
-    assert second._cache.get_client(write=True) is client
-    first.set("shared-client-test", 1, 5)
-    assert second.get("shared-client-test") == 1
+    url = redis_url.rsplit("/", 1)[0] + "/13"  # a URL no other test opened a pool for
+    first, second = RedisCache(url, {"OPTIONS": SHARED}), RedisCache(url, {"OPTIONS": SHARED})
+    before = len(shared._pools)
+    first.set("shared-pool-test", 1, 5)
+    assert second.get("shared-pool-test") == 1
+    assert len(shared._pools) == before + 1

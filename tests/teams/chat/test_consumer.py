@@ -111,19 +111,6 @@ async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_befo
     await socket.disconnect()
 
 
-def test_the_consumer_keeps_the_loaded_user_itself_not_the_lazy_proxy(student4):
-    # Every event reads the socket's user; through the proxy each attribute read is a call.
-    from django.utils.functional import SimpleLazyObject
-
-    from teams.chat.consumers import _concrete
-
-    lazy = SimpleLazyObject(lambda: student4)
-    assert _concrete(lazy) is lazy  # not loaded yet: nothing to unwrap
-    assert lazy.pk == student4.pk
-    assert _concrete(lazy) is student4
-    assert _concrete(student4) is student4
-
-
 async def test_a_team_that_does_not_exist_looks_the_same_as_a_forbidden_one(student4, team):
     _socket, connected, code = await open_socket(student4, team.pk + 1000)
     assert (connected, code) == (False, 4403)
