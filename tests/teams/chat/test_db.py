@@ -1,66 +1,46 @@
-"""Database work from the chat socket (teams/chat/db.py): checked connections stay checked while busy."""
+"""Database work from the chat socket (teams/chat/db.py) on PostgreSQL: its own threads, sound connections."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import OperationalError, connection
-from django.db.backends.postgresql.base import DatabaseWrapper
+from channels.db import DatabaseSyncToAsync
+from django.db import connection
 
-from teams.chat import db as async_db
 from wijklab.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _count() -> int:
-    return User.objects.count()
-
-
-@pytest.fixture
-def health_checks(monkeypatch) -> list[str]:
-    """The threads of every health check (SELECT 1) Django runs on PostgreSQL."""
-    calls: list[str] = []
-    original = DatabaseWrapper.is_usable
-
-    def counting(self: DatabaseWrapper) -> bool:
-        calls.append(threading.current_thread().name)
-        return original(self)
-
-    monkeypatch.setattr(DatabaseWrapper, "is_usable", counting)
-    return calls
+def _username(pk: int) -> str:
+    return User.objects.values_list("username", flat=True).get(pk=pk)
 
 
 @pytest.fixture
 def one_thread():
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-chat-db")
-    yield lambda func: async_db._ChatDatabaseSyncToAsync(func, thread_sensitive=False, executor=executor)
+    yield lambda func: DatabaseSyncToAsync(func, thread_sensitive=False, executor=executor)
     executor.shutdown()
 
 
-async def test_a_busy_connection_is_not_health_checked_for_every_call(require_postgres, health_checks, one_thread):
-    for _ in range(10):
-        await one_thread(_count)()
-    assert len(health_checks) <= 1  # at most once, when the thread's connection was idle before the test
+async def test_the_work_runs_on_the_chats_own_threads(require_postgres, student4, monkeypatch):
+    from teams.chat import db as chat_db
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-chat-db")
+    monkeypatch.setattr(chat_db, "_executor", executor)
+    try:
+        thread = await chat_db.db(lambda: (_username(student4.pk), threading.current_thread().name))()
+    finally:
+        executor.shutdown()
+    assert thread == (student4.username, "test-chat-db_0")
 
 
-async def test_a_connection_that_sat_idle_is_checked_before_use(
-    require_postgres, health_checks, one_thread, monkeypatch
+async def test_a_connection_broken_behind_djangos_back_is_replaced_before_the_next_call(
+    require_postgres, student4, one_thread
 ):
-    await one_thread(_count)()
-    monkeypatch.setattr(async_db, "CHECK_AFTER_IDLE_SECONDS", 0.0)
-    health_checks.clear()
-    for _ in range(3):
-        await one_thread(_count)()
-    assert health_checks == ["test-chat-db_0"] * 3
-
-
-async def test_a_connection_that_broke_is_replaced_after_the_call_that_met_it(require_postgres, one_thread):
     def break_behind_djangos_back() -> None:
-        _count()
+        _username(student4.pk)
         connection.connection.close()  # as a database restart would
 
     await one_thread(break_behind_djangos_back)()
-    with pytest.raises(OperationalError):
-        await one_thread(_count)()
-    assert await one_thread(_count)() >= 0
+    assert await one_thread(_username)(student4.pk) == student4.username

@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 
 from tests.teams.chat.support import _fresh_chat_cache, login_cookie  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MESSAGES_EACH = 10
 
 
