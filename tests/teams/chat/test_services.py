@@ -16,6 +16,7 @@ from teams.chat.selectors import (
 )
 from teams.chat.tasks import send_due_mention_emails, settle_mention
 from teams.models import Mention, Message, ReadMarker
+from tests.conftest import count_queries
 from tests.factories import TeamFactory
 from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 from wijklab.models import Notification
@@ -294,14 +295,11 @@ def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team
 
 
 def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, org_contact, django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from teams.chat.selectors import access_chat_team_by_id
 
     for user in (student4, hbo_docent, org_contact):
         assert may_read_chat(user=user, team=team)
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             found = access_chat_team_by_id(user=user, team_id=team.pk, related=())
         assert found == team
         (query,) = queries.captured_queries
