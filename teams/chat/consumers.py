@@ -1,4 +1,4 @@
-"""The team chat over WebSocket: ``/ws/teams/{id}/chat/`` (docs/api.md, "Chat over WebSocket").
+"""The team chat over WebSocket: ``/ws/teams/{id}/chat/``, frame by frame in docs/chat-protocol.md.
 
 One consumer per open socket. Access is decided before ``accept()``: anyone
 who may not read the chat is closed with 4403 and never sees a byte.
