@@ -11,9 +11,7 @@ every member, lost and duplicated deliveries, the time to connect
 everyone, and the servers' memory per connection. Scenarios:
 
 - ``redis``: Django + channels_redis ``RedisChannelLayer``
-- ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer``
-- ``pubsub-free``: the same with unserialised publishes (teams/chat_layers.py,
-  the project's default)
+- ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer`` (the project's default)
 - ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
   Redis pub/sub, no Django and no database: the ceiling.
 
@@ -52,8 +50,6 @@ SECRET = "bench-only-secret"  # noqa: S105 - loopback benchmark database only
 LAYERS = {
     "redis": "channels_redis.core.RedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-    # The same, with publishes that do not queue behind one lock (teams/chat_layers.py).
-    "pubsub-free": "teams.chat_layers.RedisPubSubChannelLayer",
 }
 
 
@@ -510,7 +506,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second, all teams together")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for the last deliveries")
-    parser.add_argument("--scenarios", default="redis,pubsub,pubsub-free,relay")
+    parser.add_argument("--scenarios", default="redis,pubsub,relay")
     parser.add_argument(
         "--rounds",
         type=int,

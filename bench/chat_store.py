@@ -44,7 +44,7 @@ def main() -> None:
     from django.core.cache import cache
     from django.db import connection
 
-    from teams import chat_services
+    from teams.chat import services as chat_services
     from teams.models import Membership, Message
 
     # Many authors in turn, as in a real chat: each one's rate window holds a few messages, not thousands.

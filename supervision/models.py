@@ -11,9 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Only for tests/teams/test_chat_services.py, which another branch moves with the chat package;
-# remove once it imports teams.models.
-from teams.models import SupervisionAssignment  # noqa: F401
 from wijklab.models import SupervisorKind
 
 

@@ -16,6 +16,3 @@ class TeamsConfig(AppConfig):
                 active_student_ids=selectors.active_student_ids,
             )
         )
-        # The chat's signal receivers (close sockets on leaving/logging out) and
-        # its Celery tasks, which autodiscovery (tasks.py only) would not find.
-        from teams import chat_services, chat_tasks  # noqa: F401

@@ -212,7 +212,7 @@ class Message(models.Model):
         constraints = [models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_once")]
         indexes = [
             models.Index(fields=["team", "id"]),
-            # The rate limit counts an author's messages of the last seconds (chat_services).
+            # The rate limit counts an author's messages of the last seconds (teams/chat/services.py).
             models.Index(fields=["author", "created_at"], name="message_author_recent"),
         ]
 

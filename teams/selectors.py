@@ -114,22 +114,6 @@ def access_team_by_id(*, user: User, team_id: int) -> Team:
         raise Http404("Team niet gevonden.") from None
 
 
-def team_chat_readers(*, team: Team) -> QuerySet[User]:
-    """Everyone who may read a team's chat: members, the team's supervisors, the organisation contacts."""
-    return User.objects.filter(
-        Q(memberships__team=team, memberships__left_at__isnull=True)
-        | Q(supervision_assignments__team=team)
-        | Q(role=Role.ORGANISATION, organisation_id=team.assignment.organisation_id)
-    ).distinct()
-
-
-def user_can_read_chat(*, user: User, team: Team) -> bool:
-    if not user.is_authenticated or user.role == Role.COORDINATOR:
-        # Coordinators see the team, but the chat belongs to the people in it.
-        return False
-    return team_chat_readers(team=team).filter(pk=user.pk).exists()
-
-
 # --- membership, joining and niveau -----------------------------------------
 
 

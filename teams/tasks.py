@@ -1,5 +1,5 @@
 """Background jobs of the teams app: the mail about a roster change, running a formation run,
-and the mail after publishing one (chat's jobs are in ``teams.chat_tasks``).
+and the mail after publishing one (chat's jobs are in ``teams.chat.tasks``).
 
 Tasks take ids and call a service; the services are idempotent (a change or a run is
 mailed once, however often its task runs), so a retry or a duplicate delivery is harmless.

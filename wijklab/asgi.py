@@ -11,8 +11,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from teams.routing import websocket_urlpatterns  # noqa: E402
-from wijklab.async_db import LazyAuthMiddleware  # noqa: E402
+from teams.chat.db import LazyAuthMiddleware  # noqa: E402
+from teams.chat.routing import websocket_urlpatterns  # noqa: E402
 from wijklab.gc_tuning import tune_for_server  # noqa: E402
 
 

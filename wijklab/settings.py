@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "wijklab",
     "assignments",
     "teams",
+    # The team chat, a package of teams with its own app config (receivers, tasks).
+    "teams.chat",
     "supervision",
 ]
 
@@ -188,7 +190,6 @@ else:
 
 # The Redis channel layers the chat is tested and measured with (bench/chat.py); the first is the default.
 _CHANNEL_LAYER_BACKENDS = (
-    "teams.chat_layers.RedisPubSubChannelLayer",
     "channels_redis.pubsub.RedisPubSubChannelLayer",
     "channels_redis.core.RedisChannelLayer",
 )
@@ -197,8 +198,8 @@ if REDIS_URL:
     _parsed = urlparse(REDIS_URL)
     if _parsed.scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}.")
-    # Redis pub/sub with unserialised publishes: chosen on the figures in
-    # docs/benchmarks.md (the chat catches up from the database either way).
+    # Redis pub/sub, chosen on the figures in docs/benchmarks.md (the chat catches up
+    # from the database either way).
     CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or _CHANNEL_LAYER_BACKENDS[0]
     if CHANNEL_LAYER_BACKEND not in _CHANNEL_LAYER_BACKENDS:
         raise ImproperlyConfigured(
@@ -230,10 +231,11 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
     CACHES = {
         "default": {
-            # Django's Redis cache, with one connection pool per process instead of one per socket.
-            "BACKEND": "wijklab.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "wijklab"),
+            # One connection pool per process instead of one per chat socket (teams/chat/cache.py).
+            "OPTIONS": {"pool_class": "teams.chat.cache.SharedConnectionPool"},
         }
     }
     # Sessions are read from the shared cache, written through to the database (which stays
@@ -304,7 +306,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Chat: mention e-mails whose own delayed job was lost (each mention is settled once).
     "chat-mention-emails": {
-        "task": "teams.chat.send_due_mention_emails",
+        "task": "teams.chat.tasks.send_due_mention_emails",
         "schedule": 5 * 60,
     },
 }

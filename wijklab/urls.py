@@ -11,7 +11,7 @@ api_patterns = [
     *wijklab_api.cohort_urlpatterns,
     path("", include("assignments.api")),
     path("", include("teams.api")),
-    path("", include("teams.chat_api")),
+    path("", include("teams.chat.api")),
     path("", include("teams.formation_api")),
     path("", include("supervision.api")),
     path("", include("wijklab.import_api")),

@@ -18,22 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from frontend.navigation import nav_item, overview_panel
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.selectors import (
+    CHAT_READER_ROLES,
     PAGE_SIZE,
     access_chat_team_by_id,
     chat_overview,
     chat_readers,
+    may_hide_messages,
     message_data,
     messages_before,
+    presence_is_shown,
     presence_list,
     read_marker_for,
 )
-from wijklab.models import Role
 
-CHAT_ROLES = (Role.STUDENT, Role.SUPERVISOR, Role.ORGANISATION)
-
-nav_item(_("Chat"), "chat-index", *CHAT_ROLES, order=35, claims=("chat-page",))
+nav_item(_("Chat"), "chat-index", *CHAT_READER_ROLES, order=35, claims=("chat-page",))
 
 # The same pattern as linkify() in static/chat/chat.js: both render a body the same way.
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,:;!?)\]]", re.IGNORECASE)
@@ -129,8 +129,8 @@ def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
     config = {
         "team": team.pk,
         "me": {"id": user.pk, "display_name": user.get_display_name()},
-        "canHide": user.role == Role.SUPERVISOR,
-        "silent": user.role == Role.SUPERVISOR,
+        "canHide": may_hide_messages(user=user),
+        "silent": not presence_is_shown(user=user),
         "editWindowMs": int(services.EDIT_WINDOW.total_seconds() * 1000),
         "maxLength": services.BODY_MAX_LENGTH,
         "maxFileBytes": services.ATTACHMENT_MAX_BYTES,
@@ -165,7 +165,7 @@ def chat_index(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/index.html", {"chats": chats})
 
 
-@overview_panel(*CHAT_ROLES, order=25)
+@overview_panel(*CHAT_READER_ROLES, order=25)
 def chat_panel(request: HttpRequest) -> str:
     chats = list(chat_overview(user=request.user)[:6])
     return render_to_string("chat/_panel.html", {"chats": chats}, request=request)

@@ -16,8 +16,8 @@ from django.urls import clear_url_caches, reverse
 import wijklab.urls
 from supervision import selectors as supervision_selectors
 from supervision.models import Criterion, FeedbackEntry
-from teams import chat_services
 from teams import services as team_services
+from teams.chat import services as chat_services
 from teams.models import Attachment, Duo, DuoRole, SupervisionAssignment, Team
 from tests.factories import AssignmentFactory, StudentFactory, TeamFactory, add_member
 from wijklab.models import SupervisorKind

@@ -34,7 +34,7 @@ from django.urls import reverse
 
 from assignments.models import Assignment, AssignmentStatus
 from supervision.models import Category, Criterion, FeedbackEntry
-from teams import chat_services
+from teams.chat import services as chat_services
 from teams.models import Attachment, Duo, FormationRun, Message, SupervisionAssignment, Task, Team
 from tests.conftest import count_queries
 from tests.factories import CohortFactory, UserFactory

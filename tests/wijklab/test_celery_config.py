@@ -27,7 +27,7 @@ def test_every_mail_job_retries_with_backoff_and_gives_up_in_the_end():
         for name, task in project_tasks().items()
         if ("mail" in name or "digest" in name)
         and name not in sweeps
-        # A chat mention is settled before its mail goes out (at most once, teams.chat_tasks).
+        # A chat mention is settled before its mail goes out (at most once, teams/chat/tasks.py).
         and not name.startswith("teams.chat.")
     }
     assert len(mail_tasks) >= 7

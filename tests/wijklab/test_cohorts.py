@@ -10,8 +10,8 @@ from django.http import Http404
 from assignments import services as assignment_services
 from assignments.validators import RankingEntry
 from supervision import services as supervision_services
-from teams import chat_services
 from teams import services as team_services
+from teams.chat import services as chat_services
 from tests.factories import CompetenceFactory, SchoolFactory, TeamFactory
 from wijklab import selectors, services
 from wijklab.errors import RuleViolation

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from supervision import services as supervision_services
-from teams import chat_services
 from teams import services as team_services
-from teams.chat_tasks import settle_mention
+from teams.chat import services as chat_services
+from teams.chat.tasks import settle_mention
 from teams.models import Mention
 from tests.factories import StudentFactory
 from wijklab import mail

@@ -46,7 +46,7 @@ def test_database_and_redis_urls_switch_to_production_services():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.postgresql",
-        "teams.chat_layers.RedisPubSubChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
         "False",
         # Sessions read from the shared Redis cache, written through to the database.
         "wijklab.sessions",  # cached_db that reads the database when Redis is unreachable

@@ -8,7 +8,7 @@ from wijklab import demo
 
 # Each domain app may add its part of the demo in ``<app>/demo.py`` with a
 # ``seed(ctx)`` function; they run in this order, inside one transaction.
-APP_SEEDERS = ["assignments.demo", "teams.demo", "teams.demo_chat", "supervision.demo", "wijklab.demo_invitations"]
+APP_SEEDERS = ["assignments.demo", "teams.demo", "teams.chat.demo", "supervision.demo", "wijklab.demo_invitations"]
 
 
 class Command(BaseCommand):

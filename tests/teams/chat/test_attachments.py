@@ -9,7 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from teams.models import Attachment, Message
-from tests.teams.chat_support import _fresh_chat_cache  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -1,21 +1,23 @@
-"""Reads for the team chat: history pages, unread counts, who reads along.
+"""Reads for the team chat: who may read it, history pages, unread counts, who reads along.
 
-Who may read a team's chat: ``teams.selectors.team_chat_readers`` (the people
-of a team) and ``teams_with_chat_for`` here (the teams of a person), held
-together by a test. Callers get the team through ``access_chat_team_by_id``;
-everything else here starts from that team or from the user.
+Who may read a team's chat is written once, in ``_READ_LINKS``: the API, the pages,
+the consumer and the tasks all ask it, through ``access_chat_team_by_id`` (a team by
+id, 404 otherwise), ``teams_with_chat_for`` (a person's chats), ``may_read_chat``
+and ``chat_reader_users`` (the people of one chat). Everything else here starts
+from a team the caller may read or from the user.
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 
 from teams.models import Attachment, Message, ReadMarker, Team
-from teams.selectors import team_chat_readers
 from wijklab.ids import is_id
 from wijklab.models import Role, User
 
@@ -67,30 +69,50 @@ def attachment_in_team(*, team: Team, attachment_id: object) -> Attachment:
         raise Http404("Bijlage niet gevonden.") from None
 
 
+# Who may read a team's chat, per role: on ``Team``, the teams tied to a person (``person``:
+# their id; ``organisation``: their organisation's id). Members who have not left, the
+# team's supervisors, and the contacts of the assignment's organisation. Coordinators see
+# teams, not chats: the chat belongs to the people in it.
+_READ_LINKS = {
+    Role.STUDENT: lambda person, organisation: Q(memberships__student=person, memberships__left_at__isnull=True),
+    Role.SUPERVISOR: lambda person, organisation: Q(supervision_assignments__supervisor=person),
+    Role.ORGANISATION: lambda person, organisation: Q(assignment__organisation_id=organisation),
+}
+# The roles that have a chat at all (the pages' navigation shows "Chat" to them).
+CHAT_READER_ROLES = tuple(_READ_LINKS)
+
+
 def _chat_reader_condition(user: User) -> Q | None:
     """On ``Team``: the teams whose chat ``user`` may read; None for nobody's."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.role not in _READ_LINKS:
         return None
-    if user.role == Role.STUDENT:
-        return Q(memberships__student=user, memberships__left_at__isnull=True)
-    if user.role == Role.SUPERVISOR:
-        return Q(supervision_assignments__supervisor=user)
-    if user.role == Role.ORGANISATION and user.organisation_id is not None:
-        return Q(assignment__organisation_id=user.organisation_id)
-    return None
+    if user.role == Role.ORGANISATION and user.organisation_id is None:
+        return None
+    return _READ_LINKS[user.role](user.pk, user.organisation_id)
 
 
 def teams_with_chat_for(*, user: User) -> QuerySet[Team]:
-    """Every team whose chat ``user`` may read.
-
-    The same rule as ``team_chat_readers`` seen from the other side (a test
-    holds the two together): members, the team's supervisors and the
-    assignment's organisation contacts; coordinators see teams, not chats.
-    """
+    """Every team whose chat ``user`` may read."""
     condition = _chat_reader_condition(user)
     if condition is None:
         return Team.objects.none()
     return Team.objects.filter(pk__in=Team.objects.filter(condition).values("pk"))
+
+
+def may_read_chat(*, user: User, team: Team) -> bool:
+    """Whether ``user`` may (still) read ``team``'s chat; one query."""
+    condition = _chat_reader_condition(user)
+    return condition is not None and Team.objects.filter(condition, pk=team.pk).exists()
+
+
+def chat_reader_users(*, team: Team) -> QuerySet[User]:
+    """Everyone who may read ``team``'s chat, in one query: the same links, each person asked
+    the one of their role (``EXISTS`` the team among the teams tied to them)."""
+    readers = [
+        Q(role=role) & Exists(Team.objects.filter(link(OuterRef("pk"), OuterRef("organisation_id")), pk=team.pk))
+        for role, link in _READ_LINKS.items()
+    ]
+    return User.objects.filter(reduce(or_, readers))
 
 
 def access_chat_team_by_id(
@@ -143,14 +165,6 @@ def chat_overview(*, user: User) -> QuerySet[Team]:
     )
 
 
-def unread_counts(*, user: User, team_ids: list[int] | None = None) -> dict[int, int]:
-    """Unread messages (not one's own, not deleted or hidden) per team, in one query."""
-    qs = teams_with_chat_for(user=user)
-    if team_ids is not None:
-        qs = qs.filter(pk__in=team_ids)
-    return dict(qs.annotate(unread=Count("messages", filter=_unread_filter(user))).values_list("pk", "unread"))
-
-
 def read_marker_for(*, user: User, team: Team) -> int:
     marker = ReadMarker.objects.filter(user_id=user.pk, team_id=team.pk).values_list("last_read_id", flat=True).first()
     return marker or 0
@@ -159,6 +173,16 @@ def read_marker_for(*, user: User, team: Team) -> int:
 def presence_is_shown(*, user: User) -> bool:
     """Supervisors read along without showing up as online or typing."""
     return user.role != Role.SUPERVISOR
+
+
+def may_hide_messages(*, user: User) -> bool:
+    """Supervisors may hide a message of a chat they read (with a reason, on record)."""
+    return user.role == Role.SUPERVISOR
+
+
+def may_see_revisions(*, user: User, message: Message) -> bool:
+    """A message's earlier wordings: for its author and the supervisors who read the chat."""
+    return message.author_id == user.pk or user.role == Role.SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -180,7 +204,7 @@ def chat_readers(*, team: Team) -> list[Reader]:
     )
     order = {"team": 0, "organisation": 1, "supervisor": 2}
     readers = []
-    for user in team_chat_readers(team=team).only("id", "display_name", "first_name", "last_name", "username", "role"):
+    for user in chat_reader_users(team=team).only("id", "display_name", "first_name", "last_name", "username", "role"):
         if user.pk in member_ids:
             group = "team"
         elif user.role == Role.SUPERVISOR:
@@ -201,7 +225,7 @@ def chat_readers(*, team: Team) -> list[Reader]:
 
 # The list of people whose presence shows in a chat. Building it is the costliest part of
 # a socket's handshake, so it lives long: a member who leaves clears it
-# (chat_services), a reader who is not on it yet refreshes it when they connect, and
+# (services), a reader who is not on it yet refreshes it when they connect, and
 # every chat page view writes it afresh; only a new display name can wait this long.
 PRESENCE_LIST_TTL = 600
 
@@ -229,17 +253,30 @@ def presence_list(*, team: Team, readers: list[Reader] | None = None, refresh: b
 
 
 def mention_candidates(*, team: Team, exclude_user_id: int | None = None) -> list[User]:
-    qs = team_chat_readers(team=team).only("id", "display_name", "first_name", "last_name", "username", "email")
+    qs = chat_reader_users(team=team).only("id", "display_name", "first_name", "last_name", "username", "email")
     if exclude_user_id is not None:
         qs = qs.exclude(pk=exclude_user_id)
     return list(qs)
 
 
-# --- the wire format (docs/api.md "Chat over WebSocket") ----------------------
+# --- the wire format (docs/chat-protocol.md) -----------------------------------------
+
+
+def attachment_url(attachment: Attachment, *, team_id: int) -> str:
+    return reverse("api-chat-attachment", kwargs={"team_id": team_id, "attachment_id": attachment.pk})
+
+
+def websocket_path(*, team_id: int) -> str:
+    return f"/ws/teams/{team_id}/chat/"
+
+
+def is_gone(message: Message) -> bool:
+    """Deleted or hidden: the message keeps its place and id, never its body or files on a screen."""
+    return message.deleted_at is not None or message.hidden_at is not None
 
 
 def attachment_data(attachment: Attachment, *, team_id: int) -> dict:
-    url = reverse("api-chat-attachment", kwargs={"team_id": team_id, "attachment_id": attachment.pk})
+    url = attachment_url(attachment, team_id=team_id)
     return {
         "id": attachment.pk,
         "kind": attachment.kind,
@@ -254,13 +291,15 @@ def attachment_data(attachment: Attachment, *, team_id: int) -> dict:
 
 
 def message_data(message: Message, *, event: str = "message") -> dict:
-    """A message as it goes over the websocket and out of the API.
+    """A message as it goes over the websocket (and into the chat page's first render).
 
-    Deleted and hidden messages keep their place and id but lose their body
-    and files: the text stays in the database (with its revisions) for
-    accountability, never on a screen.
+    A plain dict, not the API's ``MessageSerializer``: this runs for every message the
+    socket sends, where a serializer's per-field machinery would cost (bench/chat.py);
+    tests/teams/chat/test_api.py holds the two to the same keys and values. Deleted and
+    hidden messages keep their place and id but lose their body and files: the text
+    stays in the database (with its revisions) for accountability, never on a screen.
     """
-    gone = message.deleted_at is not None or message.hidden_at is not None
+    gone = is_gone(message)
     hidden = None
     if message.hidden_at is not None:
         hidden = {
@@ -281,7 +320,3 @@ def message_data(message: Message, *, event: str = "message") -> dict:
         "hidden": hidden,
         "attachments": [] if gone else [attachment_data(a, team_id=message.team_id) for a in message.attachments.all()],
     }
-
-
-def latest_message_id(*, team: Team) -> int:
-    return Message.objects.filter(team_id=team.pk).aggregate(m=Max("id"))["m"] or 0

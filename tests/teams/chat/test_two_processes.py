@@ -21,9 +21,9 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.teams.chat_support import _fresh_chat_cache, login_cookie  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache, login_cookie  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MESSAGES_EACH = 10
 
 
@@ -183,7 +183,6 @@ async def _chat(
     [
         "channels_redis.core.RedisChannelLayer",
         "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "teams.chat_layers.RedisPubSubChannelLayer",
     ],
 )
 def test_every_message_reaches_every_client_on_two_server_processes(

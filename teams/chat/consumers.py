@@ -1,8 +1,8 @@
-"""The team chat over WebSocket: ``/ws/teams/{id}/chat/`` (docs/api.md, "Chat over WebSocket").
+"""The team chat over WebSocket: ``/ws/teams/{id}/chat/``, frame by frame in docs/chat-protocol.md.
 
 One consumer per open socket. Access is decided before ``accept()``: anyone
 who may not read the chat is closed with 4403 and never sees a byte.
-Messages are stored (``chat_services.message_post``) and only then sent to
+Messages are stored (``services.message_post``) and only then sent to
 the team's group; clients that missed events ask for them with ``sync``.
 
 Beyond the contract the socket carries ``edit``/``delete``/``hide`` (answered
@@ -21,15 +21,16 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.http import Http404
 from django.utils import translation
-from django.utils.functional import empty
 from django.utils.translation import gettext_lazy as _
 
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.db import db
+from teams.chat.selectors import (
     access_chat_team_by_id,
+    may_read_chat,
     message_data,
     message_in_team,
     messages_after,
@@ -37,8 +38,6 @@ from teams.chat_selectors import (
     presence_list,
 )
 from teams.models import Team
-from wijklab.async_db import db
-from wijklab.cache import add_then_get_many
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)
@@ -97,22 +96,15 @@ def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] 
     return team, shown, online, came_online
 
 
-def _concrete(user: Any) -> Any:
-    """The user behind the scope's lazy object (loaded by now): the consumer reads its
-    attributes for every event, and each read through the proxy costs a call."""
-    wrapped = getattr(user, "_wrapped", None)
-    return user if wrapped is None or wrapped is empty else wrapped
-
-
 def _arrive(team_id: int, user_id: int, shown: list[dict]) -> tuple[bool, list[dict]]:
     """Count this socket in and read who is online; True when the user just came online.
 
-    Most people have one socket per team: that arrival and the read of the others
-    cost one round trip together.
+    Most people have one socket per team: then the add is all it takes to count it.
     """
     key = _presence_key(team_id, user_id)
     keys = {_presence_key(team_id, person["id"]): person for person in shown}
-    added, counts = add_then_get_many(caches["default"], key, 1, PRESENCE_TTL, list(keys))
+    added = cache.add(key, 1, timeout=PRESENCE_TTL)
+    counts = cache.get_many(list(keys))
     came_online = True if added else _another_socket(key)
     return came_online, [person for k, person in keys.items() if k == key or (counts.get(k) or 0) > 0]
 
@@ -202,12 +194,8 @@ def _change(team: Team, user: User, message_id: object, action: Callable[..., An
     return message_data(action(message=message, by=user, announce=False, **kwargs), event="message_updated")
 
 
-def _still_reader(user: User, team_id: int) -> bool:
-    try:
-        access_chat_team_by_id(user=user, team_id=team_id, related=())
-    except Http404:
-        return False
-    return True
+def _still_reader(user: User, team: Team) -> bool:
+    return may_read_chat(user=user, team=team)
 
 
 class TeamChatConsumer(AsyncJsonWebsocketConsumer):
@@ -242,7 +230,8 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.team, self.shown, online, came_online = opened
-        self.user = user = _concrete(user)
+        # Django's lazy user, loaded by _open: deliveries never read it, only the socket's own frames.
+        self.user = user
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
         session = self.scope.get("session")
@@ -388,6 +377,6 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         if team_id is not None:
             if team_id != self.team.pk:
                 return
-            if await db(_still_reader)(self.user, self.team.pk):
+            if await db(_still_reader)(self.user, self.team):
                 return
         await self.close(code=CLOSE_FORBIDDEN)

@@ -1,10 +1,11 @@
 """Background jobs of the chat: an e-mail for a mention still unread after a while.
 
-``send_mention_email`` is enqueued on commit with a countdown when a message
-names someone. Where the countdown cannot hold (eager Celery in local mode,
-a lost job) the periodic ``send_due_mention_emails`` sweep picks the mention
-up once it is due. Both are idempotent: ``Mention.settled_at`` records that
-the question was answered.
+``send_mention_email`` is enqueued by name on commit, with a countdown, when a
+message names someone (``services.SEND_MENTION_EMAIL_TASK``). Where the countdown
+cannot hold (eager Celery in local mode, a lost job) the periodic
+``send_due_mention_emails`` sweep (``CELERY_BEAT_SCHEDULE`` in settings) picks
+the mention up once it is due. Both are idempotent: ``Mention.settled_at``
+records that the question was answered.
 """
 
 import logging
@@ -19,19 +20,16 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from teams.chat import services
+from teams.chat.selectors import may_read_chat
 from teams.models import Mention, ReadMarker
-from wijklab.celery import app
 from wijklab.mail import in_language_of, wants_mail_now
 
 logger = logging.getLogger(__name__)
 
-SWEEP_EVERY_SECONDS = 5 * 60
-
 
 def _delay() -> timedelta:
-    from teams.chat_services import MENTION_EMAIL_DELAY
-
-    return timedelta(seconds=MENTION_EMAIL_DELAY)
+    return timedelta(seconds=services.MENTION_EMAIL_DELAY)
 
 
 def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
@@ -56,8 +54,14 @@ def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
             or 0
         )
         gone = message.deleted_at is not None or message.hidden_at is not None
+        # Someone who left the team since may no longer read the message, not even by mail.
         # People who want no mail per event read the mention in Wijklab (or in their daily digest).
-        if read_up_to >= message.pk or gone or not wants_mail_now(mention.user):
+        if (
+            read_up_to >= message.pk
+            or gone
+            or not may_read_chat(user=mention.user, team=message.team)
+            or not wants_mail_now(mention.user)
+        ):
             mention.settled_at = now
             mention.save(update_fields=["settled_at"])
             return "unneeded"
@@ -81,12 +85,12 @@ def settle_mention(mention_id: int, *, now: datetime | None = None) -> str:
     return "emailed"
 
 
-@shared_task(name="teams.chat.send_mention_email", ignore_result=True)
+@shared_task(ignore_result=True)
 def send_mention_email(mention_id: int) -> str:
     return settle_mention(mention_id)
 
 
-@shared_task(name="teams.chat.send_due_mention_emails", ignore_result=True)
+@shared_task(ignore_result=True)
 def send_due_mention_emails() -> int:
     due = Mention.objects.filter(settled_at__isnull=True, message__created_at__lte=timezone.now() - _delay())
     sent = 0
@@ -95,6 +99,13 @@ def send_due_mention_emails() -> int:
     return sent
 
 
-@app.on_after_finalize.connect
-def _schedule_sweep(sender: object, **kwargs: object) -> None:
-    app.add_periodic_task(SWEEP_EVERY_SECONDS, send_due_mention_emails.s(), name="chat mention e-mails")
+# The names these tasks had before the chat became a package: a mention's job waits in
+# Redis for 15 minutes, so jobs queued by the previous release must still find a task.
+@shared_task(name="teams.chat.send_mention_email", ignore_result=True)
+def send_mention_email_under_old_name(mention_id: int) -> str:
+    return settle_mention(mention_id)
+
+
+@shared_task(name="teams.chat.send_due_mention_emails", ignore_result=True)
+def send_due_mention_emails_under_old_name() -> int:
+    return send_due_mention_emails()

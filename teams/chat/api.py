@@ -4,13 +4,20 @@ Thin views: the access helper (outsiders and coordinators get 404), then a
 selector or a service. The websocket carries the same messages live.
 """
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,21 +25,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import chat_services as services
-from teams.chat_selectors import (
+from teams.chat import services
+from teams.chat.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     access_chat_team_by_id,
     attachment_in_team,
+    attachment_url,
     chat_overview,
-    message_data,
+    is_gone,
+    may_see_revisions,
     message_in_team,
     messages_after,
     messages_before,
+    websocket_path,
 )
-from teams.models import Team
-from wijklab.api_support import Pagination
-from wijklab.models import Role
+from teams.models import Attachment, AttachmentKind, Message, Team
+from wijklab.api_support import Pagination, PersonSerializer, RefSerializer
 
 
 def chat_team(request: Request, team_id: int) -> Team:
@@ -47,50 +56,80 @@ def _body(request: Request) -> dict:
     return request.data
 
 
-def _refused(exc: services.ChatError) -> Exception:
-    if exc.status_code == 400:
-        return ValidationError({exc.field: [str(exc.message)]})
-    return exc
+# --- output: one serializer per shape, for the response and the schema alike -------------
+# The websocket sends the same message as ``selectors.message_data`` builds it, a dict
+# built without DRF because it runs for every message (tests/teams/chat/test_api.py holds
+# the two to the same keys and values).
 
 
-# --- schema-only serializers (the data itself comes from chat_selectors.message_data) ---
+class IsoDateTimeField(serializers.DateTimeField):
+    """``datetime.isoformat()``, as the websocket frames write a time (DRF would write ``Z``)."""
 
-
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    display_name = serializers.CharField()
+    def to_representation(self, value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
 
 
 class AttachmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["image", "pdf"])
-    name = serializers.CharField()
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    name = serializers.CharField(source="original_name")
     size = serializers.IntegerField()
     content_type = serializers.CharField()
-    url = serializers.CharField()
-    thumbnail_url = serializers.CharField(allow_null=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
 
+    def get_url(self, attachment: Attachment) -> str:
+        return attachment_url(attachment, team_id=self.context["team_id"])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
+        return f"{self.get_url(attachment)}?thumbnail=1" if attachment.thumbnail else None
+
 
 class HiddenSerializer(serializers.Serializer):
-    by = serializers.CharField()
-    reason = serializers.CharField()
-    at = serializers.DateTimeField()
+    by = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="hidden_reason")
+    at = IsoDateTimeField(source="hidden_at")
+
+    def get_by(self, message: Message) -> str:
+        return message.hidden_by.get_display_name() if message.hidden_by else ""
 
 
 class MessageSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    id = serializers.IntegerField()
-    team = serializers.IntegerField()
-    author = AuthorSerializer()
-    body = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    """A message; deleted and hidden ones keep their place but lose body and files (``message_data``)."""
+
+    type = serializers.SerializerMethodField(help_text="message, or message_updated after an edit, delete or hide.")
+    id = serializers.IntegerField(source="pk")
+    team = serializers.IntegerField(source="team_id")
+    author = PersonSerializer()
+    body = serializers.SerializerMethodField()
+    created_at = IsoDateTimeField()
     client_id = serializers.CharField()
-    edited_at = serializers.DateTimeField(allow_null=True)
-    deleted = serializers.BooleanField()
-    hidden = HiddenSerializer(allow_null=True)
-    attachments = AttachmentSerializer(many=True)
+    edited_at = IsoDateTimeField(allow_null=True)
+    deleted = serializers.SerializerMethodField()
+    hidden = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+
+    def get_type(self, message: Message) -> str:
+        return self.context.get("event", "message")
+
+    def get_body(self, message: Message) -> str:
+        return "" if is_gone(message) else message.body
+
+    def get_deleted(self, message: Message) -> bool:
+        return message.deleted_at is not None
+
+    @extend_schema_field(HiddenSerializer(allow_null=True))
+    def get_hidden(self, message: Message) -> dict | None:
+        return None if message.hidden_at is None else HiddenSerializer(message).data
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, message: Message) -> list[dict]:
+        if is_gone(message):
+            return []
+        return AttachmentSerializer(message.attachments.all(), many=True, context={"team_id": message.team_id}).data
 
 
 class MessagePageSerializer(serializers.Serializer):
@@ -98,6 +137,41 @@ class MessagePageSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     results = MessageSerializer(many=True)
+
+
+class RevisionSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    replaced_at = IsoDateTimeField()
+
+
+class ReadResultSerializer(serializers.Serializer):
+    last_read_id = serializers.IntegerField()
+
+
+class ChatOverviewItemSerializer(serializers.Serializer):
+    team = RefSerializer(source="*")
+    unread = serializers.IntegerField()
+    last_message_id = serializers.IntegerField(allow_null=True)
+    websocket = serializers.SerializerMethodField()
+
+    def get_websocket(self, team: Team) -> str:
+        return websocket_path(team_id=team.pk)
+
+
+class ChatOverviewPageSerializer(serializers.Serializer):
+    """The page envelope ``Pagination`` wraps around the items (schema only: the paginator builds it)."""
+
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ChatOverviewItemSerializer(many=True)
+
+
+def _message(message: Message, *, event: str = "message", status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(MessageSerializer(message, context={"event": event}).data, status=status_code)
+
+
+# --- input ---------------------------------------------------------------------------------
 
 
 class MessageInSerializer(serializers.Serializer):
@@ -166,14 +240,8 @@ class MessagesView(APIView):
         else:
             previous = page_url(before=first) if first and after else None
             following = page_url(after=last) if last and len(messages) == limit else None
-        return Response(
-            {
-                "count": team.messages.count(),
-                "next": following,
-                "previous": previous,
-                "results": [message_data(m) for m in messages],
-            }
-        )
+        page = {"count": team.messages.count(), "next": following, "previous": previous, "results": messages}
+        return Response(MessagePageSerializer(page).data)
 
     @extend_schema(
         summary="Post a message (idempotent by client_id)",
@@ -188,16 +256,13 @@ class MessagesView(APIView):
         team = chat_team(request, team_id)
         data = MessageInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            message, created = services.message_post(
-                team=team,
-                author=request.user,
-                body=data.validated_data["body"],
-                client_id=data.validated_data["client_id"],
-            )
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response(message_data(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        message, created = services.message_post(
+            team=team,
+            author=request.user,
+            body=data.validated_data["body"],
+            client_id=data.validated_data["client_id"],
+        )
+        return _message(message, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MessageView(APIView):
@@ -209,21 +274,15 @@ class MessageView(APIView):
     def patch(self, request: Request, team_id: int, message_id: int) -> Response:
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
-        try:
-            message = services.message_edit(message=message, by=request.user, body=_body(request).get("body"))
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response(message_data(message, event="message_updated"))
+        message = services.message_edit(message=message, by=request.user, body=_body(request).get("body"))
+        return _message(message, event="message_updated")
 
     @extend_schema(summary="Delete your own message (within 15 minutes)", responses=MessageSerializer)
     def delete(self, request: Request, team_id: int, message_id: int) -> Response:
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
-        try:
-            message = services.message_delete(message=message, by=request.user)
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response(message_data(message, event="message_updated"))
+        message = services.message_delete(message=message, by=request.user)
+        return _message(message, event="message_updated")
 
 
 class MessageHideView(APIView):
@@ -235,30 +294,21 @@ class MessageHideView(APIView):
     def post(self, request: Request, team_id: int, message_id: int) -> Response:
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
-        try:
-            message = services.message_hide(message=message, by=request.user, reason=_body(request).get("reason"))
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response(message_data(message, event="message_updated"))
+        message = services.message_hide(message=message, by=request.user, reason=_body(request).get("reason"))
+        return _message(message, event="message_updated")
 
 
 class MessageRevisionsView(APIView):
     @extend_schema(
         summary="Earlier wordings of a message (its author and the team's supervisors)",
-        responses=inline_serializer(
-            "MessageRevision",
-            {"body": serializers.CharField(), "replaced_at": serializers.DateTimeField()},
-            many=True,
-        ),
+        responses=RevisionSerializer(many=True),
     )
     def get(self, request: Request, team_id: int, message_id: int) -> Response:
         team = chat_team(request, team_id)
         message = message_in_team(team=team, message_id=message_id)
-        if message.author_id != request.user.pk and request.user.role != Role.SUPERVISOR:
+        if not may_see_revisions(user=request.user, message=message):
             raise Http404("Bericht niet gevonden.")
-        return Response(
-            [{"body": r.body, "replaced_at": r.replaced_at.isoformat()} for r in message.revisions.order_by("id")]
-        )
+        return Response(RevisionSerializer(message.revisions.order_by("id"), many=True).data)
 
 
 class AttachmentsView(APIView):
@@ -273,17 +323,14 @@ class AttachmentsView(APIView):
         team = chat_team(request, team_id)
         data = AttachmentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            message, created = services.message_post(
-                team=team,
-                author=request.user,
-                body=data.validated_data.get("body", ""),
-                client_id=data.validated_data["client_id"],
-                files=[data.validated_data["file"]],
-            )
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response(message_data(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        message, created = services.message_post(
+            team=team,
+            author=request.user,
+            body=data.validated_data.get("body", ""),
+            client_id=data.validated_data["client_id"],
+            files=[data.validated_data["file"]],
+        )
+        return _message(message, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class AttachmentView(APIView):
@@ -317,57 +364,23 @@ class ReadView(APIView):
     @extend_schema(
         summary="Move your read marker forward",
         request=inline_serializer("ChatRead", {"last_id": serializers.IntegerField()}),
-        responses=inline_serializer("ChatReadResult", {"last_read_id": serializers.IntegerField()}),
+        responses=ReadResultSerializer,
     )
     def post(self, request: Request, team_id: int) -> Response:
         team = chat_team(request, team_id)
-        try:
-            last = services.read_marker_advance(
-                user=request.user, team=team, last_read_id=_body(request).get("last_id")
-            )
-        except services.ChatError as exc:
-            raise _refused(exc) from None
-        return Response({"last_read_id": last})
+        last = services.read_marker_advance(user=request.user, team=team, last_read_id=_body(request).get("last_id"))
+        return Response(ReadResultSerializer({"last_read_id": last}).data)
 
 
 class ChatOverviewView(APIView):
     @extend_schema(
         summary="Your team chats with unread counts",
-        responses=inline_serializer(
-            "ChatOverviewPage",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": inline_serializer(
-                    "ChatOverviewItem",
-                    {
-                        "team": inline_serializer(
-                            "ChatOverviewTeam", {"id": serializers.IntegerField(), "name": serializers.CharField()}
-                        ),
-                        "unread": serializers.IntegerField(),
-                        "last_message_id": serializers.IntegerField(allow_null=True),
-                        "websocket": serializers.CharField(),
-                    },
-                    many=True,
-                ),
-            },
-        ),
+        responses=ChatOverviewPageSerializer,
     )
     def get(self, request: Request) -> Response:
         paginator = Pagination()
         page = paginator.paginate_queryset(chat_overview(user=request.user), request, view=self)
-        return paginator.get_paginated_response(
-            [
-                {
-                    "team": {"id": team.pk, "name": team.name},
-                    "unread": team.unread,
-                    "last_message_id": team.last_message_id,
-                    "websocket": f"/ws/teams/{team.pk}/chat/",
-                }
-                for team in page
-            ]
-        )
+        return paginator.get_paginated_response(ChatOverviewItemSerializer(page, many=True).data)
 
 
 urlpatterns = [

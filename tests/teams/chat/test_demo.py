@@ -1,6 +1,6 @@
 """The demo conversation: in the demo teams that exist, idempotent, nothing without teams."""
 
-from teams import demo_chat
+from teams.chat import demo as demo_chat
 from teams.models import Message, ReadMarker
 from wijklab import demo
 
@@ -26,14 +26,12 @@ def test_the_demo_teams_get_a_dutch_conversation_once_and_student4_has_unread_me
     bodies = list(team.messages.values_list("body", flat=True))
     assert any("huisbezoeken" in body for body in bodies)
     assert all("{" not in body for body in bodies)
-    from teams.chat_selectors import unread_counts
+    from teams.chat.selectors import chat_overview, may_read_chat
 
-    assert unread_counts(user=student4)[team.pk] == 3
+    assert chat_overview(user=student4).get(pk=team.pk).unread == 3
     # Every author may read the chat they wrote in.
-    from teams.selectors import user_can_read_chat
-
-    for message in Message.objects.select_related("author", "team", "team__assignment"):
-        assert user_can_read_chat(user=message.author, team=message.team)
+    for message in Message.objects.select_related("author", "team"):
+        assert may_read_chat(user=message.author, team=message.team)
 
     demo_chat.seed(ctx)
     assert Message.objects.count() == count

@@ -5,7 +5,7 @@ The database is the truth: a message is stored (unique per author and
 events catches up from the database (``sync``). The channel layer only makes
 it fast.
 
-Callers get the team through ``chat_selectors.access_chat_team_by_id`` first
+Callers get the team through ``selectors.access_chat_team_by_id`` first
 (the consumer once at connect, the API and pages on every request); the
 services check what only they can know (author, time window, role).
 """
@@ -23,13 +23,10 @@ from pathlib import PurePath
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_out
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Max
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -37,11 +34,11 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from assignments.models import Assignment
-from teams.chat_selectors import mention_candidates, message_data, presence_list_key
+from teams.chat.selectors import may_hide_messages, mention_candidates, message_data
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
-from teams.signals import membership_ended
+from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
-from wijklab.models import Cohort, Role, User
+from wijklab.models import Cohort, User
 from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
 logger = logging.getLogger(__name__)
@@ -58,6 +55,8 @@ ATTACHMENT_MAX_PIXELS = 40_000_000
 THUMBNAIL_BOX = (480, 480)
 # Seconds a mention may stay unread before it is also sent by e-mail.
 MENTION_EMAIL_DELAY = getattr(settings, "CHAT_MENTION_EMAIL_DELAY", 15 * 60)
+# The Celery task (teams/chat/tasks.py) that mails one mention once it is due.
+SEND_MENTION_EMAIL_TASK = "teams.chat.tasks.send_mention_email"
 
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _IMAGE_FORMATS = {
@@ -305,12 +304,9 @@ def _record_mentions(message: Message, team: Team) -> None:
         body=Truncator(message.body).chars(160),
         url=f"{reverse('chat-page', kwargs={'team_id': team.pk})}#bericht-{message.pk}",
     )
-    from teams.chat_tasks import send_mention_email
-
-    ids = [m.pk for m in mentions]
-    transaction.on_commit(
-        lambda: [send_mention_email.apply_async((pk,), countdown=MENTION_EMAIL_DELAY) for pk in ids], robust=True
-    )
+    # By name: the tasks module imports this one, never the other way round.
+    for mention in mentions:
+        enqueue_on_commit(SEND_MENTION_EMAIL_TASK, mention.pk, countdown=MENTION_EMAIL_DELAY)
 
 
 # --- messages -------------------------------------------------------------
@@ -486,7 +482,7 @@ def message_delete(*, message: Message, by: User, announce: bool = True) -> Mess
 @transaction.atomic
 def message_hide(*, message: Message, by: User, reason: object, announce: bool = True) -> Message:
     """A supervisor hides a message from the chat, on record with who and why."""
-    if by.role != Role.SUPERVISOR:
+    if not may_hide_messages(user=by):
         raise ChatError("not_allowed", _("Alleen begeleiders kunnen een bericht verbergen."))
     if not isinstance(reason, str) or not reason.strip():
         raise ChatError("reason_required", _("Geef een reden op om het bericht te verbergen."), field="reason")
@@ -541,17 +537,3 @@ def revoke_sockets(*, user_id: int, team_id: int | None = None, session_key: str
             "session": session_fingerprint(session_key) if session_key else None,
         },
     )
-
-
-@receiver(membership_ended, dispatch_uid="chat-membership-ended")
-def _close_sockets_of_former_member(sender: object, *, team_id: int, user_id: int, **kwargs: object) -> None:
-    cache.delete(presence_list_key(team_id))
-    revoke_sockets(user_id=user_id, team_id=team_id)
-
-
-@receiver(user_logged_out, dispatch_uid="chat-user-logged-out")
-def _close_sockets_of_logged_out_session(sender: object, request: object, user: User | None, **kwargs: object) -> None:
-    if user is None:
-        return
-    session = getattr(request, "session", None)
-    revoke_sockets(user_id=user.pk, session_key=getattr(session, "session_key", None))

@@ -6,13 +6,19 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from teams import chat_services as services
-from teams.chat_selectors import chat_overview, chat_readers, teams_with_chat_for, unread_counts
-from teams.chat_tasks import send_due_mention_emails, settle_mention
+from teams.chat import services
+from teams.chat.selectors import (
+    chat_overview,
+    chat_reader_users,
+    chat_readers,
+    may_read_chat,
+    teams_with_chat_for,
+)
+from teams.chat.tasks import send_due_mention_emails, settle_mention
 from teams.models import Mention, Message, ReadMarker
-from teams.selectors import user_can_read_chat
+from tests.conftest import count_queries
 from tests.factories import TeamFactory
-from tests.teams.chat_support import _fresh_chat_cache  # noqa: F401
+from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 from wijklab.models import Notification
 
 EVERYONE = [
@@ -38,12 +44,29 @@ def _post(team, author, body, client_id=None):
     return message
 
 
+# Who reads the chat of the ``team`` fixture: its three students, its three supervisors and
+# the contact of the assignment's organisation. Coordinators see the team, never its chat.
+READERS = {"student4", "student5", "student6", "org_contact", "mbo_docent", "hbo_docent", "werkbegeleider"}
+
+
 @pytest.mark.parametrize("person", EVERYONE)
-def test_my_chats_are_exactly_the_chats_i_may_read(request, team, person):
+def test_exactly_the_team_its_supervisors_and_its_organisation_read_the_chat(request, team, person):
     user = request.getfixturevalue(person)
     other = TeamFactory(assignment=team.assignment, name="Tweede team")
-    for candidate in (team, other):
-        assert (candidate in teams_with_chat_for(user=user)) == user_can_read_chat(user=user, team=candidate)
+    reads = person in READERS
+    assert may_read_chat(user=user, team=team) is reads
+    assert (team in teams_with_chat_for(user=user)) is reads
+    assert (user in chat_reader_users(team=team)) is reads
+    # The other team of the same assignment: only its organisation's contact reads along.
+    assert may_read_chat(user=user, team=other) is (person == "org_contact")
+
+
+def test_a_supervision_link_does_not_open_the_chat_to_another_organisations_contact(team, other_org_contact):
+    from teams.models import SupervisionAssignment
+
+    SupervisionAssignment.objects.create(supervisor=other_org_contact, team=team)
+    assert not may_read_chat(user=other_org_contact, team=team)
+    assert other_org_contact not in chat_reader_users(team=team)
 
 
 def test_a_student_who_left_no_longer_has_the_chat(team, student4):
@@ -90,9 +113,7 @@ def test_mentions_are_found_by_first_name_full_name_or_username(team, org_contac
 
 
 def team_readers(team):
-    from teams.selectors import team_chat_readers
-
-    return team_chat_readers(team=team)
+    return chat_reader_users(team=team)
 
 
 def test_a_mention_notifies_in_app_at_once_and_by_mail_only_when_still_unread_later(
@@ -125,6 +146,14 @@ def test_a_mention_notifies_in_app_at_once_and_by_mail_only_when_still_unread_la
     assert len(mailoutbox) == 1
 
 
+def test_no_mail_for_a_mention_of_someone_who_left_the_team_since(team, student4, student5, mailoutbox):
+    _post(team, student4, "@Youssef wat vind jij?")
+    team.memberships.filter(student=student5).update(left_at=timezone.now())
+    later = timezone.now() + dt.timedelta(seconds=services.MENTION_EMAIL_DELAY + 1)
+    assert settle_mention(Mention.objects.get().pk, now=later) == "unneeded"
+    assert mailoutbox == []
+
+
 def test_no_mail_for_a_mention_that_was_read_or_deleted(team, student4, student5, student6, mailoutbox):
     read = _post(team, student4, "@Youssef lees je dit?")
     gone = _post(team, student4, "@Lotte dit trek ik in")
@@ -155,21 +184,24 @@ def test_nobody_outside_the_chat_can_be_mentioned(team, student4, outsider_stude
 
 
 def test_unread_counts_skip_my_own_deleted_and_hidden_messages(team, student4, student5, hbo_docent):
+    def unread(user):
+        return {t.pk: t.unread for t in chat_overview(user=user)}
+
     visible = [_post(team, student4, f"bericht {i}") for i in range(3)]
     _post(team, student5, "van mezelf")
     Message.objects.filter(pk=visible[0].pk).update(deleted_at=timezone.now())
     hidden = _post(team, student4, "verborgen")
     services.message_hide(message=hidden, by=hbo_docent, reason="privacy", announce=False)
-    assert unread_counts(user=student5) == {team.pk: 2}
+    assert unread(student5) == {team.pk: 2}
     services.read_marker_advance(user=student5, team=team, last_read_id=visible[1].pk)
-    assert unread_counts(user=student5) == {team.pk: 1}
-    assert unread_counts(user=student4) == {team.pk: 1}  # Youssef's message
+    assert unread(student5) == {team.pk: 1}
+    assert unread(student4) == {team.pk: 1}  # Youssef's message
 
 
 def test_the_chat_overview_takes_one_query_however_many_teams(
     team, assignment, student4, mbo_docent, django_assert_num_queries
 ):
-    from supervision.models import SupervisionAssignment
+    from teams.models import SupervisionAssignment
 
     def overview():
         return [(t.pk, t.unread) for t in chat_overview(user=mbo_docent)]
@@ -251,11 +283,11 @@ def test_messages_older_than_ten_seconds_no_longer_count_against_the_rate_limit(
 def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team, person):
     from django.http import Http404
 
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     user = request.getfixturevalue(person)
     for related in (("assignment__organisation",), ()):  # the pages' form and the socket's
-        if user_can_read_chat(user=user, team=team):
+        if person in READERS:
             assert access_chat_team_by_id(user=user, team_id=team.pk, related=related) == team
         else:
             with pytest.raises(Http404):
@@ -263,14 +295,11 @@ def test_the_chat_access_helper_finds_exactly_the_chats_i_may_read(request, team
 
 
 def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, org_contact, django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     for user in (student4, hbo_docent, org_contact):
-        assert user_can_read_chat(user=user, team=team)
-        with CaptureQueriesContext(connection) as queries:
+        assert may_read_chat(user=user, team=team)
+        with count_queries() as queries:
             found = access_chat_team_by_id(user=user, team_id=team.pk, related=())
         assert found == team
         (query,) = queries.captured_queries
@@ -287,7 +316,7 @@ def test_the_sockets_access_check_is_one_lean_query(team, student4, hbo_docent, 
 def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, student4, team_id):
     from django.http import Http404
 
-    from teams.chat_selectors import access_chat_team_by_id
+    from teams.chat.selectors import access_chat_team_by_id
 
     with pytest.raises(Http404):
         access_chat_team_by_id(user=student4, team_id=team_id)
@@ -295,7 +324,7 @@ def test_the_chat_access_helper_says_not_found_for_what_cannot_be_an_id(team, st
 
 def test_a_posted_message_is_exactly_what_the_database_holds(team, student4):
     # message_post builds the message from its one INSERT; a field it forgot would show here.
-    from teams.chat_selectors import message_data
+    from teams.chat.selectors import message_data
 
     message, created = services.message_post(team=team, author=student4, body="Zie je daar", client_id="r1")
     assert created

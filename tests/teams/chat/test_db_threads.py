@@ -1,11 +1,11 @@
-"""Which thread the chat's database work runs on (wijklab/async_db.py), on either database."""
+"""Which thread the chat's database work runs on (teams/chat/db.py), on either database."""
 
 import asyncio
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from wijklab import async_db
+from teams.chat import db as async_db
 
 
 @pytest.mark.django_db

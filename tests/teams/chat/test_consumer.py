@@ -12,7 +12,7 @@ from django.utils import timezone
 from teams.models import Message, MessageRevision, ReadMarker
 from teams.signals import membership_ended
 from tests.factories import TeamFactory, add_member
-from tests.teams.chat_support import (  # noqa: F401
+from tests.teams.chat.support import (  # noqa: F401
     _fresh_chat_cache,
     drain,
     login_cookie,
@@ -30,7 +30,7 @@ NOT_READERS = ["outsider_student", "other_org_contact", "other_supervisor", "coo
 @pytest.fixture(autouse=True)
 def _quick_presence(monkeypatch):
     """Presence announcements are coalesced per second; here quickly, so short waits see them (or their absence)."""
-    monkeypatch.setattr("teams.consumers.PRESENCE_COALESCE_SECONDS", 0.05)
+    monkeypatch.setattr("teams.chat.consumers.PRESENCE_COALESCE_SECONDS", 0.05)
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ async def test_a_session_from_before_a_password_change_is_closed_with_4403(stude
 
 
 async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_before(student4, team, monkeypatch):
-    from wijklab import async_db
+    from teams.chat import db as async_db
 
     calls = []
     original = async_db.get_user.func
@@ -109,19 +109,6 @@ async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_befo
     assert connected
     assert calls == ["get_user"]  # once, lazily: nothing else loaded it first
     await socket.disconnect()
-
-
-def test_the_consumer_keeps_the_loaded_user_itself_not_the_lazy_proxy(student4):
-    # Every event reads the socket's user; through the proxy each attribute read is a call.
-    from django.utils.functional import SimpleLazyObject
-
-    from teams.consumers import _concrete
-
-    lazy = SimpleLazyObject(lambda: student4)
-    assert _concrete(lazy) is lazy  # not loaded yet: nothing to unwrap
-    assert lazy.pk == student4.pk
-    assert _concrete(lazy) is student4
-    assert _concrete(student4) is student4
 
 
 async def test_a_team_that_does_not_exist_looks_the_same_as_a_forbidden_one(student4, team):
@@ -282,7 +269,7 @@ async def test_more_than_20_messages_in_10_seconds_are_rate_limited(student4, te
     ],
 )
 def test_error_texts_follow_the_language_cookie_then_the_browser(headers, cookies, expected):
-    from teams.consumers import _language
+    from teams.chat.consumers import _language
 
     assert _language({"headers": headers, "cookies": cookies}) == expected
 
@@ -525,7 +512,7 @@ async def test_a_message_posted_through_the_api_reaches_open_sockets_after_commi
 async def test_a_burst_of_arrivals_is_announced_once_per_team(
     student4, student5, student6, org_contact, team, monkeypatch
 ):
-    monkeypatch.setattr("teams.consumers.PRESENCE_COALESCE_SECONDS", 0.5)
+    monkeypatch.setattr("teams.chat.consumers.PRESENCE_COALESCE_SECONDS", 0.5)
     sanne, _, _ = await open_socket(student4, team.pk)
     assert [p["id"] for p in (await receive(sanne, "presence"))["online"]] == [student4.pk]
     others = [(await open_socket(user, team.pk))[0] for user in (student5, student6, org_contact)]

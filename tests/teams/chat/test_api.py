@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teams.models import Message, MessageRevision, ReadMarker
-from tests.teams.chat_support import _fresh_chat_cache, new_client_id  # noqa: F401
+from tests.conftest import queries_of_get
+from tests.teams.chat.support import _fresh_chat_cache, new_client_id  # noqa: F401
 
 NOT_READERS = ["outsider_student", "other_org_contact", "other_supervisor", "coordinator", "other_coordinator"]
 
@@ -96,17 +97,15 @@ def test_bad_paging_parameters_are_a_400_with_a_reason(team, student4, client_fo
     assert any(key in response.data for key in ("after", "before", "limit"))
 
 
-def test_the_history_takes_the_same_number_of_queries_for_5_or_80_messages(
-    team, student4, student5, client_for, django_assert_num_queries
-):
+def test_the_history_takes_the_same_number_of_queries_for_5_or_80_messages(team, student4, student5, client_for):
     from teams.models import Attachment
 
     client = client_for(student5)
-    url = reverse("api-chat-messages", kwargs={"team_id": team.pk})
+    url = reverse("api-chat-messages", kwargs={"team_id": team.pk}) + "?limit=100"
     _messages(team, student4, 5)
     client.get(url)
-    with django_assert_num_queries(4) as few:
-        client.get(url, {"limit": 100})
+    few = queries_of_get(client, url)
+    assert few == 4
     more = _messages(team, student5, 75, start=5)
     for message in more[:10]:
         Attachment.objects.create(
@@ -117,9 +116,8 @@ def test_the_history_takes_the_same_number_of_queries_for_5_or_80_messages(
             original_name="x.pdf",
             size=1,
         )
-    with django_assert_num_queries(len(few.captured_queries)):
-        response = client.get(url, {"limit": 100})
-    assert len(response.data["results"]) == 80
+    assert queries_of_get(client, url) == few
+    assert len(client.get(url).data["results"]) == 80
 
 
 def test_posting_twice_with_one_client_id_stores_one_message(team, student4, client_for):
@@ -242,3 +240,45 @@ def test_the_schema_describes_the_chat_endpoints(client_for, student4):
     paths = response.json()["paths"]
     assert "/api/teams/{team_id}/messages/" in paths
     assert "/api/teams/{team_id}/attachments/{attachment_id}/" in paths
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_from_rest_is_the_same_as_its_websocket_frame(team, student4, hbo_docent):
+    """The API's MessageSerializer and the socket's message_data: same keys, same values."""
+    from channels.db import database_sync_to_async
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from tests.teams.chat.support import open_socket, receive
+    from tests.teams.chat.test_attachments import _png
+
+    def rest_side() -> tuple[list[dict], dict]:
+        author, supervisor = APIClient(), APIClient()
+        author.force_authenticate(student4)
+        supervisor.force_authenticate(hbo_docent)
+        messages = reverse("api-chat-messages", kwargs={"team_id": team.pk})
+        author.post(messages, {"body": "Hallo @Youssef", "client_id": "plain"}, format="json")
+        with_file = author.post(
+            reverse("api-chat-attachments", kwargs={"team_id": team.pk}),
+            {"file": SimpleUploadedFile("foto.png", _png()), "client_id": "file", "body": "kijk"},
+            format="multipart",
+        ).json()
+        edited = author.post(messages, {"body": "eerst", "client_id": "edit"}, format="json").json()
+        url = reverse("api-chat-message", kwargs={"team_id": team.pk, "message_id": edited["id"]})
+        author.patch(url, {"body": "daarna"}, format="json")
+        hidden = author.post(messages, {"body": "weg ermee", "client_id": "hide"}, format="json").json()
+        hide = reverse("api-chat-hide", kwargs={"team_id": team.pk, "message_id": hidden["id"]})
+        updated = supervisor.post(hide, {"reason": "privacy"}, format="json").json()
+        assert with_file["attachments"][0]["thumbnail_url"]
+        return author.get(messages).json()["results"], updated
+
+    listed, updated = await database_sync_to_async(rest_side)()
+    assert len(listed) == 4
+    socket, connected, _ = await open_socket(student4, team.pk)
+    assert connected
+    await socket.send_json_to({"type": "sync", "after": 0})
+    frames = [await receive(socket, "message") for _ in listed]
+    await receive(socket, "synced")
+    assert frames == listed
+    assert updated == {**frames[-1], "type": "message_updated"}
+    await socket.disconnect()
