@@ -3,15 +3,23 @@
 import pytest
 from django.http import Http404
 
-from assignments.models import AssignmentStatus
+from assignments.models import AssignmentStatus, Preference
 from assignments.selectors import (
     access_assignment_by_id,
     assignments_for_list,
     assignments_visible_to,
+    cohort_summaries,
     user_can_edit_assignment,
 )
 from teams.models import SupervisionAssignment
-from tests.factories import AssignmentFactory, OrganisationFactory, SupervisorFactory, TeamFactory, add_member
+from tests.factories import (
+    AssignmentFactory,
+    OrganisationFactory,
+    StudentFactory,
+    SupervisorFactory,
+    TeamFactory,
+    add_member,
+)
 from wijklab.models import SupervisorKind
 
 
@@ -150,3 +158,19 @@ def test_students_see_the_best_fit_first(cohort, organisation, neighbourhood, co
     assert [a.title for a in listed] == ["Past goed", "Past slecht"]
     assert (listed[0].fit_matched, listed[0].fit_required) == (2, 3)
     assert (listed[1].fit_matched, listed[1].fit_required) == (1, 2)
+
+
+def test_cohort_summaries_count_each_student_once_however_many_assignments_they_ranked(
+    cohort, other_cohort, coordinator, assignment, student4, student5, student6
+):
+    second = AssignmentFactory(cohort=cohort, created_by=coordinator, status=AssignmentStatus.DRAFT)
+    assignment.status = AssignmentStatus.OPEN
+    assignment.save()
+    Preference.objects.create(student=student4, assignment=assignment, rank=1)
+    Preference.objects.create(student=student4, assignment=second, rank=2)
+    Preference.objects.create(student=student5, assignment=assignment, rank=1)
+    elsewhere = StudentFactory(profile__cohort=other_cohort)
+    Preference.objects.create(student=elsewhere, assignment=assignment, rank=1)
+    (summary,) = cohort_summaries(user=coordinator)
+    assert (summary.cohort, summary.students, summary.students_with_preferences) == (cohort, 3, 2)
+    assert (summary.open_assignments, summary.draft_assignments) == (1, 1)
