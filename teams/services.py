@@ -109,8 +109,11 @@ def _release(*, membership: Membership, now: datetime.datetime) -> None:
     team_id, student_id = membership.team_id, membership.student_id
     Duo.objects.filter(Q(member_a_id=student_id) | Q(member_b_id=student_id), team_id=team_id).delete()
     Task.objects.filter(team_id=team_id, owner_id=student_id).exclude(status=TaskStatus.DONE).update(owner=None)
-    # The chat closes the student's sockets; only once the change is committed.
-    transaction.on_commit(lambda: membership_ended.send(sender=Membership, team_id=team_id, user_id=student_id))
+    # The chat closes the student's sockets; only once the change is committed. Robust: a receiver
+    # that cannot reach the channel layer (Redis down) is logged, the committed change stands.
+    transaction.on_commit(
+        lambda: membership_ended.send(sender=Membership, team_id=team_id, user_id=student_id), robust=True
+    )
 
 
 def _announce(change: MembershipChange, *, actor: User) -> None:

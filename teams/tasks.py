@@ -9,20 +9,21 @@ Services enqueue them by name (``wijklab.celery.enqueue_on_commit``).
 from celery import shared_task
 
 from teams import formation_services, services
+from wijklab.mail import MAIL_RETRY
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def email_membership_change(self, change_id: int) -> int:
+@shared_task(**MAIL_RETRY)
+def email_membership_change(change_id: int) -> int:
     return services.membership_change_email(change_id=change_id)
 
 
 # The two formation tasks keep the names they had in teams/formation_tasks.py, so a job
 # queued under that name before an upgrade still finds its task.
-@shared_task(bind=True, name="teams.formation_tasks.run_formation")
-def run_formation(self, run_id: int) -> str:
+@shared_task(name="teams.formation_tasks.run_formation")
+def run_formation(run_id: int) -> str:
     return formation_services.formation_run_execute(run_id=run_id)
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, name="teams.formation_tasks.email_formation_published")
-def email_formation_published(self, run_id: int) -> int:
+@shared_task(**MAIL_RETRY, name="teams.formation_tasks.email_formation_published")
+def email_formation_published(run_id: int) -> int:
     return formation_services.formation_published_email(run_id=run_id)

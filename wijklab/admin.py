@@ -8,6 +8,7 @@ from wijklab.models import (
     Neighbourhood,
     Notification,
     Organisation,
+    PendingTask,
     School,
     StudentProfile,
     SupervisorProfile,
@@ -90,3 +91,14 @@ class SupervisorProfileAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
+
+
+@admin.register(PendingTask)
+class PendingTaskAdmin(admin.ModelAdmin):
+    # The arguments are left out: they may hold an invitation's link token.
+    list_display = ["name", "created_at", "not_before", "attempts", "last_error"]
+    fields = ["name", "created_at", "not_before", "attempts", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

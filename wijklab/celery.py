@@ -1,8 +1,10 @@
+import logging
 import os
 from typing import Any
 
 from celery import Celery, Task
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
 
@@ -18,15 +20,29 @@ def task_by_name(name: str) -> Task:
     return app.tasks[name]
 
 
-def enqueue(name: str, *args: Any) -> None:
-    """Enqueue the task called ``name`` now (eagerly where ``CELERY_TASK_ALWAYS_EAGER``)."""
-    task_by_name(name).delay(*args)
+logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(name: str, *args: Any) -> None:
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Enqueue the task called ``name`` now (eagerly where ``CELERY_TASK_ALWAYS_EAGER``).
+
+    When the broker cannot be reached the job is kept in the database
+    (``wijklab.models.PendingTask``) and sent once it is back: whatever asked for
+    it has usually committed already, and must not become an error for the person.
+    """
+    try:
+        task_by_name(name).apply_async(args, countdown=countdown)
+    except BrokerUnreachable as exc:
+        from wijklab.services import pending_task_keep  # the app registry is ready by the time a task is asked for
+
+        logger.warning("Broker unreachable, keeping %s for later: %s", name, exc)
+        pending_task_keep(name=name, args=list(args), countdown=countdown, error=str(exc))
+
+
+def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """Enqueue the task called ``name`` once the current transaction commits (at once outside one).
 
     By name, so a service enqueues its task without importing the tasks module, which imports
     the service: tasks take ids and call a service (README "Background work").
     """
-    transaction.on_commit(lambda: enqueue(name, *args))
+    transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))

@@ -359,3 +359,27 @@ class ImportColumnMapping(models.Model):
     mapping = models.JSONField(default=dict)
     updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class PendingTask(models.Model):
+    """A background job the broker could not take when it was asked for (Redis unreachable).
+
+    The write that asked for it has committed, so the job is kept here instead of
+    turning that write into an error, and ``wijklab.services.pending_tasks_send``
+    hands it to the broker once it is back (every minute, ``CELERY_BEAT_SCHEDULE``).
+    """
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    not_before = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("uitgestelde taak")
+        verbose_name_plural = _("uitgestelde taken")
+
+    def __str__(self) -> str:
+        return self.name

@@ -17,6 +17,7 @@ from wijklab.models import (
     Competence,
     MailPreference,
     Notification,
+    PendingTask,
     Role,
     School,
     StudentProfile,
@@ -238,3 +239,44 @@ def student_profile_update(
     profile.save(update_fields=["available_days", "introduction"])
     profile.competences.set(chosen)
     return profile
+
+
+# --- background jobs the broker could not take -------------------------------------------------
+
+
+def pending_task_keep(*, name: str, args: list, countdown: float | None = None, error: str = "") -> PendingTask:
+    """Keep a job for later (see ``wijklab.celery.enqueue``); ``countdown`` still counts from now."""
+    not_before = timezone.now() + dt.timedelta(seconds=countdown) if countdown else None
+    return PendingTask.objects.create(name=name, args=args, not_before=not_before, last_error=error[:500])
+
+
+def pending_tasks_send(*, limit: int = 500) -> int:
+    """Hand kept jobs to the broker, oldest first; returns how many went. Stops at the first refusal.
+
+    Each job is locked while it is sent (``skip_locked``: two runs at once share the work) and
+    removed in the same transaction, so a job is sent again only when that transaction is lost
+    after the broker took it; the tasks are idempotent for that reason. A job whose task no
+    longer exists stays, with the reason, for an operator to see in the admin.
+    """
+    from wijklab.celery import BrokerUnreachable, task_by_name
+
+    sent = 0
+    now = timezone.now()
+    for pk in list(PendingTask.objects.order_by("pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            job = PendingTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if job is None:
+                continue
+            countdown = max(0.0, (job.not_before - now).total_seconds()) if job.not_before else None
+            try:
+                task_by_name(job.name).apply_async(job.args, countdown=countdown)
+            except (BrokerUnreachable, KeyError) as exc:  # KeyError: celery.exceptions.NotRegistered
+                job.attempts += 1
+                job.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                job.save(update_fields=["attempts", "last_error"])
+                if isinstance(exc, BrokerUnreachable):
+                    break
+                continue
+            job.delete()
+            sent += 1
+    return sent

@@ -213,7 +213,8 @@ if REDIS_URL:
     # Sessions are read from the shared cache, written through to the database (which stays
     # the truth): every chat socket's handshake reads the session, and from PostgreSQL that
     # read cost more than the rest of the log-in (docs/benchmarks.md).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # wijklab.sessions: Django's cached_db, but an unreachable Redis is a cache miss, not an error.
+    SESSION_ENGINE = "wijklab.sessions"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
@@ -234,6 +235,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Amsterdam"
+# A job is acknowledged when it is done, not when a worker takes it: a worker killed halfway
+# leaves it to the next one. Every task is safe to run twice (a mail goes out once, through a
+# sent-record; a formation run is computed once), README "Background work".
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged job to another worker after this. Longer than the longest
+    # job (a formation run: at most 300 s of solving) and than the longest countdown (a chat
+    # mention's mail waits 15 minutes), or a job would run twice while the first still works.
+    "visibility_timeout": 2 * 3600,
+    # An unreachable Redis answers a request within seconds (the job is then kept, wijklab.celery).
+    "socket_connect_timeout": 3,
+}
 # Periodic work is scheduled here and nowhere else (README "Background work"). Each job is
 # idempotent and can also be run by hand.
 from celery.schedules import crontab  # noqa: E402 - kept next to the schedule it builds
@@ -255,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-weekly-digests": {
         "task": "supervision.tasks.weekly_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+    },
+    # Jobs kept in the database while the broker was unreachable (wijklab.celery.enqueue).
+    "send-pending-tasks": {
+        "task": "wijklab.tasks.send_pending_tasks",
+        "schedule": 60,
     },
     # Chat: mention e-mails whose own delayed job was lost (each mention is settled once).
     "chat-mention-emails": {

@@ -6,16 +6,23 @@ invitation once per link (``Invitation.sent_at``), however often the task runs.
 
 from celery import shared_task
 
-from wijklab import invitation_services
+from wijklab import invitation_services, services
+from wijklab.mail import MAIL_RETRY
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def send_invitation_email(self, invitation_id: int, token: str) -> int:
+@shared_task(**MAIL_RETRY)
+def send_invitation_email(invitation_id: int, token: str) -> int:
     """Mail one invitation's link. Returns 1 when the mail went out, 0 when there was nothing (left) to send."""
     return invitation_services.invitation_emails_send(pairs=[(invitation_id, token)])
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def send_invitation_emails(self, pairs: list[list]) -> int:
+@shared_task(**MAIL_RETRY)
+def send_invitation_emails(pairs: list[list]) -> int:
     """Mail many invitations at once ([[id, token], …]: one task and one mail connection per batch)."""
     return invitation_services.invitation_emails_send(pairs=pairs)
+
+
+@shared_task
+def send_pending_tasks() -> int:
+    """Hand the jobs kept while the broker was unreachable to it (every minute, CELERY_BEAT_SCHEDULE)."""
+    return services.pending_tasks_send()

@@ -268,3 +268,32 @@ def test_ids_too_large_for_the_database_are_not_found_never_a_500(client_for, cl
     assert client.get(f"/coordinatie/rubric/{HUGE}/").status_code == 404
     assert client.post(f"/coordinatie/begeleiders/{HUGE}/verwijderen/").status_code == 404
     assert client.post(reverse("supervision-assign-add"), {"team": HUGE, "supervisor": HUGE}).status_code == 404
+
+
+def test_with_the_broker_down_feedback_is_stored_once_and_its_mail_kept_for_later(
+    client_for, team, mbo_docent, student4, op_tijd, today, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery.app.task import Task
+    from django.core import mail
+    from kombu.exceptions import OperationalError
+
+    from wijklab.models import PendingTask
+    from wijklab.services import pending_tasks_send
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(mbo_docent).post(
+            URL,
+            {"student": student4.pk, "kind": "supervisor", "comment": "Goed gedaan.", "date": today.isoformat()},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert FeedbackEntry.objects.filter(student=student4, comment="Goed gedaan.").count() == 1
+    assert list(PendingTask.objects.values_list("name", flat=True)) == ["supervision.tasks.send_feedback_email"]
+
+    monkeypatch.undo()
+    assert pending_tasks_send() == 1
+    assert [m.to for m in mail.outbox] == [[student4.email]]

@@ -49,7 +49,7 @@ def test_database_and_redis_urls_switch_to_production_services():
         "teams.chat_layers.RedisPubSubChannelLayer",
         "False",
         # Sessions read from the shared Redis cache, written through to the database.
-        "django.contrib.sessions.backends.cached_db",
+        "wijklab.sessions",  # cached_db that reads the database when Redis is unreachable
     ]
 
 
