@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check messages worker beat clean
+.PHONY: run run-prod test lint check messages worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	@echo "Wijklab draait op http://$(HOST):$(PORT)/ — stoppen met Ctrl+C"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## run-prod: the production processes of the Procfile on DATABASE_URL + REDIS_URL (README "Deployment"):
+## migrate and collect static files, then web (uvicorn, 2 workers), worker and beat until Ctrl+C
+run-prod: $(STAMP)
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SECRET_KEY" || \
+		{ echo "run-prod needs DATABASE_URL, REDIS_URL and SECRET_KEY (README \"Deployment\")"; exit 2; }
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho start --no-colour --port $(PORT) release
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONUNBUFFERED=1 HOST=$(HOST) $(BIN)/honcho start --no-colour --port $(PORT) web worker beat
 
 ## test: install and run the whole suite (browser tests when Chromium is present)
 test: $(STAMP)

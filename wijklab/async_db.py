@@ -46,6 +46,10 @@ CHECK_AFTER_IDLE_SECONDS = 10.0
 _thread_state = threading.local()
 
 
+def _pooled(connection: Any) -> bool:
+    return connection.connection is not None and getattr(connection, "pool", None) is not None
+
+
 class _ChatDatabaseSyncToAsync(SyncToAsync):
     """channels' ``DatabaseSyncToAsync`` without a health check for every call.
 
@@ -62,12 +66,21 @@ class _ChatDatabaseSyncToAsync(SyncToAsync):
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         if time.monotonic() - getattr(_thread_state, "used_at", 0.0) > CHECK_AFTER_IDLE_SECONDS:
             close_old_connections()
+            for connection in connections.all(initialized_only=True):
+                if _pooled(connection):
+                    # Back to the pool, which checks a connection before it lends it again.
+                    connection.close()
         try:
             return super().thread_handler(loop, *args, **kwargs)
         finally:
             _thread_state.used_at = time.monotonic()
             for connection in connections.all(initialized_only=True):
                 checked = connection.health_check_done
+                if _pooled(connection):
+                    # With the pool, Django's connections have no age (CONN_MAX_AGE is 0) and would
+                    # go back after every call, each borrowed again with a check: a chat thread keeps
+                    # its connection while busy instead (CHAT_DB_THREADS of them per process).
+                    connection.close_at = None
                 connection.close_if_unusable_or_obsolete()
                 if connection.connection is not None:
                     connection.health_check_done = checked

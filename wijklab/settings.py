@@ -136,7 +136,7 @@ TEMPLATES = [
 
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        _db = dj_database_url.parse(DATABASE_URL)
     except Exception as exc:  # dj-database-url raises several types for bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if _db.get("ENGINE") not in {
@@ -144,9 +144,35 @@ if DATABASE_URL:
         "django.db.backends.sqlite3",
     }:
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://…) or SQLite.")
+    # Persistent connections are off by default: under ASGI every request runs on a thread of
+    # its own, and a connection kept for reuse by that thread was never reused nor closed.
+    _conn_max_age = env_int("DB_CONN_MAX_AGE", 0)
+    _db["CONN_MAX_AGE"] = _conn_max_age
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         _db["CONN_HEALTH_CHECKS"] = True
+        # psycopg's connection pool, one per process: a request (or a chat database call)
+        # borrows a connection and gives it back when it ends, so a process never holds more
+        # than DB_POOL_MAX_SIZE. Size it so processes × DB_POOL_MAX_SIZE stays below the
+        # server's max_connections (README "Deployment"). 0 turns the pool off.
+        _pool_max = env_int("DB_POOL_MAX_SIZE", 10)
+        if _pool_max:
+            if _conn_max_age:
+                raise ImproperlyConfigured(
+                    "DB_CONN_MAX_AGE must be 0 while the connection pool is on (DB_POOL_MAX_SIZE > 0): "
+                    "the pool keeps the connections."
+                )
+            _pool_min = env_int("DB_POOL_MIN_SIZE", 2)
+            if _pool_min > _pool_max:
+                raise ImproperlyConfigured(
+                    f"DB_POOL_MIN_SIZE ({_pool_min}) must not exceed DB_POOL_MAX_SIZE ({_pool_max})."
+                )
+            _db["OPTIONS"]["pool"] = {
+                "min_size": _pool_min,
+                "max_size": _pool_max,
+                # Seconds a request waits for a free connection before it fails.
+                "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
+            }
     DATABASES = {"default": _db}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)

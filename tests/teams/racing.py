@@ -6,7 +6,9 @@ real SQLite file (the in-memory test database cannot take concurrent writers).
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.db import connections
 
@@ -18,6 +20,29 @@ from wijklab.errors import RuleViolation
 from wijklab.models import User
 
 RACERS = 24
+
+
+@contextmanager
+def _room_in_the_pool(racers: int) -> Iterator[None]:
+    """Every racer holds a connection at the barrier: the PostgreSQL pool (DB_POOL_MAX_SIZE) must lend them all."""
+    database = connections["default"]
+    options = database.settings_dict.get("OPTIONS", {}).get("pool")
+    if not isinstance(options, dict) or options.get("max_size", 0) > racers:
+        yield
+        return
+    original = dict(options)
+
+    def new_pool(**changes) -> None:
+        database.close()
+        database.close_pool()
+        options.clear()
+        options.update(original, **changes)
+
+    new_pool(max_size=racers + 1)
+    try:
+        yield
+    finally:
+        new_pool()
 
 
 def _attempt_all(calls: list) -> Counter:
@@ -35,7 +60,7 @@ def _attempt_all(calls: list) -> Counter:
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+    with _room_in_the_pool(len(calls)), ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return Counter(pool.map(attempt, calls))
 
 

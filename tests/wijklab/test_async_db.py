@@ -28,6 +28,15 @@ def health_checks(monkeypatch) -> list[str]:
         return original(self)
 
     monkeypatch.setattr(DatabaseWrapper, "is_usable", counting)
+    if connection.pool is not None:
+        # With the connection pool (DB_POOL_MAX_SIZE), the pool checks a connection as it lends it.
+        pool_check = connection.pool._check
+
+        def counting_pool_check(conn) -> None:
+            calls.append(threading.current_thread().name)
+            pool_check(conn)
+
+        monkeypatch.setattr(connection.pool, "_check", counting_pool_check)
     return calls
 
 

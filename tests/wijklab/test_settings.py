@@ -53,6 +53,37 @@ def test_database_and_redis_urls_switch_to_production_services():
     ]
 
 
+def _database_settings(**env: str) -> dict:
+    import json
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DB_") and k != "DATABASE_URL"}
+    clean.update(SECRET_KEY="s", **env)
+    code = (
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; "
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(json.dumps({'CONN_MAX_AGE': d['CONN_MAX_AGE'], 'pool': d.get('OPTIONS', {}).get('pool')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connections():
+    url = "postgres://postgres@127.0.0.1:5432/x"
+    assert _database_settings(DATABASE_URL=url) == {
+        "CONN_MAX_AGE": 0,
+        "pool": {"min_size": 2, "max_size": 10, "timeout": 10},
+    }
+    sized = _database_settings(DATABASE_URL=url, DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="4", DB_POOL_TIMEOUT="3")
+    assert sized["pool"] == {"min_size": 1, "max_size": 4, "timeout": 3}
+    # Without the pool, DB_CONN_MAX_AGE decides again (as it does for a SQLite DATABASE_URL).
+    assert _database_settings(DATABASE_URL=url, DB_POOL_MAX_SIZE="0", DB_CONN_MAX_AGE="30") == {
+        "CONN_MAX_AGE": 30,
+        "pool": None,
+    }
+    assert _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3", DB_CONN_MAX_AGE="5")["CONN_MAX_AGE"] == 5
+
+
 def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
     result = load_settings(
         REDIS_URL="redis://127.0.0.1:6379/0",
@@ -80,6 +111,14 @@ def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
             "CHANNEL_LAYER_BACKEND must be one of",
         ),
         ({"CHAT_DB_THREADS": "-1"}, "CHAT_DB_THREADS must be at least 0"),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1/x", "SECRET_KEY": "s", "DB_CONN_MAX_AGE": "60"},
+            "DB_CONN_MAX_AGE must be 0 while the connection pool is on",
+        ),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1/x", "SECRET_KEY": "s", "DB_POOL_MIN_SIZE": "20"},
+            "DB_POOL_MIN_SIZE (20) must not exceed DB_POOL_MAX_SIZE (10)",
+        ),
         ({"GC_GEN0_THRESHOLD": "veel"}, "GC_GEN0_THRESHOLD must be a whole number"),
     ],
 )
