@@ -386,9 +386,9 @@ def main() -> None:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
         "DEBUG": "false",
         # Each ASGI request runs its database work on a fresh thread: with persistent connections every
-        # request left one open until PostgreSQL refused more (issue 18). Closed after each request
-        # here unless the caller says otherwise (or the settings pool connections).
-        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "0"),
+        # request left one open until PostgreSQL refused more (issue 18). Never kept here; the
+        # settings' pool (DB_POOL_MAX_SIZE, on by default) is what reuses connections.
+        "DB_CONN_MAX_AGE": "0",
         "CACHE_PREFIX": args.prefix,
         "CHANNEL_LAYER_PREFIX": args.prefix,
         "PYTHONPATH": str(ROOT),
@@ -426,7 +426,7 @@ def main() -> None:
         "users": args.users,
         "duration_s": round(seconds, 1),
         "workers": args.workers if args.start else None,
-        "db_conn_max_age": env["DB_CONN_MAX_AGE"],
+        "db_pool_max_size": env.get("DB_POOL_MAX_SIZE", "settings default"),
         "requests": sum(r["requests"] for r in measured),
         "errors": sum(r["errors"] for r in measured),
         "error_examples": results.examples,
