@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -41,7 +42,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
-from wijklab.models import Cohort, Organisation, Role, SupervisorKind, SupervisorProfile, User
+from wijklab.models import Cohort, Organisation, Role, StudentProfile, SupervisorKind, SupervisorProfile, User
 from wijklab.selectors import cohorts_managed_by, may_manage_cohorts
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
@@ -334,15 +335,12 @@ class CohortPreferenceSummary:
 
 def cohort_summaries(*, user: User) -> list[CohortPreferenceSummary]:
     """Per coordinated cohort: how far students are with ranking, and the assignments in play."""
-    students = Count("students", distinct=True)
-    ranked = Count(
-        "students",
-        filter=Q(students__user__preferences__isnull=False),
-        distinct=True,
-    )
+    # Counted in subqueries: joining students to their preferences (five rows each) and counting
+    # distinct students took 0.7 s on a cohort of 1,250 (the coordinator's home page, seed_scale).
+    profiles = StudentProfile.objects.filter(cohort=OuterRef("pk"))
     cohorts = Cohort.objects.filter(pk__in=coordinated_cohort_ids(user=user)).annotate(
-        n_students=students,
-        n_ranked=ranked,
+        n_students=_count_of(profiles),
+        n_ranked=_count_of(profiles.filter(Exists(Preference.objects.filter(student_id=OuterRef("user_id"))))),
         n_open=_cohort_count(AssignmentStatus.OPEN),
         n_draft=_cohort_count(AssignmentStatus.DRAFT),
     )
@@ -356,6 +354,11 @@ def cohort_summaries(*, user: User) -> list[CohortPreferenceSummary]:
         )
         for c in cohorts
     ]
+
+
+def _count_of(rows: QuerySet) -> Coalesce:
+    counted = rows.order_by().values("cohort_id").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
 
 
 def _cohort_count(status: str) -> Coalesce:

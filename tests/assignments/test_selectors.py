@@ -4,16 +4,24 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from assignments.models import AssignmentStatus
+from assignments.models import AssignmentStatus, Preference
 from assignments.selectors import (
     access_assignment_by_id,
     assignments_for_list,
     assignments_visible_to,
+    cohort_summaries,
     user_can_edit_assignment,
     user_can_rank_preferences,
 )
 from teams.models import SupervisionAssignment
-from tests.factories import AssignmentFactory, OrganisationFactory, SupervisorFactory, TeamFactory, add_member
+from tests.factories import (
+    AssignmentFactory,
+    OrganisationFactory,
+    StudentFactory,
+    SupervisorFactory,
+    TeamFactory,
+    add_member,
+)
 from wijklab.models import SupervisorKind
 
 
@@ -158,3 +166,19 @@ def test_only_students_rank_preferences(student4, org_contact, coordinator, hbo_
     assert user_can_rank_preferences(user=student4)
     for user in (org_contact, coordinator, hbo_docent, werkbegeleider, AnonymousUser()):
         assert not user_can_rank_preferences(user=user)
+
+
+def test_cohort_summaries_count_each_student_once_however_many_assignments_they_ranked(
+    cohort, other_cohort, coordinator, assignment, student4, student5, student6
+):
+    second = AssignmentFactory(cohort=cohort, created_by=coordinator, status=AssignmentStatus.DRAFT)
+    assignment.status = AssignmentStatus.OPEN
+    assignment.save()
+    Preference.objects.create(student=student4, assignment=assignment, rank=1)
+    Preference.objects.create(student=student4, assignment=second, rank=2)
+    Preference.objects.create(student=student5, assignment=assignment, rank=1)
+    elsewhere = StudentFactory(profile__cohort=other_cohort)
+    Preference.objects.create(student=elsewhere, assignment=assignment, rank=1)
+    (summary,) = cohort_summaries(user=coordinator)
+    assert (summary.cohort, summary.students, summary.students_with_preferences) == (cohort, 3, 2)
+    assert (summary.open_assignments, summary.draft_assignments) == (1, 1)

@@ -224,3 +224,18 @@ def test_htmx_sorting_swaps_only_the_grid_and_updates_the_filter_forms_sort(clie
     full = client.get(reverse("supervision-overview")).content.decode()
     assert "<html" in full
     assert full.count('id="overview-sort"') == 1
+
+
+def test_overview_alerts_use_each_students_own_histories_under_the_current_criterion_name(
+    team, history, criteria, mbo_docent, student4, student5, today
+):
+    for days_ago, level in [(20, 4), (10, 3), (1, 2)]:
+        history(student=student4, author=mbo_docent, levels={"Op tijd en aanwezig": level}, days_ago=days_ago)
+    history(student=student5, author=mbo_docent, levels={"Op tijd en aanwezig": 3}, days_ago=1)
+    criterion = criteria["Op tijd en aanwezig"]
+    criterion.name = "Op tijd"
+    criterion.save()
+    rows = {r.student: r for r in selectors.progress_overview(viewer=mbo_docent, today=today).rows}
+    declining = [a for a in rows[student4].alerts if a.code == "declining"]
+    assert [a.criteria for a in declining] == [["Op tijd"]]
+    assert "declining" not in rows[student5].alert_codes

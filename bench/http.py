@@ -1,0 +1,445 @@
+"""HTTP under load: the main pages and API lists of each role at N concurrent users, beside ``/healthz``.
+
+Not a test: run it by hand (see docs/benchmarks.md, "HTTP under load on the scale data"). Everything
+stays on 127.0.0.1, bounded in users and seconds.
+
+The data is ``manage.py seed_scale`` (its well-known ``scale.*`` accounts and more of each role).
+Each virtual user is one account with its own session, minted through Django's test client
+(``force_login``, so the session engine the server uses stores it) in a subprocess with the
+server's settings; the same step GETs every URL once, so a URL that does not answer 200 stops the
+run before it starts. Then every virtual user walks its role's URLs in turn, ``/healthz``
+included, over one keep-alive connection, for ``--duration`` seconds. ``/healthz`` is the
+ceiling: the nearest thing to a trivial Django view on this server (it also runs ``SELECT 1`` and
+a Redis ``PING``); a dedicated trivial view would need a route in the permission table test.
+
+Per URL: requests/s, p50/p95/p99, errors and the ratio of its p95 to ``/healthz``'s p95; as a
+table and as JSON in ``var/bench/http-results.json``.
+
+    # a server of its own: uvicorn, 2 workers, DEBUG=false, on PostgreSQL seeded with seed_scale
+    .venv/bin/python bench/http.py --start --database-url postgres://postgres@127.0.0.1:5432/wijklab_scale \\
+        --redis-url redis://127.0.0.1:6379/7 --users 50 --duration 30
+    # or against a running server (make run-prod) with the same DATABASE_URL/REDIS_URL in the environment
+    .venv/bin/python bench/http.py --url http://127.0.0.1:8000 --users 50 --duration 30
+
+The client is a plain asyncio HTTP/1.1 client (no dependency beyond the standard library): a
+load tool such as locust would measure the same requests with more machinery on a two-core box
+that also runs the server.
+"""
+
+import sys
+from pathlib import Path
+
+# This file's name is the standard library's ``http``: with bench/ first on sys.path (as for every
+# script here), ``urllib`` and Django would import this file instead. Put bench/ last.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in (_HERE, "")] + [_HERE]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from quantiles import nearest_rank  # noqa: E402 - bench/, now last on sys.path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+CEILING = "/healthz"
+# How many accounts of each role the virtual users are spread over (in this order, round robin).
+ROLE_MIX = ["student", "student", "student", "docent", "organisation", "coordinator"]
+
+
+# --- sessions and URLs (runs in a subprocess with the server's settings) --------------------------
+
+
+def _urls_for(role: str, user: object, ids: dict) -> list[tuple[str, str]]:
+    """(label, path) per page and API list of a role; ids resolved from the scale data."""
+    if role == "student":
+        team = ids["team"]
+        return [
+            ("student: home /", "/"),
+            ("student: /opdrachten/ filtered", "/opdrachten/?status=open&phase=verkenning"),
+            ("student: /api/assignments/ filtered", "/api/assignments/?status=open&phase=verkenning"),
+            ("student: team page", f"/teams/{team}/"),
+            ("student: chat page", f"/teams/{team}/chat/"),
+            ("student: chat history API", f"/api/teams/{team}/messages/"),
+            ("student: /mijn-voortgang/", "/mijn-voortgang/"),
+            ("student: /api/feedback/", "/api/feedback/"),
+        ]
+    if role == "docent":
+        return [
+            ("docent: home /", "/"),
+            ("docent: /begeleiding/", "/begeleiding/"),
+            ("docent: student progress", f"/studenten/{ids['student']}/voortgang/"),
+            ("docent: /teams/", "/teams/"),
+            ("docent: /api/teams/", "/api/teams/"),
+            ("docent: /api/feedback/", "/api/feedback/"),
+        ]
+    if role == "organisation":
+        team = ids["team"]
+        return [
+            ("organisation: home /", "/"),
+            ("organisation: /opdrachten/", "/opdrachten/"),
+            ("organisation: team page", f"/teams/{team}/"),
+            ("organisation: chat history API", f"/api/teams/{team}/messages/"),
+            ("organisation: /api/assignments/", "/api/assignments/"),
+        ]
+    cohort = ids["cohort"]
+    return [
+        ("coordinator: home /", "/"),
+        ("coordinator: /begeleiding/", "/begeleiding/"),
+        ("coordinator: cohort page", f"/cohorten/{cohort}/"),
+        ("coordinator: /teams/", "/teams/"),
+        ("coordinator: /coordinatie/begeleiders/", "/coordinatie/begeleiders/"),
+        ("coordinator: formation board", f"/cohorten/{cohort}/teams-vormen/"),
+        ("coordinator: /api/teams/", "/api/teams/"),
+        ("coordinator: /api/assignments/", "/api/assignments/?status=open"),
+    ]
+
+
+def prepare(users: int, out: Path) -> None:
+    """One account and session per virtual user, its URLs, each URL fetched once (must be 200)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijklab.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from teams.models import Membership, SupervisionAssignment, Team
+    from wijklab.models import Role, SupervisorKind, User
+
+    def accounts(role: str) -> list:
+        if role == "student":
+            return [
+                m.student
+                for m in Membership.objects.filter(student__username__startswith="scale.student", left_at__isnull=True)
+                .select_related("student")
+                .order_by("student_id")[:users]
+            ]
+        if role == "docent":
+            return list(
+                User.objects.filter(
+                    username__startswith="scale.docent.",
+                    supervisor_profile__kind__in=[SupervisorKind.MBO_DOCENT, SupervisorKind.HBO_DOCENT],
+                    supervision_assignments__isnull=False,
+                )
+                .distinct()
+                .order_by("pk")[:users]
+            )
+        if role == "organisation":
+            return list(
+                User.objects.filter(
+                    username__startswith="scale.org",
+                    role=Role.ORGANISATION,
+                    organisation__assignments__teams__isnull=False,
+                )
+                .distinct()
+                .order_by("pk")[:users]
+            )
+        return list(User.objects.filter(username__startswith="scale.coordinator").order_by("pk"))
+
+    pools = {role: accounts(role) for role in set(ROLE_MIX)}
+    if not all(pools.values()):
+        raise SystemExit(f"no scale data for some roles ({ {r: len(p) for r, p in pools.items()} }): run seed_scale")
+    rows = []
+    for index in range(users):
+        role = ROLE_MIX[index % len(ROLE_MIX)]
+        pool = pools[role]
+        user = pool[(index // len(ROLE_MIX)) % len(pool)]
+        ids: dict[str, int] = {}
+        if role == "student":
+            ids["team"] = Membership.objects.get(student=user, left_at__isnull=True).team_id
+        elif role == "docent":
+            link = SupervisionAssignment.objects.filter(supervisor=user, team__isnull=False).order_by("pk").first()
+            ids["student"] = link.team.memberships.filter(left_at__isnull=True).order_by("pk").first().student_id
+        elif role == "organisation":
+            ids["team"] = (
+                Team.objects.filter(assignment__organisation_id=user.organisation_id).order_by("pk").first().pk
+            )
+        else:
+            ids["cohort"] = user.coordinated_cohorts.order_by("pk").first().pk
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        urls = _urls_for(role, user, ids)
+        for label, path in urls:
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{user.username}: GET {path} ({label}) answered {response.status_code}")
+        rows.append(
+            {
+                "username": user.username,
+                "role": role,
+                "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "urls": [*urls, ("ceiling: /healthz", CEILING)],
+            }
+        )
+    out.write_text(json.dumps(rows, indent=1))
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+class HttpError(Exception):
+    pass
+
+
+@dataclass
+class Connection:
+    host: str
+    port: int
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, cookie: str) -> tuple[int, int]:
+        """GET over a kept-alive connection; returns (status, body bytes)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {cookie}\r\n"
+            "Accept: text/html,application/json\r\nAccept-Language: nl\r\nConnection: keep-alive\r\n\r\n"
+        )
+        self.writer.write(request.encode())
+        reader = self.reader
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+        size = 0
+        if "content-length" in headers:
+            size = int(headers["content-length"])
+            await reader.readexactly(size)
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                chunk = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await reader.readexactly(chunk + 2)
+                size += chunk
+                if chunk == 0:
+                    break
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, size
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+
+
+async def virtual_user(row: dict, host: str, port: int, until: float, offset: int, results: Results) -> None:
+    cookie = f"sessionid={row['session']}"
+    connection = Connection(host, port)
+    urls = row["urls"]
+    turn = offset
+    while time.monotonic() < until:
+        label, path = urls[turn % len(urls)]
+        turn += 1
+        started = time.perf_counter()
+        try:
+            status, _size = await connection.get(path, cookie)
+            ok = status == 200
+            what = f"{status}"
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+            await connection.close()
+            ok, what = False, type(exc).__name__
+        elapsed = time.perf_counter() - started
+        results.latencies.setdefault(label, []).append(elapsed)
+        if not ok:
+            results.errors[label] = results.errors.get(label, 0) + 1
+            if len(results.examples) < 10:
+                results.examples.append(f"{row['username']} GET {path}: {what}")
+    await connection.close()
+
+
+async def run_load(rows: list[dict], base: str, duration: float) -> tuple[Results, float]:
+    parts = urlsplit(base)
+    results = Results()
+    started = time.monotonic()
+    until = started + duration
+    await asyncio.gather(
+        *(virtual_user(row, parts.hostname, parts.port or 80, until, i, results) for i, row in enumerate(rows))
+    )
+    return results, time.monotonic() - started
+
+
+def report(results: Results, seconds: float) -> list[dict]:
+    ceiling = sorted(results.latencies.get("ceiling: /healthz", [])) or [float("nan")]
+    ceiling_p95 = nearest_rank(ceiling, 0.95)
+    rows = []
+    for label, values in sorted(results.latencies.items()):
+        ordered = sorted(values)
+        p95 = nearest_rank(ordered, 0.95)
+        rows.append(
+            {
+                "url": label,
+                "requests": len(ordered),
+                "rps": round(len(ordered) / seconds, 1),
+                "p50_ms": round(nearest_rank(ordered, 0.50) * 1000, 1),
+                "p95_ms": round(p95 * 1000, 1),
+                "p99_ms": round(nearest_rank(ordered, 0.99) * 1000, 1),
+                "errors": results.errors.get(label, 0),
+                "p95_ratio": round(p95 / ceiling_p95, 2),
+            }
+        )
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| URL | req/s | p50 ms | p95 ms | p99 ms | errors | p95 / ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['url']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r['p95_ratio']}× |"
+        )
+    return "\n".join(lines)
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = OUT / "http-server.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "wijklab.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: see {log}")
+        try:
+            with urllib.request.urlopen(f"{base}{CEILING}", timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit(f"server did not answer {CEILING}: see {log}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
+    parser.add_argument("--url", help="a running server (else --start)")
+    parser.add_argument("--start", action="store_true", help="start uvicorn with --workers on a free port")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
+    parser.add_argument("--prefix", default="wijklab-bench-http", help="cache and channel-layer key prefix")
+    parser.add_argument("--_prepare", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._prepare:
+        prepare(int(args._prepare[0]), Path(args._prepare[1]))
+        return
+    if not 1 <= args.users <= 500 or not 0 < args.duration <= 300:
+        raise SystemExit("refusing: keep it to 1–500 users and ≤ 300 s")
+    if bool(args.url) == bool(args.start):
+        raise SystemExit("give either --url or --start")
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
+        "DEBUG": "false",
+        # Each ASGI request runs its database work on a fresh thread: with persistent connections every
+        # request left one open until PostgreSQL refused more (issue 18). Never kept here; the
+        # settings' pool (DB_POOL_MAX_SIZE, on by default) is what reuses connections.
+        "DB_CONN_MAX_AGE": "0",
+        "CACHE_PREFIX": args.prefix,
+        "CHANNEL_LAYER_PREFIX": args.prefix,
+        "PYTHONPATH": str(ROOT),
+    }
+    sessions = OUT / "http-sessions.json"
+    subprocess.run(
+        [sys.executable, __file__, "--_prepare", str(args.users), str(sessions)], cwd=ROOT, env=env, check=True
+    )
+    rows = json.loads(sessions.read_text())
+    process = None
+    if args.start:
+        process, base = start_server(env, args.workers)
+    else:
+        base = args.url
+    try:
+        load_before = os.getloadavg()
+        if args.warmup:
+            asyncio.run(run_load(rows, base, args.warmup))
+        results, seconds = asyncio.run(run_load(rows, base, args.duration))
+        load_after = os.getloadavg()
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+    measured = report(results, seconds)
+    document = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "command": " ".join(sys.argv),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after],
+        },
+        "users": args.users,
+        "duration_s": round(seconds, 1),
+        "workers": args.workers if args.start else None,
+        "db_pool_max_size": env.get("DB_POOL_MAX_SIZE", "settings default"),
+        "requests": sum(r["requests"] for r in measured),
+        "errors": sum(r["errors"] for r in measured),
+        "error_examples": results.examples,
+        "urls": measured,
+    }
+    (OUT / "http-results.json").write_text(json.dumps(document, indent=1))
+    print(table(measured))
+    print(
+        f"\n{document['requests']} requests in {seconds:.1f} s, {document['errors']} errors; "
+        f"load average before {document['machine']['loadavg_before']}, after {document['machine']['loadavg_after']}"
+    )
+    print(f"full results: {OUT / 'http-results.json'}")
+
+
+if __name__ == "__main__":
+    main()
