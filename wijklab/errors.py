@@ -6,6 +6,7 @@ The API turns them into responses in one place (``wijklab.api_support.exception_
 """
 
 from django.utils.functional import Promise
+from redis.exceptions import RedisError
 
 
 class RuleViolation(Exception):
@@ -26,3 +27,8 @@ class RuleViolation(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+# What Redis (the cache, the channel layer) raises when it cannot be reached: callers that can
+# do without it (a cached copy, a live event) treat these as a miss, never as a 500.
+REDIS_UNREACHABLE: tuple[type[Exception], ...] = (RedisError, OSError)

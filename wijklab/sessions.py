@@ -18,12 +18,12 @@ import logging
 from typing import Any
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from redis.exceptions import RedisError
+
+from wijklab.errors import REDIS_UNREACHABLE as UNREACHABLE
 
 logger = logging.getLogger("django.contrib.sessions")
 
 COPY_SECONDS = 15 * 60
-UNREACHABLE = (RedisError, OSError)
 
 
 def _capped(timeout: int | None) -> int:

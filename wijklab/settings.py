@@ -235,7 +235,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "wijklab"),
             # One connection pool per process instead of one per chat socket (teams/chat/cache.py).
-            "OPTIONS": {"pool_class": "teams.chat.cache.SharedConnectionPool"},
+            "OPTIONS": {
+                "pool_class": "teams.chat.cache.SharedConnectionPool",
+                # A Redis that does not answer (a host gone, not a refused port) costs a request
+                # seconds, not forever: callers then treat it as unreachable (wijklab.errors).
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+            },
         }
     }
     # Sessions are read from the shared cache, written through to the database (which stays

@@ -38,11 +38,14 @@ from teams.chat.selectors import (
     presence_list,
 )
 from teams.models import Team
+from wijklab.errors import REDIS_UNREACHABLE
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
+# "Try again later" (RFC 6455): the server cannot serve sockets now (Redis unreachable).
+CLOSE_UNAVAILABLE = 1013
 SYNC_BATCH = 200
 TYPING_EVERY_SECONDS = 2.0
 # A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
@@ -206,6 +209,15 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
     language: str
     session_fp: str | None
 
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        # The channel layer subscribes this socket before connect() runs; with Redis unreachable that
+        # raises inside Channels. Refuse the socket with "try again later" instead of an error.
+        try:
+            await super().__call__(scope, receive, send)
+        except REDIS_UNREACHABLE as exc:
+            logger.warning("chat: socket refused, Redis unreachable: %s", exc)
+            await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
     async def dispatch(self, message: dict) -> None:
         # Channels runs close_old_connections() on Django's one sync thread before
         # every handler, i.e. a thread hop for each event delivered to each socket
@@ -224,7 +236,11 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         except (KeyError, TypeError, ValueError):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        opened = await db(_open)(user, team_id)
+        try:
+            opened = await db(_open)(user, team_id)
+        except REDIS_UNREACHABLE as exc:
+            await self._unavailable(exc)
+            return
         if opened is None:
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
@@ -239,12 +255,23 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         self.session_fp = services.session_fingerprint(key) if key else None
         self.last_typing = 0.0
         self.team_group = services.team_group(self.team.pk)
-        await self.channel_layer.group_add(self.team_group, self.channel_name)
-        await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.team_group, self.channel_name)
+            await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
+        except REDIS_UNREACHABLE as exc:
+            self.team = None  # type: ignore[assignment]  # nothing to leave on disconnect
+            await self._unavailable(exc)
+            return
         await self.accept()
         await self.send_json({"type": "presence", "online": online})
         if came_online:
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
+
+    async def _unavailable(self, exc: Exception) -> None:
+        """Redis is unreachable: refuse the handshake. The page's client then reads and sends over
+        the REST API until a socket opens again (frontend/static/chat/chat.js)."""
+        logger.warning("chat: socket refused, Redis unreachable: %s", exc)
+        await self.close(code=CLOSE_UNAVAILABLE)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "team", None) is None:

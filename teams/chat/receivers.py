@@ -4,17 +4,22 @@ Connected in ``ChatConfig.ready``: the teams app only sends ``membership_ended``
 imports the chat (the import contract in pyproject.toml holds it to that).
 """
 
+from contextlib import suppress
+
 from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
 
 from teams.chat.selectors import presence_list_key
 from teams.chat.services import revoke_sockets
 from teams.signals import membership_ended
+from wijklab.errors import REDIS_UNREACHABLE
 from wijklab.models import User
 
 
 def close_sockets_of_former_member(sender: object, *, team_id: int, user_id: int, **kwargs: object) -> None:
-    cache.delete(presence_list_key(team_id))
+    # With Redis unreachable the list expires by itself (PRESENCE_LIST_TTL); the sockets must still close.
+    with suppress(REDIS_UNREACHABLE):
+        cache.delete(presence_list_key(team_id))
     revoke_sockets(user_id=user_id, team_id=team_id)
 
 

@@ -7,6 +7,7 @@ and ``chat_reader_users`` (the people of one chat). Everything else here starts
 from a team the caller may read or from the user.
 """
 
+import logging
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -18,8 +19,11 @@ from django.http import Http404
 from django.urls import reverse
 
 from teams.models import Attachment, Message, ReadMarker, Team
+from wijklab.errors import REDIS_UNREACHABLE as CACHE_UNREACHABLE
 from wijklab.ids import is_id
 from wijklab.models import Role, User
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -241,14 +245,23 @@ def presence_list(*, team: Team, readers: list[Reader] | None = None, refresh: b
     list is stored from those, and the page's socket, connecting next, finds it.
     """
     key = presence_list_key(team.pk)
-    shown = None if refresh or readers is not None else cache.get(key)
+    shown = None
+    if not refresh and readers is None:
+        try:
+            shown = cache.get(key)
+        except CACHE_UNREACHABLE:
+            logger.warning("chat: presence list not read, the cache is unreachable")
     if shown is None:
         shown = [
             {"id": r.id, "display_name": r.display_name}
             for r in (chat_readers(team=team) if readers is None else readers)
             if r.shows_presence
         ]
-        cache.set(key, shown, timeout=PRESENCE_LIST_TTL)
+        try:
+            cache.set(key, shown, timeout=PRESENCE_LIST_TTL)
+        except CACHE_UNREACHABLE:
+            # Only a shortcut for the next handshake: the page works without it (Redis down).
+            logger.warning("chat: presence list not stored, the cache is unreachable")
     return shown
 
 

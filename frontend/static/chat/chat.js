@@ -354,7 +354,9 @@
     var delay = Math.min(15000, 500 * Math.pow(2, attempt - 1)) * (0.75 + Math.random() * 0.5);
     reconnectTimer = setTimeout(function () {
       // A handshake refused with 4403 looks like a network error to a browser: ask the API who we are.
-      if (attempt >= 2) probe().then(connect); else connect();
+      // The same request reads what was sent meanwhile, and what waits in the outbox goes over the
+      // API: when the server cannot serve sockets for a while (Redis down), the chat still works.
+      if (attempt >= 2) probe().then(postOutbox).then(connect); else connect();
     }, delay);
   }
 
@@ -376,6 +378,28 @@
         });
       })
       .catch(function () { /* still offline */ });
+  }
+
+  function postOutbox() {
+    if (stopped) return;
+    return Promise.all(outbox.map(function (item) {
+      return fetch(cfg.apiMessages, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ body: item.body, client_id: item.client_id }),
+      })
+        .then(function (response) {
+          if (response.ok) return response.json().then(received);
+          if (response.status >= 400 && response.status < 500) {
+            // Refused for good (too long, no longer a member): say so, as the socket would.
+            return response.json().then(function (error) {
+              failPending(item.client_id, error.detail || response.statusText, null);
+            });
+          }
+        })
+        .catch(function () { /* still unreachable: stays in the outbox */ });
+    }));
   }
 
   var pings = 0;
