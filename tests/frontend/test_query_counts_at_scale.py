@@ -1,4 +1,4 @@
-"""The pages and API lists of bench/http.py run as many queries on a small region as on one three
+"""The pages and API lists of bench/http_load.py run as many queries on a small region as on one three
 times its size (``seed_scale`` at two factors): nothing there grows with the data.
 
 The same well-known accounts and their first team, cohort and student are looked at in both sizes;
@@ -20,7 +20,7 @@ SMALL, LARGE = "0.04", "0.12"
 
 
 def urls_by_account() -> dict[str, list[str]]:
-    """Per well-known account, the URLs bench/http.py measures for its role (ids of this data set)."""
+    """Per well-known account, the URLs bench/http_load.py measures for its role (ids of this data set)."""
     student = User.objects.get(username="scale.student1")
     team = Membership.objects.get(student=student, left_at__isnull=True).team_id
     docent = User.objects.get(username="scale.docent.mbo")

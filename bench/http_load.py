@@ -16,10 +16,10 @@ Per URL: requests/s, p50/p95/p99, errors and the ratio of its p95 to ``/healthz`
 table and as JSON in ``var/bench/http-results.json``.
 
     # a server of its own: uvicorn, 2 workers, DEBUG=false, on PostgreSQL seeded with seed_scale
-    .venv/bin/python bench/http.py --start --database-url postgres://postgres@127.0.0.1:5432/wijklab_scale \\
+    .venv/bin/python bench/http_load.py --start --database-url postgres://postgres@127.0.0.1:5432/wijklab_scale \\
         --redis-url redis://127.0.0.1:6379/7 --users 50 --duration 30
     # or against a running server (make run-prod) with the same DATABASE_URL/REDIS_URL in the environment
-    .venv/bin/python bench/http.py --url http://127.0.0.1:8000 --users 50 --duration 30
+    .venv/bin/python bench/http_load.py --url http://127.0.0.1:8000 --users 50 --duration 30
 
 The client is a plain asyncio HTTP/1.1 client (no dependency beyond the standard library): a
 load tool such as locust would measure the same requests with more machinery on a two-core box
