@@ -8,10 +8,7 @@ database (this test commits its data) and the same Redis as the test.
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -21,16 +18,10 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from tests.servers import start_uvicorn, stop, wait_until_healthy
 from tests.teams.chat.support import _fresh_chat_cache, login_cookie  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[3]
 MESSAGES_EACH = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_servers(
@@ -54,54 +45,9 @@ def _start_servers(
             "CHANNEL_LAYER_BACKEND": layer,
         }
     )
-    processes, ports = [], []
-    for i in range(count):
-        port = _free_port()
-        log = open(tmp_path / f"server{i}.log", "w")  # noqa: SIM115 - closed with the process
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "wijklab.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        ports.append(port)
-    deadline = time.monotonic() + 30
-    for process, port in zip(processes, ports, strict=True):
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                _stop(processes)
-                logs = "\n".join((tmp_path / f"server{j}.log").read_text() for j in range(count))
-                raise AssertionError(f"chat server did not start:\n{logs}")
-            time.sleep(0.2)
-    return processes, ports
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    servers = [start_uvicorn(env, tmp_path / f"server{i}.log") for i in range(count)]
+    wait_until_healthy(servers, [tmp_path / f"server{i}.log" for i in range(count)])
+    return [process for process, _ in servers], [port for _, port in servers]
 
 
 async def _chat(
@@ -197,7 +143,7 @@ def test_every_message_reaches_every_client_on_two_server_processes(
         token = Token.objects.create(user=student5).key
         received, synced, close_code = asyncio.run(_chat(clients, team.pk, token))
     finally:
-        _stop(processes)
+        stop(processes)
 
     bodies = sorted(f"{name} {i}" for name in people for i in range(MESSAGES_EACH))
     for name, events in received.items():
