@@ -210,8 +210,9 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
     session_fp: str | None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        # The channel layer subscribes this socket before connect() runs; with Redis unreachable that
-        # raises inside Channels. Refuse the socket with "try again later" instead of an error.
+        # Redis unreachable (the channel layer's subscription before connect(), presence or the group
+        # joins in it, a publish later): close with "try again later" instead of an error. The page's
+        # client then reads and sends over the REST API until a socket opens (frontend/static/chat/chat.js).
         try:
             await super().__call__(scope, receive, send)
         except REDIS_UNREACHABLE as exc:
@@ -236,11 +237,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         except (KeyError, TypeError, ValueError):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        try:
-            opened = await db(_open)(user, team_id)
-        except REDIS_UNREACHABLE as exc:
-            await self._unavailable(exc)
-            return
+        opened = await db(_open)(user, team_id)
         if opened is None:
             # Before accept(): the handshake is refused, nothing about the team is sent.
             await self.close(code=CLOSE_FORBIDDEN)
@@ -255,23 +252,12 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         self.session_fp = services.session_fingerprint(key) if key else None
         self.last_typing = 0.0
         self.team_group = services.team_group(self.team.pk)
-        try:
-            await self.channel_layer.group_add(self.team_group, self.channel_name)
-            await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
-        except REDIS_UNREACHABLE as exc:
-            self.team = None  # type: ignore[assignment]  # nothing to leave on disconnect
-            await self._unavailable(exc)
-            return
+        await self.channel_layer.group_add(self.team_group, self.channel_name)
+        await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
         await self.accept()
         await self.send_json({"type": "presence", "online": online})
         if came_online:
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
-
-    async def _unavailable(self, exc: Exception) -> None:
-        """Redis is unreachable: refuse the handshake. The page's client then reads and sends over
-        the REST API until a socket opens again (frontend/static/chat/chat.js)."""
-        logger.warning("chat: socket refused, Redis unreachable: %s", exc)
-        await self.close(code=CLOSE_UNAVAILABLE)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "team", None) is None:

@@ -39,3 +39,12 @@ def test_a_message_sent_over_the_api_is_stored_once(team, student4, client_for, 
         response = client_for(student4).post(url, {"body": "Lukt het zo?", "client_id": client_id}, format="json")
         assert response.status_code in (200, 201), response.content
     assert Message.objects.filter(team=team, body="Lukt het zo?").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_socket_is_refused_the_same_when_only_the_presence_cache_is_down(team, student4, settings):
+    """The layer subscribes; the handshake's presence count then fails inside connect()."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    _socket, connected, code = await open_socket(student4, team.pk)
+    assert (connected, code) == (False, CLOSE_UNAVAILABLE)
