@@ -9,14 +9,20 @@ PORT ?= 8000
 .PHONY: run run-prod test lint check messages worker beat clean
 
 $(STAMP): requirements.txt
+	@echo "Installeren van de afhankelijkheden (eenmalig, ~1 minuut)…"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-## run: install, migrate, seed the demo data and serve http://127.0.0.1:8000 (with websockets)
+## run: install, migrate, seed the demo data and serve http://127.0.0.1:8000 (with websockets);
+## HOST=… and PORT=… choose the address, which the links in mails then use too (SITE_URL, wijklab/settings.py)
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: $(STAMP)
+	@echo "Database bijwerken (migrate)…"
 	$(BIN)/python manage.py migrate --noinput
+	@echo "Demodata klaarzetten (seed_demo)…"
 	$(BIN)/python manage.py seed_demo
 	@echo "Wijklab draait op http://$(HOST):$(PORT)/ — stoppen met Ctrl+C"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -27,7 +27,7 @@ from assignments.validators import (
     defaults,
     values_of,
 )
-from wijklab.api_support import PersonSerializer, RefSerializer, conflict, require
+from wijklab.api_support import DetailSerializer, JSONParser, PersonSerializer, RefSerializer, conflict, require
 from wijklab.ids import MAX_ID
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, User
 from wijklab.selectors import access_managed_cohort
@@ -154,7 +154,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             for t in obj.teams.all()
         ]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_interest_count(self, obj: Assignment) -> int | None:
         if not selectors.user_sees_interest(user=self._user, assignment=obj):
             return None
@@ -172,7 +172,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             return None
         return {"matched": obj.fit_matched, "required": obj.fit_required, "score": obj.fit_score}
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_rank(self, obj: Assignment) -> int | None:
         return self.context.get("ranks", {}).get(obj.pk)
 
@@ -405,7 +405,13 @@ class PreferenceSerializer(serializers.Serializer):
 
 
 class PreferencesView(APIView):
-    """A student's ranking of up to five assignments; PUT replaces the whole list at once."""
+    """A student's ranking of up to five assignments; PUT replaces the whole list at once.
+
+    JSON only: a form-encoded body reads as an empty form, and an empty list deletes the whole
+    ranking, so only ``[]`` sent as JSON may do that (anything else is 415).
+    """
+
+    parser_classes = [JSONParser]
 
     def _student(self, request: Request) -> User:
         require(selectors.user_can_rank_preferences(user=request.user), _("Alleen studenten hebben voorkeuren."))
@@ -424,10 +430,14 @@ class PreferencesView(APIView):
             200: PreferenceSerializer(many=True),
             400: OpenApiResponse(description=_("Foute invoer, per veld.")),
             409: CONFLICT,
+            415: OpenApiResponse(response=DetailSerializer, description=_("De inhoud is geen JSON.")),
         },
     )
     def put(self, request: Request) -> Response:
         student = self._student(request)
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            # Before request.data: DRF would otherwise say so in its own (half-translated) words.
+            raise UnsupportedMediaType(request.content_type, detail=_("Stuur je voorkeuren als JSON-lijst."))
         serializer = PreferenceSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data

@@ -45,11 +45,20 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 class AssignmentFilter(django_filters.FilterSet):
+    # distinct=False where django-filter's multiple-choice default (True) guards against joins that
+    # are not there: these are columns of the assignment itself. A SELECT DISTINCT made PostgreSQL
+    # compute every row's interest counts before the page's LIMIT (a coordinator's open list).
     status = django_filters.MultipleChoiceFilter(
-        choices=AssignmentStatus.choices, label=_("Status"), help_text=_("Herhaal voor meer statussen.")
+        choices=AssignmentStatus.choices,
+        label=_("Status"),
+        help_text=_("Herhaal voor meer statussen."),
+        distinct=False,
     )
     neighbourhood = IdMultipleChoiceFilter(
-        queryset=Neighbourhood.objects.all(), label=_("Wijk"), help_text=_("Id van een wijk; herhaal voor meer.")
+        queryset=Neighbourhood.objects.all(),
+        label=_("Wijk"),
+        help_text=_("Id van een wijk; herhaal voor meer."),
+        distinct=False,
     )
     competence = IdMultipleChoiceFilter(
         queryset=Competence.objects.all(),
@@ -57,7 +66,7 @@ class AssignmentFilter(django_filters.FilterSet):
         label=_("Competentie"),
         help_text=_("Opdrachten die minstens één van deze competenties vragen."),
     )
-    phase = django_filters.MultipleChoiceFilter(choices=Phase.choices, label=_("Fase"))
+    phase = django_filters.MultipleChoiceFilter(choices=Phase.choices, label=_("Fase"), distinct=False)
     q = django_filters.CharFilter(
         method="filter_text",
         label=_("Zoeken"),

@@ -17,6 +17,7 @@ coordinators. Every page and endpoint gets its assignments from here; an
 assignment someone may not see answers 404, exactly as if it did not exist.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -314,7 +315,13 @@ def choosable_assignment_ids(*, student: User) -> set[int]:
 
 def preferences_open_for(*, student: User) -> bool:
     profile = getattr(student, "student_profile", None)
-    return profile is not None and profile.cohort.preferences_open
+    return profile is not None and profile.cohort.accepts_preferences()
+
+
+def preferences_close_on_for(*, student: User) -> datetime.date | None:
+    """The last day the student's cohort takes choices, when the coordinator set one."""
+    profile = getattr(student, "student_profile", None)
+    return profile.cohort.preferences_close_on if profile is not None else None
 
 
 def interested_students(*, assignment: Assignment) -> QuerySet[Preference]:

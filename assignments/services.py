@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import (
@@ -42,7 +43,7 @@ from assignments.validators import (
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Organisation, Role, StudentProfile, User
 from wijklab.selectors import manages_cohort
-from wijklab.services import ensure_cohort_writable, notify
+from wijklab.services import ensure_cohort_writable, notify, notify_each
 
 MSG_NOT_YOURS = _("Alleen de eigen organisatie en de coördinatoren van het cohort kunnen deze opdracht wijzigen.")
 MSG_CANNOT_POST = _("Alleen organisaties en coördinatoren plaatsen opdrachten.")
@@ -190,9 +191,11 @@ def assignment_publish(*, assignment: Assignment, by: User) -> Assignment:
     notify(
         users=assignment.cohort.coordinators.exclude(pk=by.pk),
         kind="assignment_published",
-        title=_("Nieuwe opdracht: %(title)s") % {"title": assignment.title},
-        body=_("%(organisation)s heeft een opdracht gepubliceerd in %(cohort)s.")
-        % {"organisation": assignment.organisation.name, "cohort": assignment.cohort.name},
+        title=lambda: _("Nieuwe opdracht: %(title)s") % {"title": assignment.title},
+        body=lambda: (
+            _("%(organisation)s heeft een opdracht gepubliceerd in %(cohort)s.")
+            % {"organisation": assignment.organisation.name, "cohort": assignment.cohort.name}
+        ),
         url=_url(assignment),
     )
     return assignment
@@ -214,13 +217,30 @@ def assignment_cancel(*, assignment: Assignment, by: User) -> Assignment:
     for student in ranked_by:
         _close_up_ranks(student)
     in_teams = User.objects.filter(pk__in=team_hooks().active_student_ids(assignment=assignment))
-    notify(
-        users=[*ranked_by, *in_teams],
+    names = {"title": assignment.title, "organisation": assignment.organisation.name}
+
+    def title() -> str:
+        return _("Opdracht geannuleerd: %(title)s") % names
+
+    def in_team_body() -> str:
+        return (
+            _(
+                "%(organisation)s heeft de opdracht van jouw team geannuleerd. De coördinator laat je weten hoe het "
+                "verder gaat."
+            )
+            % names
+        )
+
+    def ranked_body() -> str:
+        return (
+            _("%(organisation)s heeft deze opdracht geannuleerd. Hij stond in je voorkeuren: kies een andere.") % names
+        )
+
+    # Students in a team on it read about their team; the others about their choices (the first row per person wins).
+    notify_each(
         kind="assignment_cancelled",
-        title=_("Opdracht geannuleerd: %(title)s") % {"title": assignment.title},
-        body=_("%(organisation)s heeft deze opdracht geannuleerd. Stond hij in je voorkeuren, kies dan een andere.")
-        % {"organisation": assignment.organisation.name},
-        url=reverse("preferences"),
+        rows=[(s, title, in_team_body, reverse("team-list")) for s in in_teams]
+        + [(s, title, ranked_body, reverse("preferences")) for s in ranked_by],
     )
     return assignment
 
@@ -278,6 +298,12 @@ def preferences_set(*, student: User, entries: list[RankingEntry]) -> list[Prefe
             "preferences_closed",
             _("De coördinator heeft de voorkeuren gesloten; je kunt ze niet meer wijzigen."),
         )
+    if not profile.cohort.accepts_preferences():
+        raise RuleViolation(
+            "preferences_closed",
+            _("De laatste dag om te kiezen was %(date)s; je kunt je voorkeuren niet meer wijzigen.")
+            % {"date": date_format(profile.cohort.preferences_close_on, "DATE_FORMAT")},
+        )
     cleaned = clean_ranking(entries, choosable_ids=choosable_assignment_ids(student=student))
     student.preferences.all().delete()
     return Preference.objects.bulk_create(
@@ -320,24 +346,66 @@ def reorder(entries: list[RankingEntry], *, assignment_id: int, direction: str) 
 # --- cohorts --------------------------------------------------------------------
 
 
-def _set_preferences_open(*, cohort: Cohort, by: User, is_open: bool) -> Cohort:
-    if not manages_cohort(user=by, cohort_id=cohort.pk):
+def _set_preferences_open(*, cohort: Cohort, by: User | None, is_open: bool) -> Cohort:
+    """Open or close a cohort's preferences; ``by=None`` is the closing date passing (the nightly task)."""
+    if by is not None and not manages_cohort(user=by, cohort_id=cohort.pk):
         raise PermissionDenied(_("Alleen de coördinator van het cohort kan de voorkeuren openen of sluiten."))
     ensure_cohort_writable(cohort)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.preferences_open == is_open:
         return cohort
     cohort.preferences_open = is_open
-    cohort.save(update_fields=["preferences_open"])
+    fields = ["preferences_open"]
+    if is_open and cohort.preferences_close_on and cohort.preferences_close_on < timezone.localdate():
+        # Reopened after the closing date: the night would close it again. Open until closed by hand.
+        cohort.preferences_close_on = None
+        fields.append("preferences_close_on")
+    cohort.save(update_fields=fields)
     students = User.objects.filter(student_profile__cohort=cohort, is_active=True)
-    if is_open:
-        title = _("Je kunt je voorkeuren weer aanpassen")
-        body = _("De coördinator van %(cohort)s heeft de voorkeuren weer geopend.") % {"cohort": cohort.name}
-    else:
-        title = _("De voorkeuren zijn gesloten")
-        body = _("De coördinator van %(cohort)s maakt nu de teams met jullie voorkeuren.") % {"cohort": cohort.name}
+
+    def title() -> str:
+        return _("Je kunt je voorkeuren weer aanpassen") if is_open else _("De voorkeuren zijn gesloten")
+
+    def body() -> str:
+        if is_open:
+            return _("De coördinator van %(cohort)s heeft de voorkeuren weer geopend.") % {"cohort": cohort.name}
+        if by is None:
+            return _(
+                "%(date)s was de laatste dag om je voorkeuren voor %(cohort)s te kiezen. "
+                "De coördinator maakt nu de teams met jullie voorkeuren."
+            ) % {"date": date_format(cohort.preferences_close_on, "DATE_FORMAT"), "cohort": cohort.name}
+        return _("De coördinator van %(cohort)s maakt nu de teams met jullie voorkeuren.") % {"cohort": cohort.name}
+
+    if not is_open and by is None:
+        notify(
+            users=cohort.coordinators.filter(is_active=True),
+            kind="preferences_closed",
+            title=lambda: _("De voorkeuren van %(cohort)s zijn gesloten") % {"cohort": cohort.name},
+            body=lambda: _("De sluitingsdatum is voorbij. Je kunt nu de teams vormen."),
+            url=reverse("cohort-formation", args=[cohort.pk]),
+        )
     notify(users=students, kind="preferences_open" if is_open else "preferences_closed", title=title, body=body)
     return cohort
+
+
+def preferences_close_due(*, today: dt.date | None = None) -> list[int]:
+    """Close the preferences of every cohort whose last day to choose has passed (idempotent).
+
+    Each cohort in a transaction of its own: one that fails (archived meanwhile) does not keep the others open.
+    """
+    today = today or timezone.localdate()
+    due = Cohort.objects.filter(
+        preferences_open=True, archived_at__isnull=True, preferences_close_on__lt=today
+    ).values_list("pk", flat=True)
+    closed = []
+    for cohort_id in list(due):
+        try:
+            with transaction.atomic():
+                _set_preferences_open(cohort=Cohort.objects.get(pk=cohort_id), by=None, is_open=False)
+        except RuleViolation:  # archived meanwhile: nothing to close
+            continue
+        closed.append(cohort_id)
+    return closed
 
 
 @transaction.atomic
@@ -370,12 +438,17 @@ def cohort_self_join_set(*, cohort: Cohort, by: User, reopened: bool) -> Cohort:
         # Only students still looking for a team notice the difference.
         in_a_team = team_hooks().active_student_ids(cohort=cohort)
         students = User.objects.filter(student_profile__cohort=cohort, is_active=True).exclude(pk__in=in_a_team)
-        if reopened:
-            title = _("Je kunt je weer zelf bij een team aansluiten")
-            body = _("De coördinator van %(cohort)s heeft zelf aansluiten weer geopend.") % {"cohort": cohort.name}
-        else:
-            title = _("De coördinator maakt de teams")
-            body = _("Je kunt je niet meer zelf bij een team aansluiten; je hoort het zodra je team bekend is.")
+
+        def title() -> str:
+            if reopened:
+                return _("Je kunt je weer zelf bij een team aansluiten")
+            return _("De coördinator maakt de teams")
+
+        def body() -> str:
+            if reopened:
+                return _("De coördinator van %(cohort)s heeft zelf aansluiten weer geopend.") % {"cohort": cohort.name}
+            return _("Je kunt je niet meer zelf bij een team aansluiten; je hoort het zodra je team bekend is.")
+
         notify(
             users=students,
             kind="self_join_open" if reopened else "self_join_closed",
@@ -384,3 +457,9 @@ def cohort_self_join_set(*, cohort: Cohort, by: User, reopened: bool) -> Cohort:
             url=reverse("team-list"),
         )
     return cohort
+
+
+def preferences_erase_for(*, student: User) -> int:
+    """Delete a student's ranking and motivations (erasure, docs/privacy.md); returns how many."""
+    deleted, _by_model = Preference.objects.filter(student=student).delete()
+    return deleted

@@ -14,12 +14,20 @@ everyone, and the servers' memory per connection. Scenarios:
 - ``pubsub``: Django + channels_redis ``RedisPubSubChannelLayer`` (the project's default)
 - ``relay``: bench/chat_relay.py, a bare ``websockets`` relay over the same
   Redis pub/sub, no Django and no database: the ceiling.
+- ``relay_pg``: the same relay, committing each message to PostgreSQL (one
+  INSERT in its own transaction, into a table of its own in the benchmark's
+  database, from a pool of ``--db-threads`` connections per process) before
+  publishing it: the floor for any chat that stores before it sends.
 
     .venv/bin/python bench/chat.py --teams 400 --members 5 --rate 200 --duration 30
 
-``--rounds N`` runs the scenarios N times in turn and reports, over the
-rounds, the median and range and each round's ratio to its own relay: on a
-noisy machine one run says little, and a ratio is only taken within a round.
+Every other scenario's latencies are reported as ratios to the baselines of the
+same round (``vs_relay``, ``vs_relay_pg``). ``--rounds N`` runs the scenarios N
+times, each round in another order (rotated by one per round, so with two
+scenarios they alternate and with four each one is first once in four rounds),
+and reports over the rounds the median and range and each round's ratios, with
+their median: on a noisy machine one run says little, whichever runs first in a
+round fares differently, and a ratio is only taken within a round.
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as in .ci/run). It uses its own
 database (``wijklab_chat_bench``) and Redis db (11 by default) and flushes
@@ -42,7 +50,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quantiles import nearest_rank  # bench/ is the script's directory, first on sys.path
+from chat_relay import CREATE_TABLE as RELAY_PG_CREATE  # bench/ is the script's directory, first on sys.path
+from chat_relay import TABLE as RELAY_PG_TABLE
+from quantiles import nearest_rank
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -51,6 +61,8 @@ LAYERS = {
     "redis": "channels_redis.core.RedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
 }
+# The baselines (bench/chat_relay.py): no Django, no sessions; relay_pg commits each message first.
+RELAYS = ("relay", "relay_pg")
 
 
 def warm(rows_file: Path, how: str) -> None:
@@ -226,12 +238,12 @@ def wait_until_listening(port: int, process: subprocess.Popen, log: Path, path: 
     raise SystemExit(f"server on {port} did not start:\n{log.read_text()[-3000:]}")
 
 
-def start_servers(scenario: str, env: dict[str, str]) -> list[tuple[subprocess.Popen, int]]:
+def start_servers(scenario: str, env: dict[str, str], db_connections: int) -> list[tuple[subprocess.Popen, int]]:
     servers = []
     for i in range(2):
         port = free_port()
         log = OUT / f"{scenario}-server{i}.log"
-        if scenario == "relay":
+        if scenario in RELAYS:
             cmd = [
                 sys.executable,
                 str(ROOT / "bench" / "chat_relay.py"),
@@ -240,6 +252,8 @@ def start_servers(scenario: str, env: dict[str, str]) -> list[tuple[subprocess.P
                 "--redis",
                 env["REDIS_URL"],
             ]
+            if scenario == "relay_pg":
+                cmd += ["--database", env["DATABASE_URL"], "--db-connections", str(db_connections)]
         else:
             cmd = [
                 sys.executable,
@@ -263,7 +277,7 @@ def start_servers(scenario: str, env: dict[str, str]) -> list[tuple[subprocess.P
             port,
             process,
             OUT / f"{scenario}-server{servers.index((process, port))}.log",
-            path="" if scenario == "relay" else "/healthz",
+            path="" if scenario in RELAYS else "/healthz",
         )
     return servers
 
@@ -506,12 +520,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second, all teams together")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for the last deliveries")
-    parser.add_argument("--scenarios", default="redis,pubsub,relay")
+    parser.add_argument("--scenarios", default="redis,pubsub,relay,relay_pg")
     parser.add_argument(
         "--rounds",
         type=int,
         default=1,
-        help="run the scenarios this many times in turn; each round's ratios are to that round's relay",
+        help="run the scenarios this many times, each round in another order (rotated by one); "
+        "each round's ratios are to that round's baselines",
     )
     parser.add_argument("--database", default="wijklab_chat_bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
@@ -524,7 +539,12 @@ def main() -> None:
         default=50_000,
         help="young-GC threshold of the client once connected; none while connecting (0 = Python defaults)",
     )
-    parser.add_argument("--db-threads", type=int, default=2, help="CHAT_DB_THREADS for the Django servers")
+    parser.add_argument(
+        "--db-threads",
+        type=int,
+        default=2,
+        help="CHAT_DB_THREADS for the Django servers, and relay_pg's connections per process (at least 1)",
+    )
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--_seed", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -565,6 +585,9 @@ def main() -> None:
             "SECRET_KEY": SECRET,
             "ALLOWED_HOSTS": "127.0.0.1",
             "DEBUG": "false",
+            # Its servers speak plain http on 127.0.0.1 (README "Security settings").
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
             "REDIS_MAX_CONNECTIONS": str(args.max_redis_connections),
             "CHAT_DB_THREADS": str(args.db_threads),
             "LOG_LEVEL": "ERROR",
@@ -580,17 +603,23 @@ def main() -> None:
         "load_before": os.getloadavg(),
     }
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    rounds = []
+    unknown = [s for s in scenarios if s not in LAYERS and s not in RELAYS]
+    if unknown:
+        raise SystemExit(f"unknown scenarios {unknown}: choose from {', '.join([*LAYERS, *RELAYS])}")
+    rounds, orders = [], []
     for round_no in range(1, args.rounds + 1):
+        order = round_order(scenarios, round_no)
+        orders.append(order)
         if args.rounds > 1:
-            print(f"=== round {round_no} of {args.rounds}", flush=True)
-        results = run_round(args, scenarios, env, rows_file)
+            print(f"=== round {round_no} of {args.rounds}: {', '.join(order)}", flush=True)
+        results = run_round(args, order, env, rows_file)
         if results is None:  # --seed-only
             return
         rounds.append(results)
     machine["load_after"] = os.getloadavg()
     report = {"args": vars(args), "machine": machine, "results": rounds[-1]}
     if args.rounds > 1:
+        report["orders"] = orders
         report["rounds"] = rounds
         report["summary"] = summarise(rounds)
     (OUT / "chat-results.json").write_text(json.dumps(report, indent=1))
@@ -613,7 +642,18 @@ SUMMARY_KEYS = (
     "lost",
     "duplicated",
     "vs_relay",
+    "vs_relay_pg",
 )
+
+
+def round_order(scenarios: list[str], round_no: int) -> list[str]:
+    """The scenarios of round ``round_no`` (from 1): the given order, rotated by one more each round.
+
+    Whichever runs first in a round fares differently (docs/benchmarks.md, 2026-12-05): over
+    as many rounds as there are scenarios each one has every place once.
+    """
+    shift = (round_no - 1) % len(scenarios)
+    return scenarios[shift:] + scenarios[:shift]
 
 
 def summarise(rounds: list[dict]) -> dict:
@@ -634,12 +674,14 @@ def summarise(rounds: list[dict]) -> dict:
         entry["connect_seconds"] = _spread([r["connect_seconds"] for r in runs])
         for q in ("p50", "p99"):
             entry[f"{q}_ms"] = _spread([r["latency_ms"][q] for r in runs])
-        if all(r.get("vs_relay") for r in runs):
-            each = [r["vs_relay"]["p99"] for r in runs]
-            # A round whose relay p99 was 0 has no ratio (None): listed, kept out of the median.
-            known = [ratio for ratio in each if ratio is not None]
-            median = round(statistics.median(known), 2) if known else None
-            entry["p99_vs_relay"] = {"median": median, "each": each}
+        for baseline in RELAYS:
+            key = f"vs_{baseline}"
+            if all(r.get(key) for r in runs):
+                each = [r[key]["p99"] for r in runs]
+                # A round whose baseline p99 was 0 has no ratio (None): listed, kept out of the median.
+                known = [ratio for ratio in each if ratio is not None]
+                median = round(statistics.median(known), 2) if known else None
+                entry[f"p99_vs_{baseline}"] = {"median": median, "each": each}
         summary[name] = entry
     return summary
 
@@ -649,7 +691,7 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str], rows_file: Path) -> dict | None:
-    """Every scenario once, in order; the non-relay ones get their ratio to this round's relay."""
+    """Every scenario once, in the order given; each gets its ratios to this round's baselines (not to itself)."""
     import psycopg
 
     results = {}
@@ -664,6 +706,9 @@ def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str
         # Every scenario starts from the same tables: the seeding leaves dead rows behind, and
         # autovacuum may be off (it is on the CI machine), so later scenarios would pay for them.
         with psycopg.connect(f"{args.postgres}/{args.database}", autocommit=True) as conn:
+            # relay_pg's table, empty: its own, beside the chat's (bench/chat_relay.py).
+            conn.execute(RELAY_PG_CREATE)
+            conn.execute(f"TRUNCATE {RELAY_PG_TABLE}")
             conn.execute("VACUUM ANALYZE")
         if args.seed_only:
             print(f"seeded {args.teams} teams × {args.members} members")
@@ -672,7 +717,7 @@ def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str
         import redis as redis_lib
 
         redis_lib.Redis.from_url(args.redis).flushdb()
-        if scenario != "relay" and args.warm != "none":
+        if scenario not in RELAYS and args.warm != "none":
             # A socket connects from the chat page, whose request has just read the session and
             # stored the presence list (docs/benchmarks.md); --warm none starts from a cold cache.
             started = time.perf_counter()
@@ -683,7 +728,7 @@ def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str
         scenario_env = dict(env)
         if scenario in LAYERS:
             scenario_env["CHANNEL_LAYER_BACKEND"] = LAYERS[scenario]
-        servers = start_servers(scenario, scenario_env)
+        servers = start_servers(scenario, scenario_env, db_connections=max(1, args.db_threads))
         try:
             print(f"--- {scenario}: {len(rows)} connections, {args.rate}/s for {args.duration}s", flush=True)
             result = run_client(
@@ -692,24 +737,30 @@ def run_round(args: argparse.Namespace, scenarios: list[str], env: dict[str, str
                 rate=args.rate,
                 duration=args.duration,
                 drain=args.drain,
-                with_auth=scenario != "relay",
+                with_auth=scenario not in RELAYS,
                 pids=[p.pid for p, _port in servers],
                 connect_concurrency=args.connect_concurrency,
                 client_gc_threshold=args.client_gc_threshold,
             )
         finally:
             stop_servers(servers)
-        if scenario != "relay":
+        if scenario == "relay_pg":
+            with psycopg.connect(f"{args.postgres}/{args.database}") as conn:
+                result["stored_messages"] = conn.execute(f"SELECT count(*) FROM {RELAY_PG_TABLE}").fetchone()[0]  # noqa: S608
+        elif scenario != "relay":
             result["stored_messages"] = count_messages(env, rows)
         results[scenario] = result
         print(json.dumps(result, indent=1), flush=True)
 
-    if "relay" in results:
-        ceiling = results["relay"]["latency_ms"]
+    for baseline in RELAYS:
+        if baseline not in results:
+            continue
+        floor = results[baseline]["latency_ms"]
         for name, result in results.items():
-            if name != "relay":
-                result["vs_relay"] = {
-                    key: round(result["latency_ms"][key] / ceiling[key], 2) if ceiling[key] else None
+            # Each scenario against the baselines below it: relay_pg against the relay, ours against both.
+            if name not in (baseline, "relay"):
+                result[f"vs_{baseline}"] = {
+                    key: round(result["latency_ms"][key] / floor[key], 2) if floor[key] else None
                     for key in ("p50", "p95", "p99")
                 }
     return results

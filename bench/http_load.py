@@ -1,4 +1,4 @@
-"""HTTP under load: the main pages and API lists of each role at N concurrent users, beside ``/healthz``.
+"""HTTP under load: the main pages and API lists of each role at N concurrent users, beside a trivial view.
 
 Not a test: run it by hand (see docs/benchmarks.md, "HTTP under load on the scale data"). Everything
 stays on 127.0.0.1, bounded in users and seconds.
@@ -7,12 +7,14 @@ The data is ``manage.py seed_scale`` (its well-known ``scale.*`` accounts and mo
 Each virtual user is one account with its own session, minted through Django's test client
 (``force_login``, so the session engine the server uses stores it) in a subprocess with the
 server's settings; the same step GETs every URL once, so a URL that does not answer 200 stops the
-run before it starts. Then every virtual user walks its role's URLs in turn, ``/healthz``
-included, over one keep-alive connection, for ``--duration`` seconds. ``/healthz`` is the
-ceiling: the nearest thing to a trivial Django view on this server (it also runs ``SELECT 1`` and
-a Redis ``PING``); a dedicated trivial view would need a route in the permission table test.
+run before it starts. Then every virtual user walks its role's URLs in turn, ``/healthz`` and
+``/livez`` included, over one keep-alive connection, for ``--duration`` seconds, pausing
+``--think`` seconds between two requests (uniform, 1–5 s by default as in locust's
+``between(1, 5)``: people read a page before the next click; ``--think 0,0`` is a closed loop
+that only measures the queue). The ceiling is ``/livez``, a trivial Django view through the whole
+middleware stack on the same server (no database, no Redis).
 
-Per URL: requests/s, p50/p95/p99, errors and the ratio of its p95 to ``/healthz``'s p95; as a
+Per URL: requests/s, p50/p95/p99, errors and the ratio of its p95 to ``/livez``'s p95; as a
 table and as JSON in ``var/bench/http-results.json``.
 
     # a server of its own: uvicorn, 2 workers, DEBUG=false, on PostgreSQL seeded with seed_scale
@@ -39,6 +41,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
+import random  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -50,7 +53,8 @@ from quantiles import nearest_rank  # noqa: E402 - bench/, now last on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
-CEILING = "/healthz"
+CEILING = "/livez"
+CEILING_LABEL = "ceiling: /livez (trivial view)"
 # How many accounts of each role the virtual users are spread over (in this order, round robin).
 ROLE_MIX = ["student", "student", "student", "docent", "organisation", "coordinator"]
 
@@ -178,7 +182,7 @@ def prepare(users: int, out: Path) -> None:
                 "username": user.username,
                 "role": role,
                 "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "urls": [*urls, ("ceiling: /healthz", CEILING)],
+                "urls": [*urls, ("/healthz (database + Redis check)", "/healthz"), (CEILING_LABEL, CEILING)],
             }
         )
     out.write_text(json.dumps(rows, indent=1))
@@ -244,11 +248,17 @@ class Results:
     examples: list[str] = field(default_factory=list)
 
 
-async def virtual_user(row: dict, host: str, port: int, until: float, offset: int, results: Results) -> None:
+async def virtual_user(
+    row: dict, host: str, port: int, until: float, offset: int, results: Results, think: tuple[float, float]
+) -> None:
     cookie = f"sessionid={row['session']}"
     connection = Connection(host, port)
     urls = row["urls"]
     turn = offset
+    # Each user its own seeded sequence of pauses: runs are repeatable, users are not in step.
+    pauses = random.Random(offset)
+    if think[1]:
+        await asyncio.sleep(pauses.uniform(0, think[1]))
     while time.monotonic() < until:
         label, path = urls[turn % len(urls)]
         turn += 1
@@ -266,22 +276,26 @@ async def virtual_user(row: dict, host: str, port: int, until: float, offset: in
             results.errors[label] = results.errors.get(label, 0) + 1
             if len(results.examples) < 10:
                 results.examples.append(f"{row['username']} GET {path}: {what}")
+        if think[1]:
+            await asyncio.sleep(pauses.uniform(*think))
     await connection.close()
 
 
-async def run_load(rows: list[dict], base: str, duration: float) -> tuple[Results, float]:
+async def run_load(
+    rows: list[dict], base: str, duration: float, think: tuple[float, float] = (0.0, 0.0)
+) -> tuple[Results, float]:
     parts = urlsplit(base)
     results = Results()
     started = time.monotonic()
     until = started + duration
     await asyncio.gather(
-        *(virtual_user(row, parts.hostname, parts.port or 80, until, i, results) for i, row in enumerate(rows))
+        *(virtual_user(row, parts.hostname, parts.port or 80, until, i, results, think) for i, row in enumerate(rows))
     )
     return results, time.monotonic() - started
 
 
 def report(results: Results, seconds: float) -> list[dict]:
-    ceiling = sorted(results.latencies.get("ceiling: /healthz", [])) or [float("nan")]
+    ceiling = sorted(results.latencies.get(CEILING_LABEL, [])) or [float("nan")]
     ceiling_p95 = nearest_rank(ceiling, 0.95)
     rows = []
     for label, values in sorted(results.latencies.items()):
@@ -362,6 +376,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
+    parser.add_argument(
+        "--think",
+        default="1,5",
+        help="MIN,MAX seconds each user pauses between two requests (uniform; locust's between(1, 5)); 0,0: none",
+    )
     parser.add_argument("--url", help="a running server (else --start)")
     parser.add_argument("--start", action="store_true", help="start uvicorn with --workers on a free port")
     parser.add_argument("--workers", type=int, default=2)
@@ -376,6 +395,9 @@ def main() -> None:
         return
     if not 1 <= args.users <= 500 or not 0 < args.duration <= 300:
         raise SystemExit("refusing: keep it to 1–500 users and ≤ 300 s")
+    think = tuple(float(x) for x in args.think.split(","))
+    if len(think) != 2 or not 0 <= think[0] <= think[1] <= 60:
+        raise SystemExit("--think is MIN,MAX seconds, 0 ≤ MIN ≤ MAX ≤ 60")
     if bool(args.url) == bool(args.start):
         raise SystemExit("give either --url or --start")
     OUT.mkdir(parents=True, exist_ok=True)
@@ -385,6 +407,9 @@ def main() -> None:
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
         "DEBUG": "false",
+        # The server it starts speaks plain http on 127.0.0.1 (README "Security settings").
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
         # Each ASGI request runs its database work on a fresh thread: with persistent connections every
         # request left one open until PostgreSQL refused more (issue 18). Never kept here; the
         # settings' pool (DB_POOL_MAX_SIZE, on by default) is what reuses connections.
@@ -406,8 +431,8 @@ def main() -> None:
     try:
         load_before = os.getloadavg()
         if args.warmup:
-            asyncio.run(run_load(rows, base, args.warmup))
-        results, seconds = asyncio.run(run_load(rows, base, args.duration))
+            asyncio.run(run_load(rows, base, args.warmup, think))
+        results, seconds = asyncio.run(run_load(rows, base, args.duration, think))
         load_after = os.getloadavg()
     finally:
         if process is not None:
@@ -424,6 +449,7 @@ def main() -> None:
             "loadavg_after": [round(x, 2) for x in load_after],
         },
         "users": args.users,
+        "think_s": list(think),
         "duration_s": round(seconds, 1),
         "workers": args.workers if args.start else None,
         "db_pool_max_size": env.get("DB_POOL_MAX_SIZE", "settings default"),

@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else None
-    nav = nav_for(user.role)
+    nav = nav_for(user.role, user)
     # A page one item claims is that item's alone; otherwise an item is active on its own path and below.
     claimer = next((item for item in nav if current in item.claims), None)
     items = []

@@ -13,7 +13,7 @@ from wijklab.errors import RuleViolation
 
 # Paths that answer for themselves: the API returns 401/403 instead of a
 # redirect, the admin has its own login, health checks and static files are public.
-_EXEMPT_PREFIXES = ("/api/", "/healthz", "/static/", "/i18n/", "/admin/login/")
+_EXEMPT_PREFIXES = ("/api/", "/healthz", "/livez", "/static/", "/i18n/", "/admin/login/")
 
 
 class LoginRequiredPagesMiddleware(LoginRequiredMiddleware):

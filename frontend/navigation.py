@@ -6,6 +6,7 @@ capability stays in its own module.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
@@ -20,6 +21,8 @@ class NavItem:
     # Pages (URL names) this item stands for although their paths sit under another
     # item's: the team chat lives at /teams/<id>/chat/ but belongs to "Chat".
     claims: frozenset[str] = frozenset()
+    # A predicate (from a selectors module) the person must also meet, e.g. "acts as werkbegeleider".
+    when: Callable[[Any], bool] | None = None
 
 
 @dataclass
@@ -40,9 +43,18 @@ class Registry:
 registry = Registry()
 
 
-def nav_item(label: str | Promise, url_name: str, *roles: str, order: int = 50, claims: tuple[str, ...] = ()) -> None:
+def nav_item(
+    label: str | Promise,
+    url_name: str,
+    *roles: str,
+    order: int = 50,
+    claims: tuple[str, ...] = (),
+    when: Callable[[Any], bool] | None = None,
+) -> None:
     registry.nav.append(
-        NavItem(label=label, url_name=url_name, roles=frozenset(roles), order=order, claims=frozenset(claims))
+        NavItem(
+            label=label, url_name=url_name, roles=frozenset(roles), order=order, claims=frozenset(claims), when=when
+        )
     )
 
 
@@ -56,8 +68,10 @@ def overview_panel(
     return decorator
 
 
-def nav_for(role: str) -> list[NavItem]:
-    return sorted((i for i in registry.nav if role in i.roles), key=lambda i: i.order)
+def nav_for(role: str, user: Any = None) -> list[NavItem]:
+    """The menu of ``role``; with ``user``, only the items whose ``when`` that person meets."""
+    items = (i for i in registry.nav if role in i.roles and (i.when is None or (user is not None and i.when(user))))
+    return sorted(items, key=lambda i: i.order)
 
 
 def panels_for(role: str) -> list[Panel]:

@@ -91,13 +91,20 @@ class CriterionHistory:
 
 
 def alerts_for(
-    *, last_supervisor_feedback: dt.date | None, histories: Sequence[CriterionHistory], today: dt.date
+    *,
+    last_supervisor_feedback: dt.date | None,
+    histories: Sequence[CriterionHistory],
+    today: dt.date,
+    followed: bool = True,
 ) -> list[Alert]:
+    """A student's alerts. A student in no team now and linked to no supervisor of their own
+    (``followed`` False) has nobody to give feedback yet: missing feedback is no alert then
+    (the overview lists them under "Zonder team")."""
     alerts: list[Alert] = []
     days = days_without_feedback(last_supervisor_feedback, today)
-    if days is None:
+    if followed and days is None:
         alerts.append(Alert(ALERT_NO_FEEDBACK, str(_("Nog geen feedback van een begeleider"))))
-    elif days >= NO_FEEDBACK_DAYS:
+    elif followed and days is not None and days >= NO_FEEDBACK_DAYS:
         alerts.append(
             Alert(
                 ALERT_NO_FEEDBACK,

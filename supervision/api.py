@@ -26,6 +26,8 @@ from rest_framework.response import Response
 from supervision import selectors, services
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Level, Rubric
 from wijklab.api_support import PersonSerializer, RefSerializer
+from wijklab.models import AuditKind, Role
+from wijklab.services import audit_record
 
 # --- serializers ----------------------------------------------------------------
 
@@ -78,7 +80,12 @@ class FeedbackOutSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     student = PersonSerializer()
     author = serializers.SerializerMethodField()
-    author_kind = serializers.SerializerMethodField(help_text="mbo_docent, hbo_docent, werkbegeleider, or empty.")
+    author_kind = serializers.SerializerMethodField(
+        help_text=(
+            "mbo_docent, hbo_docent, werkbegeleider, or empty; for people of an organisation (level-blind) "
+            "an mbo or hbo docent is docent."
+        )
+    )
     kind = serializers.ChoiceField(choices=FeedbackKind.choices)
     team = RefSerializer(allow_null=True)
     date = serializers.DateField()
@@ -93,8 +100,10 @@ class FeedbackOutSerializer(serializers.Serializer):
     def get_author(self, entry: FeedbackEntry) -> dict[str, Any] | None:
         return PersonSerializer(entry.author).data if getattr(entry, "author_shown", False) else None
 
+    @extend_schema_field(serializers.ChoiceField(choices=["mbo_docent", "hbo_docent", "werkbegeleider", "docent", ""]))
     def get_author_kind(self, entry: FeedbackEntry) -> str:
-        return entry.author_kind if getattr(entry, "author_shown", False) else ""
+        # ``author_kind_shown`` is set by selectors.mark_author_visibility: blind to mbo/hbo where it must be.
+        return getattr(entry, "author_kind_shown", "") if getattr(entry, "author_shown", False) else ""
 
 
 class FeedbackInSerializer(serializers.Serializer):
@@ -175,6 +184,7 @@ class ProgressSerializer(serializers.Serializer):
 
 class RubricListView(GenericAPIView):
     serializer_class = RubricSerializer
+    queryset = Rubric.objects.none()  # for the schema; get_queryset reads the viewer's criteria
 
     def get_queryset(self):
         criteria = selectors.criteria_visible_to(viewer=self.request.user).prefetch_related("descriptors")
@@ -182,6 +192,7 @@ class RubricListView(GenericAPIView):
             Prefetch("criteria", queryset=criteria, to_attr="visible_criteria")
         )
 
+    @extend_schema(responses=RubricSerializer(many=True))  # a page of rubrics, not one
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(RubricSerializer(page, many=True).data)
@@ -202,6 +213,7 @@ class FeedbackListView(GenericAPIView):
         viewer = request.user
         qs = selectors.feedback_for_listing(viewer=viewer)
         student = request.query_params.get("student")
+        student_id = None
         if student not in (None, ""):
             try:
                 student_id = selectors.as_id(student)
@@ -217,6 +229,18 @@ class FeedbackListView(GenericAPIView):
             qs = qs.filter(kind=kind)
         page = self.paginate_queryset(qs)
         entries = selectors.mark_author_visibility(page, viewer=viewer)
+        if viewer.role != Role.STUDENT:
+            # A student lists only feedback on themselves and what they wrote; anyone else reads others'.
+            # One entry per request, not per entry listed.
+            audit_record(
+                kind=AuditKind.FEEDBACK_READ,
+                actor=viewer,
+                subject_id=student_id,
+                object_type="feedback_list",
+                object_id=student_id or "",
+                description=_("Feedback opgevraagd via de API (%(count)s regels)."),
+                params={"count": len(entries)},
+            )
         return self.get_paginated_response(FeedbackOutSerializer(entries, many=True).data)
 
     @extend_schema(
@@ -255,6 +279,14 @@ class FeedbackDetailView(GenericAPIView):
 
     def get(self, request: Request, pk: int) -> Response:
         entry = selectors.access_feedback_by_id(viewer=request.user, entry_id=pk)
+        services.record_read_by_other(
+            viewer=request.user,
+            student_id=entry.student_id,
+            kind=AuditKind.FEEDBACK_READ,
+            object_type="feedback",
+            object_id=entry.pk,
+            description=_("Feedback opgevraagd via de API."),
+        )
         return Response(FeedbackOutSerializer(entry).data)
 
 
@@ -264,8 +296,16 @@ class StudentProgressView(GenericAPIView):
     def get(self, request: Request, pk: int) -> Response:
         viewer = request.user
         student = selectors.access_student_by_id(viewer=viewer, student_id=pk)
-        progress = selectors.student_progress(student=student, today=timezone.localdate())
+        progress = selectors.student_progress(student=student, today=timezone.localdate(), viewer=viewer)
         staff = selectors.sees_progress_alerts(viewer)
+        services.record_read_by_other(
+            viewer=viewer,
+            student=student,
+            kind=AuditKind.PROGRESS_READ,
+            object_type="progress",
+            object_id=student.pk,
+            description=_("Voortgang opgevraagd via de API."),
+        )
         return Response(ProgressSerializer(progress, context={"student": student, "staff": staff}).data)
 
 

@@ -36,8 +36,10 @@ def author_label(entry: FeedbackEntry) -> str:
     if not getattr(entry, "author_shown", False):
         return gettext("Een teamgenoot")
     name = entry.author.get_display_name()
-    if entry.author_kind:
-        return f"{name} ({entry.get_author_kind_display().lower()})"
+    # The kind as the reader may see it (selectors.mark_author_visibility): "docent" for people of an organisation.
+    label = getattr(entry, "author_kind_label", "")
+    if label:
+        return f"{name} ({label.lower()})"
     return name
 
 
@@ -60,7 +62,11 @@ class _PDF(FPDF):
         self.cell(0, 5, f"{self.doc_title} · {self.page_no()}/{{nb}}", align="C")
 
 
-def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], include_alerts: bool) -> bytes:
+def progress_pdf(
+    *, progress: Progress, entries: Sequence[FeedbackEntry], include_alerts: bool, include_programme: bool = True
+) -> bytes:
+    """The portfolio PDF; ``include_programme`` False for readers who may not see a niveau (the programme
+    reveals it: docs/visibility.md)."""
     student = progress.student
     title = gettext("Voortgang en feedback van %(name)s") % {"name": student.get_display_name()}
     pdf = _PDF(title)
@@ -74,7 +80,7 @@ def progress_pdf(*, progress: Progress, entries: Sequence[FeedbackEntry], includ
     pdf.set_text_color(85, 94, 105)
     profile = getattr(student, "student_profile", None)
     meta = []
-    if profile is not None:
+    if profile is not None and include_programme:
         meta.append(gettext("Opleiding: %(programme)s") % {"programme": profile.programme})
     meta.append(gettext("Gemaakt op %(date)s") % {"date": timezone.localdate().strftime("%d-%m-%Y")})
     if progress.last_supervisor_feedback:
@@ -198,10 +204,12 @@ def overview_csv(overview: Overview, *, codes: Sequence[str]) -> str:
     """Semicolon-separated with a BOM: what Excel in a Dutch locale opens correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    # Without the niveau column for readers who may not see it (``Overview.shows_niveau``): left out, not empty.
+    niveau_header = [gettext("Niveau")] if overview.shows_niveau else []
     header = [
         gettext("Student"),
         gettext("Team"),
-        gettext("Niveau"),
+        *niveau_header,
         gettext("Laatste feedback"),
         gettext("Dagen geleden"),
         gettext("Signalen"),
@@ -213,7 +221,7 @@ def overview_csv(overview: Overview, *, codes: Sequence[str]) -> str:
         line = [
             row.student.get_display_name(),
             ", ".join(row.team_names),
-            row.niveau or "",
+            *([row.niveau or ""] if overview.shows_niveau else []),
             row.last_feedback.isoformat() if row.last_feedback else "",
             "" if row.days_since is None else row.days_since,
             " | ".join(a.text for a in row.alerts),

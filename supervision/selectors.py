@@ -3,9 +3,11 @@
 Feedback is visible to the student it is about, its author, the student's
 supervisors and the coordinators of the student's cohort. Peer feedback is
 shown to its receiver without the author's name unless the author chose
-otherwise. Organisation contacts only ever see what they wrote themselves as
-werkbegeleider; other students see nothing. Every page, endpoint, export and
-task reads through these functions.
+otherwise. A werkbegeleider — a person of an organisation who supervises
+students on site, whichever account kind carries it — reads the feedback on
+the students they supervise like a docent does, level-blind
+(docs/visibility.md); other organisation contacts and other students see
+nothing. Every page, endpoint, export and task reads through these functions.
 """
 
 import datetime as dt
@@ -13,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from supervision import analysis
 from supervision.models import (
@@ -30,6 +33,7 @@ from teams.models import Membership, SupervisionAssignment, Team
 from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
 from wijklab.ids import MAX_ID, as_id  # noqa: F401 - re-exported for the supervision modules
 from wijklab.models import Role, StudentProfile, SupervisorKind, User
+from wijklab.selectors import is_of_organisation, viewer_sees_niveaus
 
 # The chart series, in legend order. Peer ratings are in the API, not in the chart.
 SOURCES = ("docent", "werkbegeleider", "self", "peer")
@@ -39,13 +43,45 @@ CHART_SOURCES = ("docent", "werkbegeleider", "self")
 # --- who may write, who may read -------------------------------------------
 
 
+def is_werkbegeleider(user: User) -> bool:
+    """A person of an organisation who supervises students on site, whichever account kind carries it:
+    a supervisor account of kind werkbegeleider, or an organisation contact linked to a team or student.
+
+    The one predicate for "is a werkbegeleider" (docs/visibility.md); remembered on the user object
+    for the request (the menu and the overview panels ask it on every page).
+    """
+    if not is_of_organisation(user):
+        return False
+    if user.role == Role.SUPERVISOR:
+        return True
+    cached = getattr(user, "_is_werkbegeleider", None)
+    if cached is None:
+        cached = user._is_werkbegeleider = SupervisionAssignment.objects.filter(supervisor=user).exists()
+    return cached
+
+
+def students_supervised_on_site_by(*, user: User) -> QuerySet[User]:
+    """The students ``user`` supervises on site as werkbegeleider (through a team or individually).
+
+    Empty for anyone who is not of an organisation: docenten follow students through
+    ``students_in_scope`` but are not werkbegeleiders.
+    """
+    if not is_of_organisation(user):
+        return User.objects.none()
+    return User.objects.filter(pk__in=students_supervised_by(supervisor=user).values("pk"), role=Role.STUDENT)
+
+
+def is_werkbegeleider_of(*, user: User, student: User | int) -> bool:
+    """Whether ``user`` supervises ``student`` on site: feedback, observations, progress and exports of them."""
+    pk = student if isinstance(student, int) else student.pk
+    return students_supervised_on_site_by(user=user).filter(pk=pk).exists()
+
+
 def may_write_as_supervisor(user: User) -> bool:
-    """Supervisors, and organisation contacts acting as werkbegeleider for a team, write supervisor feedback."""
+    """Docenten and werkbegeleiders (of either account kind) write supervisor feedback and observations."""
     if not user.is_authenticated:
         return False
-    if user.role == Role.ORGANISATION:
-        return SupervisionAssignment.objects.filter(supervisor=user).exists()
-    return user.role == Role.SUPERVISOR
+    return (user.role == Role.SUPERVISOR) or is_werkbegeleider(user)
 
 
 def may_write_as_student(user: User) -> bool:
@@ -54,13 +90,37 @@ def may_write_as_student(user: User) -> bool:
 
 
 def sees_progress_alerts(user: User) -> bool:
-    """Supervisors and coordinators follow progress with its alerts: the overview, a PDF's alerts, the API's."""
-    return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.COORDINATOR}
+    """Docenten, werkbegeleiders (either account kind) and coordinators follow progress with its alerts:
+    "Mijn studenten" (the overview and its CSV), a PDF's alerts, the API's."""
+    if not user.is_authenticated:
+        return False
+    return user.role in {Role.SUPERVISOR, Role.COORDINATOR} or is_werkbegeleider(user)
 
 
 def coordinates_supervision(user: User) -> bool:
     """Coordinators link supervisors to teams and students and keep the rubric (of the cohorts they manage)."""
     return user.is_authenticated and user.role == Role.COORDINATOR
+
+
+# What a level-blind viewer reads for an mbo or hbo docent: which of the two follows a student
+# individually would tell the student's niveau (docs/visibility.md).
+DOCENT = "docent"
+
+
+def shown_supervisor_kind(kind: str, *, viewer: User) -> str:
+    """A supervisor kind as ``viewer`` may read it: "docent" instead of mbo/hbo for people of an organisation."""
+    if kind in {SupervisorKind.MBO_DOCENT, SupervisorKind.HBO_DOCENT} and not viewer_sees_niveaus(viewer=viewer):
+        return DOCENT
+    return kind
+
+
+def supervisor_kind_label(kind: str) -> str:
+    """The label of a (shown) supervisor kind: "Docent" for the level-blind one, '' for none."""
+    if not kind:
+        return ""
+    if kind == DOCENT:
+        return str(_("Docent"))
+    return str(SupervisorKind(kind).label)
 
 
 def author_kind_of(user: User) -> str:
@@ -104,6 +164,10 @@ def students_in_scope(*, viewer: User) -> QuerySet[User]:
         return User.objects.none()
     if viewer.role == Role.STUDENT:
         return User.objects.filter(pk=viewer.pk)
+    if is_of_organisation(viewer):
+        # A werkbegeleider, whichever account kind: the students they supervise on site. Other
+        # organisation contacts: nobody.
+        return students_supervised_on_site_by(user=viewer)
     if viewer.role == Role.SUPERVISOR:
         return User.objects.filter(pk__in=students_supervised_by(supervisor=viewer).values("pk"), role=Role.STUDENT)
     if viewer.role == Role.COORDINATOR:
@@ -111,7 +175,6 @@ def students_in_scope(*, viewer: User) -> QuerySet[User]:
             role=Role.STUDENT,
             student_profile__cohort__in=viewer.coordinated_cohorts.values("pk"),
         )
-    # Organisation contacts never follow a student's progress, not even as werkbegeleider.
     return User.objects.none()
 
 
@@ -133,10 +196,9 @@ def feedback_visible_to(*, viewer: User) -> QuerySet[FeedbackEntry]:
     own = Q(author=viewer)
     if viewer.role == Role.STUDENT:
         scope = Q(student=viewer) | own
-    elif viewer.role in {Role.SUPERVISOR, Role.COORDINATOR}:
+    elif viewer.role in {Role.SUPERVISOR, Role.COORDINATOR, Role.ORGANISATION}:
+        # Organisation contacts: what they wrote, and as werkbegeleider the feedback on their students.
         scope = Q(student__in=students_in_scope(viewer=viewer).values("pk")) | own
-    elif viewer.role == Role.ORGANISATION:
-        scope = own
     else:
         return FeedbackEntry.objects.none()
     return FeedbackEntry.objects.filter(scope)
@@ -150,18 +212,30 @@ def author_visible(*, viewer: User, entry: FeedbackEntry) -> bool:
 
 
 def mark_author_visibility(entries: Iterable[FeedbackEntry], *, viewer: User) -> list[FeedbackEntry]:
-    """Set ``entry.author_shown`` for templates and serializers."""
+    """Set ``entry.author_shown`` and ``entry.author_kind_shown`` (the author's kind as ``viewer`` may
+    read it: ``shown_supervisor_kind``; '' when the author is hidden) for templates, exports and serializers."""
     result = list(entries)
     for entry in result:
         entry.author_shown = author_visible(viewer=viewer, entry=entry)
+        entry.author_kind_shown = shown_supervisor_kind(entry.author_kind, viewer=viewer) if entry.author_shown else ""
+        entry.author_kind_label = supervisor_kind_label(entry.author_kind_shown)
     return result
+
+
+def scores_visible_to(*, viewer: User) -> QuerySet[Score]:
+    """Scores as ``viewer`` may read them: without those on a programme's criterion for people of an
+    organisation (the criterion would name the student's programme, docs/visibility.md)."""
+    scores = Score.objects.all()
+    if not viewer_sees_niveaus(viewer=viewer):
+        scores = scores.exclude(criterion__programme__gt="")
+    return scores
 
 
 def feedback_for_listing(*, viewer: User) -> QuerySet[FeedbackEntry]:
     return (
         feedback_visible_to(viewer=viewer)
         .select_related("student", "author", "team")
-        .prefetch_related("scores")
+        .prefetch_related(Prefetch("scores", queryset=scores_visible_to(viewer=viewer)))
         .order_by("-date", "-id")
     )
 
@@ -195,12 +269,18 @@ def criterion_applies(criterion: Criterion, profile: StudentProfile | None) -> b
     )
 
 
-def criteria_for_student(*, student: User) -> QuerySet[Criterion]:
-    """The active criteria a student is assessed on: the general ones plus their programme's."""
+def criteria_for_student(*, student: User, viewer: User | None = None) -> QuerySet[Criterion]:
+    """The active criteria a student is assessed on: the general ones plus their programme's.
+
+    With ``viewer`` of an organisation: the general ones only. A programme's criterion would name
+    the student's programme, and with it their niveau; werkbegeleiders rate the general rubric.
+    """
     profile = getattr(student, "student_profile", None)
     qs = default_criteria()
+    if profile is None or (viewer is not None and not viewer_sees_niveaus(viewer=viewer)):
+        qs = qs.filter(programme="")
     if profile is None:
-        return qs.filter(programme="", cohort__isnull=True)
+        return qs.filter(cohort__isnull=True)
     return qs.filter(Q(programme="") | Q(programme=profile.programme)).filter(
         Q(cohort__isnull=True) | Q(cohort_id=profile.cohort_id)
     )
@@ -216,7 +296,11 @@ def criteria_visible_to(*, viewer: User) -> QuerySet[Criterion]:
         cohorts = StudentProfile.objects.filter(user__in=students_supervised_by(supervisor=viewer).values("pk")).values(
             "cohort_id"
         )
-    return default_criteria().filter(Q(cohort__isnull=True) | Q(cohort__in=cohorts))
+    criteria = default_criteria().filter(Q(cohort__isnull=True) | Q(cohort__in=cohorts))
+    if not viewer_sees_niveaus(viewer=viewer):
+        # Werkbegeleiders rate the general rubric: a programme's criteria would name programmes.
+        criteria = criteria.filter(programme="")
+    return criteria
 
 
 def criteria_for_coordinator(*, coordinator: User) -> QuerySet[Criterion]:
@@ -371,13 +455,19 @@ def _score_source(kind: str, author_kind: str) -> str:
     return kind
 
 
-def student_progress(*, student: User, today: dt.date) -> Progress:
-    """Per criterion the ratings over time per source, the trend and the alerts (three queries)."""
-    criteria = list(criteria_for_student(student=student))
+def student_progress(*, student: User, today: dt.date, viewer: User | None = None) -> Progress:
+    """Per criterion the ratings over time per source, the trend and the alerts (five or six queries).
+
+    With ``viewer`` of an organisation: the general criteria only (``criteria_for_student``), also
+    for the scores given earlier on a programme's criterion.
+    """
+    criteria = list(criteria_for_student(student=student, viewer=viewer))
     by_key: dict[object, CriterionProgress] = {
         c.pk: CriterionProgress(criterion_id=c.pk, name=c.name, category=c.category) for c in criteria
     }
     rows = Score.objects.filter(entry__student=student).order_by("entry__date", "entry__id")
+    if viewer is not None and not viewer_sees_niveaus(viewer=viewer):
+        rows = rows.exclude(criterion__programme__gt="")
     for crit_id, name, category, level, date, kind, author_kind, entry_id in rows.values_list(
         "criterion_id",
         "criterion_name",
@@ -400,7 +490,13 @@ def student_progress(*, student: User, today: dt.date) -> Progress:
     for kind, author_kind in entries.filter(date__gt=week_ago).values_list("kind", "author_kind"):
         recent[_score_source(kind, author_kind)] += 1
     ordered = sorted(by_key.values(), key=lambda c: (c.category != Category.WERKNEMERSVAARDIGHEDEN,))
-    alerts = analysis.alerts_for(last_supervisor_feedback=last, histories=[c.history() for c in ordered], today=today)
+    followed = (
+        Membership.objects.filter(student=student, left_at__isnull=True).exists()
+        or SupervisionAssignment.objects.filter(student=student).exists()
+    )
+    alerts = analysis.alerts_for(
+        last_supervisor_feedback=last, histories=[c.history() for c in ordered], today=today, followed=followed
+    )
     return Progress(
         student=student,
         today=today,
@@ -467,6 +563,8 @@ class Overview:
     criteria: list[Criterion]
     rows: list[OverviewRow]
     today: dt.date
+    # Whether the viewer may see the students' niveau (the grid's and the CSV's niveau column).
+    shows_niveau: bool = True
 
 
 def _sort_rows(
@@ -491,27 +589,42 @@ def _sort_rows(
 
 
 def progress_overview(
-    *, viewer: User, today: dt.date, sort: str = "alerts", descending: bool = False, team_id: int | None = None
+    *,
+    viewer: User,
+    today: dt.date,
+    sort: str = "alerts",
+    descending: bool = False,
+    team_id: int | None = None,
+    without_team: bool = False,
 ) -> Overview:
-    """The docent's (or coordinator's) grid; a constant number of queries whatever the size."""
+    """The docent's (or coordinator's) grid; a constant number of queries whatever the size.
+
+    ``team_id`` keeps one team's current members, ``without_team`` the students in no team
+    now. Those not followed by anyone (no team, no supervisor of their own) get no "no
+    feedback" alert (``analysis.alerts_for``)."""
     students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
     if team_id is not None:
         students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
+    elif without_team:
+        students = students.exclude(pk__in=Membership.objects.filter(left_at__isnull=True).values("student_id"))
     student_list = list(students.select_related("student_profile").order_by("display_name", "username").distinct())
     student_ids = students.values("pk")
     profiles = {s.pk: getattr(s, "student_profile", None) for s in student_list}
     cohort_ids = {p.cohort_id for p in profiles.values() if p}
-    programmes = {p.programme for p in profiles.values() if p}
+    # Level-blind viewers (werkbegeleiders): no niveau column, no programme's criteria (docs/visibility.md).
+    sees_niveaus = viewer_sees_niveaus(viewer=viewer)
+    programmes = {p.programme for p in profiles.values() if p} if sees_niveaus else set()
     criteria = list(
         default_criteria()
         .filter(Q(cohort__isnull=True) | Q(cohort__in=cohort_ids))
         .filter(Q(programme="") | Q(programme__in=programmes))
     )
+    # Grouped by category (the grid's header groups them), in rubric order within each.
+    criteria.sort(key=lambda c: c.category != Category.WERKNEMERSVAARDIGHEDEN)
     histories: dict[tuple[int, object], analysis.CriterionHistory] = {}
     score_rows = (
-        Score.objects.filter(
-            entry__student__in=student_ids, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF]
-        )
+        scores_visible_to(viewer=viewer)
+        .filter(entry__student__in=student_ids, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF])
         .order_by("entry__date", "entry__id")
         .values_list("entry__student_id", "criterion_id", "criterion_name", "category", "level", "entry__kind")
     )
@@ -536,6 +649,8 @@ def progress_overview(
         .values_list("student_id", "team__name")
     ):
         team_names[student_id].append(name)
+    # Linked to a supervisor of their own (not through a team): followed without a team.
+    linked = set(SupervisionAssignment.objects.filter(student__in=student_ids).values_list("student_id", flat=True))
     names = {c.pk: c.name for c in criteria}
     # Alerts use the current names; archived criteria keep their snapshot name. Grouped per student
     # once: looking through every history for each student made a cohort's grid quadratic
@@ -564,14 +679,21 @@ def progress_overview(
             OverviewRow(
                 student=student,
                 team_names=team_names.get(student.pk, []),
-                niveau=profile.niveau if profile else None,
+                niveau=profile.niveau if profile and sees_niveaus else None,
                 last_feedback=last,
                 days_since=analysis.days_without_feedback(last, today),
                 cells=cells,
-                alerts=analysis.alerts_for(last_supervisor_feedback=last, histories=student_histories, today=today),
+                alerts=analysis.alerts_for(
+                    last_supervisor_feedback=last,
+                    histories=student_histories,
+                    today=today,
+                    followed=student.pk in team_names or student.pk in linked,
+                ),
             )
         )
-    return Overview(criteria=criteria, rows=_sort_rows(rows, criteria, sort, descending), today=today)
+    return Overview(
+        criteria=criteria, rows=_sort_rows(rows, criteria, sort, descending), today=today, shows_niveau=sees_niveaus
+    )
 
 
 def overview_teams(*, viewer: User) -> QuerySet[Team]:
@@ -580,7 +702,7 @@ def overview_teams(*, viewer: User) -> QuerySet[Team]:
 
 
 def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[OverviewRow]:
-    """The supervisor's students without supervisor feedback for 14 days (or ever)."""
+    """The supervisor's followed students without supervisor feedback for 14 days (or ever)."""
     overview = progress_overview(viewer=supervisor, today=today, sort="last")
     return [r for r in overview.rows if analysis.ALERT_NO_FEEDBACK in r.alert_codes]
 
@@ -633,8 +755,40 @@ def assignable_supervisors() -> QuerySet[User]:
     )
 
 
+def supervisor_choices(*, team: Team | None) -> QuerySet[User]:
+    """Who may still be linked to ``team`` (or, with ``None``, to one student), in one query:
+    ``may_be_linked_as_supervisor`` as a filter (every docent or werkbegeleider, and for a team
+    the contacts of its own organisation), minus those already linked to the team."""
+    if team is None:
+        return assignable_supervisors().filter(role=Role.SUPERVISOR)
+    return (
+        assignable_supervisors()
+        .filter(
+            Q(role=Role.SUPERVISOR)
+            | Q(role=Role.ORGANISATION, organisation_id=team.assignment.organisation_id, organisation__isnull=False)
+        )
+        .exclude(supervision_assignments__team=team)
+    )
+
+
 def cohort_students(*, coordinator: User) -> QuerySet[User]:
     return students_in_scope(viewer=coordinator).order_by("display_name", "username")
+
+
+STUDENT_SEARCH_LIMIT = 20
+
+
+def search_cohort_students(*, coordinator: User, query: str) -> list[User]:
+    """At most ``STUDENT_SEARCH_LIMIT`` students of the coordinator's cohorts whose name or username
+    contains the query: a picker that stays small however large the cohort is."""
+    query = query.strip()
+    # No name holds a NUL (PostgreSQL text cannot): such a query finds nobody, never a 500.
+    if not query or "\x00" in query:
+        return []
+    matches = cohort_students(coordinator=coordinator).filter(
+        Q(display_name__icontains=query) | Q(username__icontains=query)
+    )
+    return list(matches[:STUDENT_SEARCH_LIMIT])
 
 
 def access_supervision_assignment(*, coordinator: User, assignment_id: object) -> SupervisionAssignment:
@@ -681,9 +835,12 @@ def docent_digest(*, docent: User, today: dt.date) -> Digest:
 
 
 def supervisors_with_students() -> QuerySet[User]:
-    """Everyone who supervises someone (for the weekly reminder)."""
+    """Everyone who supervises someone (for the weekly reminder): docenten and werkbegeleiders of either
+    account kind (organisation contacts linked to a team or student)."""
     return User.objects.filter(
-        pk__in=SupervisionAssignment.objects.values("supervisor_id"), role=Role.SUPERVISOR, is_active=True
+        pk__in=SupervisionAssignment.objects.values("supervisor_id"),
+        role__in=[Role.SUPERVISOR, Role.ORGANISATION],
+        is_active=True,
     ).order_by("pk")
 
 

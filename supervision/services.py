@@ -36,9 +36,9 @@ from teams.selectors import teams_visible_to
 from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.mail import in_language_of, wants_mail_now, wants_summaries
-from wijklab.models import Cohort, Role, SupervisorKind, User
+from wijklab.models import AuditKind, Cohort, Role, SupervisorKind, User
 from wijklab.selectors import manages_cohort
-from wijklab.services import ensure_cohort_writable, ensure_student_cohort_writable, notify
+from wijklab.services import audit_record, ensure_cohort_writable, ensure_student_cohort_writable, notify
 
 MAX_COMMENT = 4000
 # PostgreSQL cannot store NUL in text (a 500 there, stored on SQLite); page forms can send it.
@@ -248,7 +248,7 @@ def feedback_create(
 ) -> FeedbackEntry:
     """Log feedback on a student.
 
-    Supervisors (and organisation contacts acting as werkbegeleider) write on
+    Docenten and werkbegeleiders (either account kind: ``selectors.is_werkbegeleider``) write on
     students they supervise, through a team or individually; students write a
     self-assessment on themselves and peer feedback on current teammates.
     Coordinators read, they do not write (403).
@@ -288,7 +288,11 @@ def feedback_create(
         _add(errors, "scores", _("Geef de beoordelingen als een lijst van {criterion, level}."))
         scores = []
     allowed = (
-        {c.pk: c for c in selectors.criteria_for_student(student=student).prefetch_related("descriptors")}
+        # Werkbegeleiders rate the general rubric only (a programme's criterion would name the programme).
+        {
+            c.pk: c
+            for c in selectors.criteria_for_student(student=student, viewer=author).prefetch_related("descriptors")
+        }
         if student is not None
         else {}
     )
@@ -364,18 +368,21 @@ def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:
 
 
 def _notify_student(entry: FeedbackEntry) -> None:
-    if entry.kind == FeedbackKind.PEER and not entry.show_author:
-        title = gettext("Nieuwe peerfeedback van een teamgenoot")
-    elif entry.kind == FeedbackKind.PEER:
-        title = gettext("Nieuwe peerfeedback van %(name)s") % {"name": entry.author.get_display_name()}
-    else:
-        title = gettext("Nieuwe feedback van %(name)s") % {"name": entry.author.get_display_name()}
+    def title() -> str:
+        if entry.kind == FeedbackKind.PEER and not entry.show_author:
+            return gettext("Nieuwe peerfeedback van een teamgenoot")
+        if entry.kind == FeedbackKind.PEER:
+            return gettext("Nieuwe peerfeedback van %(name)s") % {"name": entry.author.get_display_name()}
+        return gettext("Nieuwe feedback van %(name)s") % {"name": entry.author.get_display_name()}
+
     notify(
         users=[entry.student],
         kind="feedback",
         title=title,
         body=entry.comment[:300],
         url=reverse("supervision-my-progress"),
+        # Feedback has a mail of its own (send_feedback_notice, once per entry).
+        mail=False,
     )
     # The e-mail goes out after commit, from a worker, with retries.
     enqueue_on_commit("supervision.tasks.send_feedback_email", entry.pk)
@@ -415,11 +422,12 @@ def supervision_assign(
     if exists:
         raise RuleViolation("already_assigned", _("%(name)s is hier al begeleider.") % {"name": supervisor})
     link = SupervisionAssignment.objects.create(supervisor=supervisor, team=team, student=student, created_by=by)
-    subject = team.name if team is not None else student.get_display_name()
+    _audit_link(link, by=by, added=True)
+    subject = team.title if team is not None else student.get_display_name()
     notify(
         users=[supervisor],
         kind="supervision_assigned",
-        title=gettext("Je begeleidt nu %(subject)s") % {"subject": subject},
+        title=lambda: gettext("Je begeleidt nu %(subject)s") % {"subject": subject},
         url=reverse("supervision-overview") if supervisor.role == Role.SUPERVISOR else reverse("supervision-log"),
     )
     return link
@@ -430,7 +438,31 @@ def supervision_unassign(*, by: User, link: SupervisionAssignment) -> None:
     if not selectors.coordinates_supervision(by):
         raise PermissionDenied(_("Alleen coördinatoren koppelen begeleiders."))
     _ensure_link_writable(team=link.team, student=link.student)
+    _audit_link(link, by=by, added=False)
     link.delete()
+
+
+def _audit_link(link: SupervisionAssignment, *, by: User, added: bool) -> None:
+    """A supervision link made or ended, about the supervisor; in the team's cohort (or the student's)."""
+    if link.team_id is not None:
+        text = _("Begeleider van %(name)s geworden.") if added else _("Geen begeleider meer van %(name)s.")
+        cohort_id, subject_id, name = link.team.assignment.cohort_id, link.supervisor_id, link.team.title
+    else:
+        # About the student; their name is shown from their account, never kept in the text.
+        text = _("%(name)s begeleidt deze student nu.") if added else _("%(name)s begeleidt deze student niet meer.")
+        profile = getattr(link.student, "student_profile", None)
+        cohort_id, subject_id = (profile.cohort_id if profile else None), link.student_id
+        name = link.supervisor.get_display_name()
+    audit_record(
+        kind=AuditKind.SUPERVISION,
+        actor=by,
+        subject_id=subject_id,
+        cohort_id=cohort_id,
+        object_type="supervision_assignment",
+        object_id=link.pk,
+        description=text,
+        params={"name": name},
+    )
 
 
 # --- mails, each sent at most once -----------------------------------------
@@ -497,7 +529,8 @@ def send_feedback_notice(*, entry_id: int) -> bool:
 
 def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
     """This week's reminder: the supervisor's students without feedback for 14 days."""
-    supervisor = User.objects.filter(pk=supervisor_id, role=Role.SUPERVISOR).first()
+    # Docenten and werkbegeleiders of either account kind (an organisation contact linked to a team).
+    supervisor = User.objects.filter(pk=supervisor_id, role__in=[Role.SUPERVISOR, Role.ORGANISATION]).first()
     if supervisor is None:
         return False
     rows = selectors.students_needing_feedback(supervisor=supervisor, today=today)
@@ -531,7 +564,13 @@ def send_supervisor_reminder(*, supervisor_id: int, today: dt.date) -> bool:
             )
             if not created:
                 return False
-            notify(users=[supervisor], kind="supervision_reminder", title=subject, url=reverse("supervision-overview"))
+            notify(
+                users=[supervisor],
+                kind="supervision_reminder",
+                title=subject,
+                url=reverse("supervision-overview"),
+                mail=False,  # the reminder is its own mail, just below
+            )
             if not wants_mail_now(supervisor):
                 return False
             EmailMessage(subject=subject, body="\n".join(lines), to=[supervisor.email]).send()
@@ -583,3 +622,34 @@ def send_docent_digest(*, docent_id: int, today: dt.date) -> bool:
             # A weekly overview is itself a summary: for everyone but those who want no mail at all.
             wanted=wants_summaries(docent),
         )
+
+
+# --- reads of someone's progress or feedback (the audit log) -------------------------------------
+
+
+def record_read_by_other(
+    *,
+    viewer: User,
+    student: User | None = None,
+    student_id: int | None = None,
+    kind: str,
+    object_type: str,
+    object_id: object,
+    description: Any,
+    params: Mapping[str, object] | None = None,
+) -> None:
+    """Every read of a student's progress or feedback by someone other than that student is recorded;
+    the student's own reads are not. One INSERT, no reads (the pages and the API call this alike)."""
+    about = student.pk if student is not None else student_id
+    if about == viewer.pk:
+        return
+    subject = {"subject": student} if student is not None else {"subject_id": student_id}
+    audit_record(
+        kind=kind,
+        actor=viewer,
+        object_type=object_type,
+        object_id=object_id,
+        description=description,
+        params=dict(params or {}),
+        **subject,
+    )

@@ -9,7 +9,7 @@ be run by hand with ``manage.py supervision_weekly``.
 
 from celery import shared_task
 
-from supervision import selectors, services
+from supervision import privacy_services, selectors, services
 from wijklab.mail import MAIL_RETRY, task_day
 
 
@@ -45,3 +45,9 @@ def weekly_digests(today: str | None = None) -> int:
     for docent_id in ids:
         send_docent_digest.delay(docent_id, day)
     return len(ids)
+
+
+@shared_task
+def erase_expired_cohorts() -> int:
+    """Daily: erase the personal data of cohorts archived longer than ARCHIVED_COHORT_RETENTION_DAYS (idempotent)."""
+    return privacy_services.archived_cohorts_erase_due()

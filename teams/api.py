@@ -36,8 +36,17 @@ class TeamAssignmentOut(serializers.Serializer):
     team_size_max = serializers.IntegerField()
 
 
-class TeamSummaryOut(serializers.Serializer):
-    """A team in a list; the team is annotated by ``selectors.with_niveau_counts``."""
+COMPLETENESS_HELP = (
+    "Whether the team meets the assignment's composition. Left out for people who may not see the "
+    "team's niveaus (of an organisation, students outside it) when the team has fewer than three members."
+)
+
+
+class TeamSummaryOut(OmitNoneMixin, serializers.Serializer):
+    """A team in a list; the team is annotated by ``selectors.with_niveau_counts``; ``context["viewer"]``
+    is who reads it (``is_complete`` is left out where they may not read a verdict)."""
+
+    omit_if_none = ("is_complete",)
 
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
@@ -45,13 +54,14 @@ class TeamSummaryOut(serializers.Serializer):
     assignment = TeamAssignmentOut()
     member_count = serializers.IntegerField()
     free_seats = serializers.SerializerMethodField()
-    is_complete = serializers.SerializerMethodField()
+    is_complete = serializers.SerializerMethodField(help_text=COMPLETENESS_HELP)
 
     def get_free_seats(self, team: Team) -> int:
         return max(team.assignment.team_size_max - team.member_count, 0)
 
-    def get_is_complete(self, team: Team) -> bool:
-        return selectors.team_is_complete(team)
+    @extend_schema_field(serializers.BooleanField(required=False, help_text=COMPLETENESS_HELP))
+    def get_is_complete(self, team: Team) -> bool | None:
+        return selectors.team_completeness_for(team, viewer=self.context["viewer"])
 
 
 class OpenTeamOut(TeamSummaryOut):
@@ -90,7 +100,8 @@ class DuoMemberOut(serializers.Serializer):
 
 
 class DuoOut(OmitNoneMixin, serializers.Serializer):
-    """A duo; ``context["names"]`` ({member id: display name}) names its members."""
+    """A duo; ``context["names"]`` ({member id: display name}) names its members; ``carries_youth_case``
+    only with ``context["sees_youth_case"]`` (``selectors.sees_youth_case``)."""
 
     omit_if_none = ("has_niveau_6",)
 
@@ -98,10 +109,22 @@ class DuoOut(OmitNoneMixin, serializers.Serializer):
     members = serializers.SerializerMethodField()
     roles = serializers.SerializerMethodField()
     member_details = serializers.SerializerMethodField()
-    carries_youth_case = serializers.BooleanField()
+    carries_youth_case = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Only for viewers allowed to know it (the team's students, docenten and coordinators): "
+            "the duo that carries a youth case has a niveau 6 student."
+        ),
+    )
     has_niveau_6 = serializers.BooleanField(
         required=False, allow_null=True, help_text="In a team's detail, for viewers allowed to know."
     )
+
+    def to_representation(self, duo: Duo) -> dict:
+        data = super().to_representation(duo)
+        if not self.context.get("sees_youth_case", False):
+            data.pop("carries_youth_case", None)
+        return data
 
     def get_members(self, duo: Duo) -> list[int]:
         return [duo.member_a_id, duo.member_b_id]
@@ -163,8 +186,10 @@ class ProblemOut(serializers.Serializer):
     message = serializers.CharField()
 
 
-class TeamOut(serializers.Serializer):
+class TeamOut(OmitNoneMixin, serializers.Serializer):
     """The team as the viewer may see it (a ``selectors.TeamOverview``)."""
+
+    omit_if_none = ("is_complete",)
 
     id = serializers.IntegerField(source="team.pk")
     name = serializers.CharField(source="team.name")
@@ -177,7 +202,7 @@ class TeamOut(serializers.Serializer):
     supervisors = serializers.SerializerMethodField()
     covered_competences = serializers.SerializerMethodField()
     missing_competences = serializers.SerializerMethodField()
-    is_complete = serializers.BooleanField()
+    is_complete = serializers.BooleanField(source="completeness", required=False, help_text=COMPLETENESS_HELP)
     problems = ProblemOut(many=True)
     created_at = serializers.DateTimeField(source="team.created_at")
 
@@ -192,7 +217,8 @@ class TeamOut(serializers.Serializer):
     @extend_schema_field(DuoOut(many=True))
     def get_duos(self, overview: selectors.TeamOverview) -> list[dict]:
         names = {m.user.pk: m.user.get_display_name() for m in overview.members}
-        return TeamDuoOut(overview.duos, many=True, context={"names": names}).data
+        context = {"names": names, "sees_youth_case": overview.shows_youth_case}
+        return TeamDuoOut(overview.duos, many=True, context=context).data
 
     @extend_schema_field(SupervisorOut(many=True))
     def get_supervisors(self, overview: selectors.TeamOverview) -> list[dict]:
@@ -346,7 +372,7 @@ class TeamListView(GenericAPIView):
                 raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             teams = teams.filter(status=wanted_status)
         page = self.paginate_queryset(teams)
-        return self.get_paginated_response(TeamSummaryOut(page, many=True).data)
+        return self.get_paginated_response(TeamSummaryOut(page, many=True, context={"viewer": request.user}).data)
 
     @extend_schema(request=TeamCreateInput, responses={201: TeamOut})
     def post(self, request: Request) -> Response:
@@ -383,7 +409,7 @@ class OpenTeamListView(GenericAPIView):
         for team, check in selectors.with_join_checks(student=request.user, teams=page):
             team.join_check = check
             teams.append(team)
-        return self.get_paginated_response(OpenTeamOut(teams, many=True).data)
+        return self.get_paginated_response(OpenTeamOut(teams, many=True, context={"viewer": request.user}).data)
 
 
 class TeamStatusInput(serializers.Serializer):
@@ -545,7 +571,8 @@ class TeamDuoListView(GenericAPIView):
         team = selectors.access_team_by_id(user=request.user, team_id=team_id)
         names = _names(team)
         page = self.paginate_queryset(team.duos.all())
-        return self.get_paginated_response(DuoOut(page, many=True, context={"names": names}).data)
+        context = {"names": names, "sees_youth_case": selectors.sees_youth_case(viewer=request.user)}
+        return self.get_paginated_response(DuoOut(page, many=True, context=context).data)
 
     @extend_schema(request=DuoInput, responses={201: DuoOut})
     def post(self, request: Request, team_id: int) -> Response:
@@ -554,7 +581,8 @@ class TeamDuoListView(GenericAPIView):
         duo = services.duo_create(
             team=team, by=request.user, roles=data["role_map"], carries_youth_case=data["carries_youth_case"]
         )
-        return Response(DuoOut(duo, context={"names": _names(team)}).data, status=201)
+        context = {"names": _names(team), "sees_youth_case": selectors.sees_youth_case(viewer=request.user)}
+        return Response(DuoOut(duo, context=context).data, status=201)
 
 
 class DuoDetailView(APIView):
@@ -565,7 +593,8 @@ class DuoDetailView(APIView):
         duo = services.duo_update(
             duo=duo, by=request.user, roles=data.get("roles"), carries_youth_case=data.get("carries_youth_case")
         )
-        return Response(DuoOut(duo, context={"names": _names(duo.team)}).data)
+        context = {"names": _names(duo.team), "sees_youth_case": selectors.sees_youth_case(viewer=request.user)}
+        return Response(DuoOut(duo, context=context).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, duo_id: int) -> Response:

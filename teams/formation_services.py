@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import logging
 import threading
 import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from assignments.models import Assignment
 from teams import formation_selectors as fs
+from teams import notifications
 from teams.models import (
     FormationMove,
     FormationRun,
@@ -35,14 +36,13 @@ from teams.models import (
     Team,
     TeamStatus,
 )
-from teams.notifications import notification_mail
 from teams.services import _release
-from wijklab.celery import enqueue, enqueue_on_commit
+from wijklab.celery import enqueue
 from wijklab.errors import RuleViolation
 from wijklab.ids import is_id
-from wijklab.mail import wants_mail_now
-from wijklab.models import Cohort, Notification, Role, User
-from wijklab.services import ensure_cohort_writable
+from wijklab.mail import send_notification_mail
+from wijklab.models import AuditKind, Cohort, Notification, Role, User
+from wijklab.services import audit_record, ensure_cohort_writable, notify_each
 
 TIME_LIMIT_MAX = 300
 REASON_MAX = 1000
@@ -531,91 +531,81 @@ def formation_publish(*, run: FormationRun, by: User) -> FormationRun:
     MembershipChange.objects.bulk_create(changes)
 
     notifications = _announce(run=run, changes=changes, by=by)
+    # One entry for the whole publication (the changes themselves are MembershipChange rows).
+    audit_record(
+        kind=AuditKind.MEMBERSHIP,
+        actor=by,
+        cohort_id=cohort.pk,
+        object_type="formation_run",
+        object_id=run.pk,
+        description=gettext_lazy("Teamindeling gepubliceerd: %(count)s wijzigingen in teams."),
+        params={"count": len(changes)},
+    )
     run.status = FormationRun.Status.PUBLISHED
     run.published_at = now
     run.published_by = by
     run.parameters["notified"] = [n.pk for n in notifications]
     run.save(update_fields=["status", "published_at", "published_by", "parameters"])
-    enqueue_on_commit("teams.formation_tasks.email_formation_published", run.pk)
     return run
 
 
 def _announce(*, run: FormationRun, changes: list[MembershipChange], by: User) -> list:
-    """One notification per person: placed students, teammates of changed teams, contacts and supervisors."""
+    """One notification per person, written to them: placed students, teammates of changed teams,
+    supervisors and the organisation's contacts (level-blind). Their mail follows (wijklab.mail)."""
     entries = {s["student"]: s for s in run.proposal.get("students", [])}
     changed_teams: dict[int, Team] = {}
     changed_students = set()
-    rows = []
     for change in changes:
         changed_students.add(change.student_id)
         for team in (change.to_team, change.from_team):
             if team is not None:
                 changed_teams[team.pk] = team
     users = {u.pk: u for u in User.objects.filter(pk__in=changed_students)}
+    arrived: dict[int, list[str]] = {t: [] for t in changed_teams}
+    left: dict[int, list[str]] = {t: [] for t in changed_teams}
+    rows = []
     for change in changes:
         student = users[change.student_id]
+        if change.from_team is not None:
+            left[change.from_team.pk].append(student.get_display_name())
         if change.to_team is not None:
             team = change.to_team
+            arrived[team.pk].append(student.get_display_name())
             entry = entries.get(str(student.pk), {})
-            rows.append(
-                (
-                    student,
-                    _("Je zit in %(team)s voor %(assignment)s")
-                    % {"team": team.name, "assignment": team.assignment.title},
-                    fs.student_explanation(entry),
-                    team_url(team),
-                )
+            title, body = notifications.formation_for_placed(
+                team, change.from_team, functools.partial(fs.student_explanation, entry)
             )
+            rows.append((student, title, body, team_url(team)))
         else:
-            rows.append(
-                (
-                    student,
-                    _("Je zit niet meer in %(team)s") % {"team": change.from_team.name},
-                    _("De coördinator heeft de teams opnieuw ingedeeld; je hoort binnenkort meer."),
-                    "",
-                )
-            )
-    # Teammates who stayed, and everyone who follows a changed team: one notification each, listing their teams.
+            title, body = notifications.formation_for_unplaced(change.from_team)
+            rows.append((student, title, body, reverse("team-list")))
+    names = _names_by_team(changed_teams)
+    # Teammates who stayed: who came and went in their team.
     stayers = (
         Membership.objects.filter(team_id__in=changed_teams, left_at__isnull=True)
         .exclude(student_id__in=changed_students)
         .select_related("student")
     )
-    followers: dict[int, tuple[User, set[int]]] = {}
     for m in stayers:
-        followers.setdefault(m.student_id, (m.student, set()))[1].add(m.team_id)
+        team = changed_teams[m.team_id]
+        title, body = notifications.formation_for_teammate(
+            team, arrived=sorted(arrived[team.pk]), left=sorted(left[team.pk]), roster=names[team.pk]
+        )
+        rows.append((m.student, title, body, team_url(team)))
+    # Supervisors and the organisation's contacts: one notification each, listing their teams.
+    followers: dict[int, tuple[User, set[int], bool]] = {}
     for link in SupervisionAssignment.objects.filter(team_id__in=changed_teams).select_related("supervisor"):
-        followers.setdefault(link.supervisor_id, (link.supervisor, set()))[1].add(link.team_id)
+        followers.setdefault(link.supervisor_id, (link.supervisor, set(), False))[1].add(link.team_id)
     organisations: dict[int, set[int]] = {}
     for team in changed_teams.values():
         organisations.setdefault(team.assignment.organisation_id, set()).add(team.pk)
     for contact in User.objects.filter(role=Role.ORGANISATION, organisation_id__in=organisations, is_active=True):
-        followers.setdefault(contact.pk, (contact, set()))[1].update(organisations[contact.organisation_id])
-    names = _names_by_team(changed_teams)
-    for user, team_ids in followers.values():
-        if user.pk == by.pk:
-            continue
+        followers.setdefault(contact.pk, (contact, set(), True))[1].update(organisations[contact.organisation_id])
+    for user, team_ids, organisation in followers.values():
         teams = sorted((changed_teams[t] for t in team_ids), key=lambda t: t.name)
-        lines = [
-            _("%(team)s (%(assignment)s): %(names)s")
-            % {"team": t.name, "assignment": t.assignment.title, "names": ", ".join(names[t.pk])}
-            for t in teams
-        ]
-        if user.role == Role.STUDENT:
-            title = _("De samenstelling van %(team)s is veranderd") % {"team": teams[0].name}
-        elif len(teams) == 1:
-            title = _("%(team)s is ingedeeld") % {"team": teams[0].name}
-        else:
-            title = _("%(count)s teams zijn ingedeeld") % {"count": len(teams)}
-        rows.append((user, title, "\n".join(lines), team_url(teams[0])))
-    seen: set[int] = set()
-    notifications = []
-    for user, title, body, url in rows:
-        if user.pk in seen:
-            continue
-        seen.add(user.pk)
-        notifications.append(Notification(user=user, kind="team_formed", title=str(title), body=str(body), url=url))
-    return Notification.objects.bulk_create(notifications)
+        title, body = notifications.formation_for_followers(teams, names, organisation=organisation)
+        rows.append((user, title, body, team_url(teams[0])))
+    return notify_each(kind="team_formed", rows=[r for r in rows if r[0].pk != by.pk])
 
 
 def _names_by_team(teams: dict[int, Team]) -> dict[int, list[str]]:
@@ -655,10 +645,16 @@ class _Ticker(threading.Thread):
             while not self.done.wait(TICK_S):
                 elapsed = (time.monotonic() - self.started) / self.time_limit
                 progress = min(0.99, max(self.fraction, 0.95 * elapsed))
-                FormationRun.objects.filter(pk=self.run_id, status=FormationRun.Status.RUNNING).update(
-                    progress=progress, progress_message=self.message[:200]
-                )
-        except Exception:  # a missed progress write must never end the run
+                try:
+                    FormationRun.objects.filter(pk=self.run_id, status=FormationRun.Status.RUNNING).update(
+                        progress=progress, progress_message=self.message[:200]
+                    )
+                except DatabaseError:
+                    # A missed write (a locked SQLite table, a dropped connection) must neither end
+                    # the run nor stop the bar: the next tick writes the newer figure.
+                    logger.warning("formation progress of run %s not written; next tick retries", self.run_id)
+                    connection.close()
+        except Exception:  # anything else ends the bar, never the run
             logger.exception("formation progress of run %s", self.run_id)
         finally:
             connection.close()
@@ -769,21 +765,19 @@ def formation_run_execute(*, run_id: int) -> str:
 # --- the mail after publishing (the task email_formation_published) --------------------
 
 
-@transaction.atomic
 def formation_published_email(*, run_id: int) -> int:
-    """One mail per person told about a published run (its notification). Returns the number of mails."""
-    run = FormationRun.objects.select_for_update().filter(pk=run_id, emailed_at__isnull=True).first()
-    if run is None:
-        return 0
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for note in Notification.objects.filter(pk__in=run.parameters.get("notified", [])).select_related("user"):
-            # DIGEST: the daily summary carries the notification; NONE: only in the app.
-            if not wants_mail_now(note.user):
-                continue
-            subject, body = notification_mail(note)
-            messages.append(EmailMessage(subject=subject, body=body, to=[note.user.email]))
-    sent = get_connection().send_messages(messages) if messages else 0
-    run.emailed_at = timezone.now()
-    run.save(update_fields=["emailed_at"])
-    return sent or 0
+    """The job the previous release enqueued after publishing (``email_formation_published``).
+
+    The notification mail carries a published run now (one mail per person, ``wijklab.mail``,
+    scheduled when its notifications are stored); a job still queued from before sends the
+    pending mail of the people it told, once (``emailed_at``). Returns the number of mails.
+    """
+    with transaction.atomic():
+        run = FormationRun.objects.select_for_update().filter(pk=run_id, emailed_at__isnull=True).first()
+        if run is None:
+            return 0
+        run.emailed_at = timezone.now()
+        run.save(update_fields=["emailed_at"])
+    notified = run.parameters.get("notified", [])
+    user_ids = sorted(set(Notification.objects.filter(pk__in=notified).values_list("user_id", flat=True)))
+    return sum(send_notification_mail(user_id=user_id) > 0 for user_id in user_ids)

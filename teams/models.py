@@ -30,6 +30,25 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def title(self) -> str:
+        """The team as named in a sentence: "Team Maashaven" as it is, "Klaproos" as "Team Klaproos".
+
+        Sentences say ``%(team)s is geopend``, never ``Team %(name)s``: most names already start with "Team".
+        """
+        return team_title(self.name)
+
+
+def names_itself_team(name: str) -> bool:
+    """Whether a team's name already starts with the word "Team": the one rule every text that names a
+    team follows (``team_title`` here, ``teams.notifications.team_label``), so none says "Team Team"."""
+    words = name.split(maxsplit=1)
+    return bool(words) and words[0].casefold() in {"team", str(_("Team")).casefold()}
+
+
+def team_title(name: str) -> str:
+    return name if names_itself_team(name) else str(_("Team %(name)s") % {"name": name})
+
 
 class SupervisionAssignment(models.Model):
     """A supervisor (docent or werkbegeleider) follows a team, or one student."""
@@ -155,6 +174,35 @@ class Task(models.Model):
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.due_on is not None and self.due_on < today and self.status != TaskStatus.DONE
+
+
+class TaskChange(models.Model):
+    """The history of a team's tasks: who created, changed or deleted which task, and what changed.
+
+    Kept when the task is deleted (``task`` becomes null, ``title`` stays), so the
+    team's supervisors can still see what happened to it.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Aangemaakt")
+        CHANGED = "changed", _("Gewijzigd")
+        DELETED = "deleted", _("Verwijderd")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="task_changes")
+    task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # {field: [before, after]} with values as stored (ids, ISO dates, choice values);
+    # the page turns them into labels and names when it shows them.
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "-created_at"])]
+        verbose_name = _("taakwijziging")
+        verbose_name_plural = _("taakwijzigingen")
 
 
 class MembershipChange(models.Model):

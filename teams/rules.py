@@ -158,6 +158,17 @@ def join_refusal(req: Requirements, counts: Counts, niveau: int) -> Refusal | No
     )
 
 
+COMPOSITION_REFUSED = _("De samenstelling van het team laat dit niet toe.")
+
+
+def unnamed(refusal: Refusal | None) -> Refusal | None:
+    """The refusal as told to someone outside the team: a ``needs_niveau`` never names the niveaus the
+    team misses (that would tell who in it has which niveau, docs/visibility.md)."""
+    if refusal is None or refusal.code != "needs_niveau":
+        return refusal
+    return Refusal(refusal.code, str(COMPOSITION_REFUSED))
+
+
 # wijklab.models.SupervisorKind.HBO_DOCENT; the rules stay free of models.
 HBO_DOCENT = "hbo_docent"
 
@@ -238,7 +249,13 @@ def problems(
             )
         if youth_case_duo is False:
             found.append(
-                Problem("no_youth_case_duo", str(_("Nog geen duo draagt de verantwoordelijkheid voor de jeugdcasus.")))
+                # about_niveau: whether some duo carries the youth case tells whether the team has a
+                # niveau 6 student in a duo (the duo that carries it must have one).
+                Problem(
+                    "no_youth_case_duo",
+                    str(_("Nog geen duo draagt de verantwoordelijkheid voor de jeugdcasus.")),
+                    about_niveau=True,
+                )
             )
         elif youth_case_duo and not youth_case_duo_has_niveau_6:
             found.append(

@@ -20,6 +20,7 @@ from teams.models import (
     MembershipChange,
     SupervisionAssignment,
     Task,
+    TaskChange,
     TaskStatus,
     Team,
     TeamStatus,
@@ -34,6 +35,7 @@ from teams.rules import (
     join_refusal,
     level_blind,
     problems,
+    unnamed,
 )
 from wijklab.ids import MAX_ID, as_id, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Cohort, Competence, Role, StudentProfile, User
@@ -104,6 +106,11 @@ def teams_visible_to(*, user: User) -> QuerySet[Team]:
     if user.role == Role.COORDINATOR:
         return Team.objects.filter(assignment__cohort__coordinators=user)
     return Team.objects.none()
+
+
+def organisation_people(*, assignment: Assignment) -> QuerySet[User]:
+    """The contacts of the assignment's organisation: they hear about teams on it (level-blind texts)."""
+    return User.objects.filter(role=Role.ORGANISATION, organisation_id=assignment.organisation_id, is_active=True)
 
 
 def access_team_by_id(*, user: User, team_id: int) -> Team:
@@ -215,6 +222,45 @@ def team_is_complete(team: Team) -> bool:
     return is_complete(Requirements.of(team.assignment), counts_from_annotation(team))
 
 
+# A verdict on the composition of a team this small would tell who in it has which niveau
+# (two members, "complete": one niveau 4 and one niveau 6). docs/visibility.md.
+COMPLETENESS_MIN_MEMBERS = 3
+
+
+def completeness_shown(*, member_count: int, sees_member_niveaus: bool) -> bool:
+    """Whether a completeness verdict (and a composition problem) of a team may be shown: to whoever may
+    see every member's niveau, and to anyone else only for teams of at least three members."""
+    return sees_member_niveaus or member_count >= COMPLETENESS_MIN_MEMBERS
+
+
+def may_read_completeness(user: User, *, member_count: int) -> bool:
+    """Whether a member or supervisor of a team of ``member_count`` may be told it is complete
+    (a notification, a mail): not anyone of an organisation when it is this small."""
+    return completeness_shown(member_count=member_count, sees_member_niveaus=viewer_sees_niveaus(viewer=user))
+
+
+def team_completeness_for(team: Team, *, viewer: User) -> bool | None:
+    """A team's completeness as ``viewer`` may read it in a list, or None where no verdict may be shown.
+
+    For teams annotated by ``with_niveau_counts``. In lists only docenten and coordinators count as
+    seeing every member's niveau; a student's list holds teams they are not in.
+    """
+    sees = viewer_sees_niveaus(viewer=viewer) and viewer.role != Role.STUDENT
+    if not completeness_shown(member_count=team.member_count, sees_member_niveaus=sees):
+        return None
+    return team_is_complete(team)
+
+
+def sees_youth_case(*, viewer: User) -> bool:
+    """Whether ``viewer`` may know which duo carries a team's youth case (of a team they may see).
+
+    That duo must have a niveau 6 student, so it is told to whoever may see the team's niveaus: its
+    members, its docenten, its coordinators; never anyone of an organisation (docs/visibility.md).
+    Students see only their own team, so for them this is "students of the team itself".
+    """
+    return viewer_sees_niveaus(viewer=viewer)
+
+
 def teams_open_to_join(*, student: User) -> QuerySet[Team]:
     """Teams a student may ask to join: open teams on open assignments of their own cohort."""
     cohort_id = student_cohort_id(student=student)
@@ -322,7 +368,8 @@ def join_check(
         refusal = already_in_team_refusal(team_id=team.pk, current_team_id=current_team_id)
         return JoinCheck(False, refusal.code, refusal.message)
     counts = counts if counts is not None else niveau_counts(team=team)
-    refusal = join_refusal(Requirements.of(team.assignment), counts, student.student_profile.niveau)
+    # The student is outside the team: a refusal never names the niveaus the team misses.
+    refusal = unnamed(join_refusal(Requirements.of(team.assignment), counts, student.student_profile.niveau))
     if refusal is not None:
         return JoinCheck(False, refusal.code, refusal.message)
     return JoinCheck(True)
@@ -392,6 +439,8 @@ class DuoView:
     b: MemberView
     # Whether the duo has a niveau 6 member; None when the viewer may not know.
     has_niveau_6: bool | None
+    # Whether the duo carries the team's youth case; None when the viewer may not know (``sees_youth_case``).
+    youth_case: bool | None = None
 
 
 @dataclass
@@ -419,6 +468,14 @@ class TeamOverview:
     viewer_is_member: bool
     viewer_sees_niveaus: bool
     suggestions: list[tuple[MemberView, MemberView]] = field(default_factory=list)
+    # Whether the viewer may read ``is_complete`` (``completeness_shown``) and which duo carries the youth case.
+    completeness_shown: bool = True
+    shows_youth_case: bool = True
+
+    @property
+    def completeness(self) -> bool | None:
+        """``is_complete`` as the viewer may read it; None: no verdict for them."""
+        return self.is_complete if self.completeness_shown else None
 
     @property
     def covered(self) -> list[RequiredCompetence]:
@@ -438,7 +495,7 @@ class TeamOverview:
 
     @property
     def youth_case_duo(self) -> DuoView | None:
-        return next((d for d in self.duos if d.duo.carries_youth_case), None)
+        return next((d for d in self.duos if d.youth_case), None)
 
 
 def suggest_duos(members: list[MemberView]) -> list[tuple[MemberView, MemberView]]:
@@ -481,6 +538,8 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
     duos: list[DuoView] = []
     # Niveau-specific problems reveal the mix, so only for viewers who may see every member's niveau.
     sees_niveaus = viewer_sees_niveaus(viewer=viewer) and set(member_ids) <= visible
+    shows_youth_case = sees_youth_case(viewer=viewer)
+    verdict_shown = completeness_shown(member_count=len(member_ids), sees_member_niveaus=sees_niveaus)
     for duo in team.duos.all():
         a, b = members.get(duo.member_a_id), members.get(duo.member_b_id)
         if a is None or b is None:  # a duo always has two active members; be safe all the same
@@ -488,7 +547,15 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
         a.duo, a.role, b.duo, b.role = duo, duo.role_a, duo, duo.role_b
         has_6 = 6 in (real_niveau.get(duo.member_a_id), real_niveau.get(duo.member_b_id))
         can_know = duo.member_a_id in visible and duo.member_b_id in visible
-        duos.append(DuoView(duo=duo, a=a, b=b, has_niveau_6=has_6 if can_know else None))
+        duos.append(
+            DuoView(
+                duo=duo,
+                a=a,
+                b=b,
+                has_niveau_6=has_6 if can_know else None,
+                youth_case=duo.carries_youth_case if shows_youth_case else None,
+            )
+        )
     required = []
     for rc in assignment.required_competences.select_related("competence"):
         required.append(
@@ -521,6 +588,9 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
     )
     if not sees_niveaus:
         found = level_blind(found)
+        if not verdict_shown:
+            # The general "composition" line is a verdict too: not on a team this small.
+            found = [p for p in found if p.code != "composition"]
     member_list = list(members.values())
     viewer_is_member = viewer.pk in members and viewer.role == Role.STUDENT
     return TeamOverview(
@@ -535,6 +605,8 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
         viewer_is_member=viewer_is_member,
         viewer_sees_niveaus=sees_niveaus,
         suggestions=suggest_duos(member_list) if viewer_is_member else [],
+        completeness_shown=verdict_shown,
+        shows_youth_case=shows_youth_case,
     )
 
 
@@ -562,6 +634,65 @@ def access_task_by_id(*, user: User, task_id: int) -> Task:
         return tasks_visible_to(user=user).select_related("team", "team__assignment", "owner").get(pk=task_id)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404("Taak niet gevonden.") from None
+
+
+@dataclass
+class TaskHistoryLine:
+    change: TaskChange
+    # (field label, before, after) as text; dates stay dates for the template's own format.
+    fields: list[tuple[str, object, object]]
+
+
+TASK_FIELD_LABELS = {
+    "title": _("titel"),
+    "description": _("omschrijving"),
+    "phase": _("fase"),
+    "status": _("status"),
+    "owner": _("eigenaar"),
+    "due_on": _("deadline"),
+}
+
+
+def task_history(*, team: Team, limit: int = 20) -> list[TaskHistoryLine]:
+    """The team's latest task changes, newest first, with names and labels instead of ids and codes.
+
+    Two queries whatever the number of changes: the changes (with who made them) and the owners they name.
+    """
+    changes = list(team.task_changes.select_related("by")[:limit])
+    owner_ids = {
+        value
+        for c in changes
+        for value in c.changes.get("owner", [])
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    names = {u.pk: u.get_display_name() for u in User.objects.filter(pk__in=owner_ids)} if owner_ids else {}
+    labels = {**dict(Phase.choices), **dict(TaskStatus.choices)}
+
+    def shown(name: str, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if name == "owner":
+            return names.get(value, _("een oud-teamlid"))
+        if name == "due_on":
+            try:
+                return datetime.date.fromisoformat(str(value))
+            except ValueError:
+                return value
+        if name in ("phase", "status"):
+            return labels.get(value, value)
+        return value
+
+    return [
+        TaskHistoryLine(
+            change=c,
+            fields=[
+                (TASK_FIELD_LABELS[name], shown(name, before), shown(name, after))
+                for name, (before, after) in c.changes.items()
+                if name in TASK_FIELD_LABELS
+            ],
+        )
+        for c in changes
+    ]
 
 
 def access_duo_by_id(*, user: User, duo_id: int) -> Duo:

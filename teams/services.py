@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,15 +21,17 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase
 from teams import notifications
-from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskStatus, Team, TeamStatus
-from teams.rules import Problem, Refusal, Requirements, is_complete, join_refusal
+from teams.models import Duo, DuoRole, Membership, MembershipChange, Task, TaskChange, TaskStatus, Team, TeamStatus
+from teams.rules import Problem, Refusal, Requirements, is_complete, join_refusal, unnamed
 from teams.selectors import (
     active_membership_of,
     active_memberships,
     already_in_team_refusal,
     departure_problems,
     is_id,
+    may_read_completeness,
     niveau_counts,
+    organisation_people,
     status_refusals,
     student_cohort_id,
     user_is_team_member,
@@ -38,11 +39,10 @@ from teams.selectors import (
     user_may_open_team,
 )
 from teams.signals import membership_ended
-from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
-from wijklab.mail import in_language_of, recipients_wanting_mail_now, wants_mail_now
-from wijklab.models import Role, User
-from wijklab.services import ensure_cohort_writable, notify
+from wijklab.mail import send_notification_mail
+from wijklab.models import AuditKind, Role, User
+from wijklab.services import audit_record, ensure_cohort_writable, notify_each
 
 # Refusals a coordinator may knowingly override when moving a student.
 OVERRIDABLE = frozenset({"team_full", "needs_niveau", "team_not_open", "assignment_not_open"})
@@ -99,7 +99,7 @@ def _member_users(team: Team) -> list[User]:
 
 
 def _supervisor_users(team: Team) -> list[User]:
-    return list(User.objects.filter(supervision_assignments__team=team))
+    return list(User.objects.filter(supervision_assignments__team=team).select_related("supervisor_profile"))
 
 
 def _release(*, membership: Membership, now: datetime.datetime) -> None:
@@ -116,69 +116,95 @@ def _release(*, membership: Membership, now: datetime.datetime) -> None:
     )
 
 
+_AUDIT_TEXT = {
+    # %(to)s and %(from)s are the teams' titles ("Team Maashaven"), so no "team" before them.
+    MembershipChange.Kind.JOINED: _("Lid geworden van %(to)s."),
+    MembershipChange.Kind.LEFT: _("%(from)s verlaten."),
+    MembershipChange.Kind.MOVED: _("Verplaatst van %(from)s naar %(to)s."),
+    MembershipChange.Kind.REMOVED: _("Uit %(from)s gehaald."),
+}
+
+
+def _audit(change: MembershipChange, *, actor: User) -> None:
+    """The change in the audit log, about the student, in the team's cohort (the reason stays in the change)."""
+    team = change.to_team or change.from_team
+    audit_record(
+        kind=AuditKind.MEMBERSHIP,
+        actor=actor,
+        subject_id=change.student_id,
+        cohort_id=team.assignment.cohort_id,
+        object_type="membership_change",
+        object_id=change.pk,
+        description=_AUDIT_TEXT.get(change.kind, _("Teamlidmaatschap gewijzigd.")),
+        params={"to": getattr(change.to_team, "title", "-"), "from": getattr(change.from_team, "title", "-")},
+    )
+
+
 def _announce(change: MembershipChange, *, actor: User) -> None:
-    """In-app notifications now (inside the transaction), e-mail after commit."""
-    kinds = MembershipChange.Kind
-    for team in (change.from_team, change.to_team):
+    """In-app notifications, each written to its reader, and the audit entry; the mail follows (wijklab.mail)."""
+    _audit(change, actor=actor)
+    rows: list = []
+    formed: list = []
+    for_student = notifications.change_for_student(change)
+    if for_student is not None:
+        title, body = for_student
+        url = team_url(change.to_team) if change.to_team is not None else reverse("team-list")
+        rows.append((change.student, title, body, url))
+    for team in (change.to_team, change.from_team):
         if team is None:
             continue
-        people = [u for u in _member_users(team) + _supervisor_users(team) if u.pk != actor.pk]
-        if change.kind == kinds.REMOVED:
-            # No longer a member, but it is about them.
-            people.append(change.student)
-        notify(
-            users=people,
-            kind=f"team_{change.kind}",
-            title=notifications.membership_change_title(change, team),
-            url=team_url(team),
-        )
+        url = team_url(team)
+        teammates = [u for u in _member_users(team) if u.pk != change.student_id]
+        rows += [(u, notifications.change_for_teammates(change, team), "", url) for u in teammates]
+        rows += [(u, notifications.change_for_supervisors(change, team), "", url) for u in _supervisor_users(team)]
+        organisation = list(organisation_people(assignment=team.assignment))
+        if team == change.to_team and not teammates:
+            title, body = notifications.team_formed_for_organisation(team, change.student.get_display_name())
+            formed += [(u, title, body, url) for u in organisation]
+        else:
+            title, body = notifications.change_for_organisation(change, team)
+            rows += [(u, title, body, url) for u in organisation]
+    notify_each(kind=f"team_{change.kind}", rows=[r for r in rows if r[0].pk != actor.pk])
+    notify_each(kind="team_formed", rows=[r for r in formed if r[0].pk != actor.pk])
     if change.team_completed and change.to_team is not None:
         team = change.to_team
-        notify(
-            users=_member_users(team) + _supervisor_users(team),
-            kind="team_complete",
-            title=notifications.team_complete_title(team),
-            body=notifications.team_complete_body(team),
-            url=team_url(team),
-        )
-    enqueue_on_commit("teams.tasks.email_membership_change", change.pk)
+        url = team_url(team)
+        members = _member_users(team)
+        title, body = notifications.team_complete_for_members(team)
+        complete = [(u, title, body, url) for u in members]
+        title, body = notifications.team_complete_for_supervisors(team)
+        # A verdict on a team this small is not told to anyone of an organisation (docs/visibility.md).
+        complete += [
+            (u, title, body, url)
+            for u in _supervisor_users(team)
+            if may_read_completeness(u, member_count=len(members))
+        ]
+        notify_each(kind="team_complete", rows=complete)
 
 
-@transaction.atomic
 def membership_change_email(*, change_id: int) -> int:
-    """Mail the members and supervisors of the team(s) a roster change touched, once. Returns the number of mails.
+    """The job the previous release enqueued per roster change (``teams.tasks.email_membership_change``).
 
-    Only people who want a mail per event (the others read it in Wijklab or in their digest).
-    The row lock makes a concurrent duplicate wait and then find it sent; a failed send
-    rolls back, so a retry sends again.
+    The notification mail carries roster changes now (one mail per person for a burst,
+    ``wijklab.mail``); a job still queued from before sends the pending mail of the people the
+    change told, once (``emailed_at``). Returns the number of mails.
     """
-    change = (
-        MembershipChange.objects.select_for_update(of=("self",))
-        .filter(pk=change_id, emailed_at__isnull=True)
-        .select_related("student", "by", "from_team__assignment", "to_team__assignment")
-        .first()
-    )
-    if change is None:
-        return 0
-    messages = []
-
-    def add(user: User, team: Team) -> None:
-        with in_language_of(user):
-            subject, body = notifications.membership_change_mail(change, team, url=team_url(team))
-        messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
-
+    with transaction.atomic():
+        change = (
+            MembershipChange.objects.select_for_update(of=("self",))
+            .filter(pk=change_id, emailed_at__isnull=True)
+            .select_related("from_team", "to_team")
+            .first()
+        )
+        if change is None:
+            return 0
+        change.emailed_at = timezone.now()
+        change.save(update_fields=["emailed_at"])
+    people = {change.student_id}
     for team in (change.from_team, change.to_team):
-        if team is None:
-            continue
-        people = {u.pk: u for u in _member_users(team) + _supervisor_users(team) if u.pk != change.by_id}
-        for user in recipients_wanting_mail_now(people.values()):
-            add(user, team)
-    if change.kind == MembershipChange.Kind.REMOVED and wants_mail_now(change.student):
-        add(change.student, change.from_team)
-    sent = get_connection().send_messages(messages) if messages else 0
-    change.emailed_at = timezone.now()
-    change.save(update_fields=["emailed_at"])
-    return sent or 0
+        if team is not None:
+            people.update(u.pk for u in _member_users(team) + _supervisor_users(team))
+    return sum(send_notification_mail(user_id=user_id) > 0 for user_id in sorted(people))
 
 
 # --- teams ------------------------------------------------------------------
@@ -216,9 +242,23 @@ def team_set_status(*, team: Team, status: str, by: User) -> Team:
     if status not in TeamStatus.values:
         raise ValidationError({"status": [_("Kies een status: open, actief of afgesloten.")]})
     team = _lock_teams(team.pk)[team.pk]
+    started = status == TeamStatus.ACTIVE and team.status != TeamStatus.ACTIVE
     team.status = status
     team.save(update_fields=["status"])
+    if started:
+        _announce_start(team, by=by)
     return team
+
+
+def _announce_start(team: Team, *, by: User) -> None:
+    """The team is at work: its members, supervisors and the assignment's organisation hear it."""
+    url = team_url(team)
+    title, body = notifications.team_started_for_members(team)
+    rows = [(u, title, body, url) for u in _member_users(team)]
+    title, body = notifications.team_started_for_others(team)
+    rows += [(u, title, body, url) for u in _supervisor_users(team)]
+    rows += [(u, title, body, url) for u in organisation_people(assignment=team.assignment)]
+    notify_each(kind="team_started", rows=[r for r in rows if r[0].pk != by.pk])
 
 
 # --- joining and leaving ----------------------------------------------------
@@ -240,7 +280,8 @@ def membership_join(*, team: Team, student: User) -> Membership:
         _raise(already_in_team_refusal(team_id=team.pk, current_team_id=current.team_id))
     req = Requirements.of(team.assignment)
     counts = niveau_counts(team=team)
-    refusal = join_refusal(req, counts, niveau)
+    # The joining student is not in the team (yet): the refusal does not name the niveaus it misses.
+    refusal = unnamed(join_refusal(req, counts, niveau))
     if refusal is not None:
         _raise(refusal)
     try:
@@ -557,7 +598,10 @@ def task_create(
     due_on: datetime.date | None = None,
     description: str = "",
     status: str = TaskStatus.TODO,
+    confirm_past_due: bool = True,
 ) -> Task:
+    """Add a task. ``confirm_past_due=False``: a deadline before today is refused (code ``past_due``)
+    so the page can ask "Klopt dat?" first; the API keeps accepting it as sent."""
     _require_member(team, by)
     _ensure_writable(team)
     clean = _clean_task_fields(
@@ -571,21 +615,47 @@ def task_create(
             "status": status,
         },
     )
-    return Task.objects.create(team=team, created_by=by, **clean)
+    _check_past_due(clean.get("due_on"), None, confirm_past_due)
+    task = Task.objects.create(team=team, created_by=by, **clean)
+    TaskChange.objects.create(
+        team=team,
+        task=task,
+        title=task.title,
+        kind=TaskChange.Kind.CREATED,
+        by=by,
+        changes={n: [None, v] for n in TASK_HISTORY_FIELDS if (v := _history_value(task, n))},
+    )
+    return task
 
 
 @transaction.atomic
-def task_update(*, task: Task, by: User, **fields: object) -> Task:
-    """Change a task's status, owner, due date, phase, title or description."""
+def task_update(*, task: Task, by: User, confirm_past_due: bool = True, **fields: object) -> Task:
+    """Change a task's status, owner, due date, phase, title or description; the change is kept in its history.
+
+    ``confirm_past_due=False``: a deadline moved to before today is refused (code ``past_due``)
+    until the person confirms it; a deadline that was already in the past and stays is not asked again.
+    """
     _require_member(task.team, by)
     _ensure_writable(task.team)
     unknown = set(fields) - {"title", "description", "phase", "status", "due_on", "owner"}
     if unknown:
         raise ValidationError({name: [_("Dit veld bestaat niet.")] for name in sorted(unknown)})
     clean = _clean_task_fields(task.team, fields)
+    if "due_on" in clean:
+        _check_past_due(clean["due_on"], task.due_on, confirm_past_due)
+    before = {name: _history_value(task, name) for name in TASK_HISTORY_FIELDS}
     for name, value in clean.items():
         setattr(task, name, value)
     task.save()
+    changes = {
+        name: [before[name], _history_value(task, name)]
+        for name in TASK_HISTORY_FIELDS
+        if before[name] != _history_value(task, name)
+    }
+    if changes:
+        TaskChange.objects.create(
+            team=task.team, task=task, title=task.title, kind=TaskChange.Kind.CHANGED, by=by, changes=changes
+        )
     if "owner_id" in clean:
         # Fresh owner object for the caller's response.
         task.owner = User.objects.filter(pk=task.owner_id).first() if task.owner_id else None
@@ -596,4 +666,51 @@ def task_update(*, task: Task, by: User, **fields: object) -> Task:
 def task_delete(*, task: Task, by: User) -> None:
     _require_member(task.team, by)
     _ensure_writable(task.team)
+    TaskChange.objects.create(team=task.team, task=None, title=task.title, kind=TaskChange.Kind.DELETED, by=by)
+    # The history of the task stays, without the link to it.
     task.delete()
+
+
+# What a task's history records, in this order (the owner as an id: the page shows the name).
+TASK_HISTORY_FIELDS = ("title", "description", "phase", "status", "owner", "due_on")
+
+
+def _history_value(task: Task, name: str) -> object:
+    if name == "owner":
+        return task.owner_id
+    if name == "due_on":
+        return task.due_on.isoformat() if task.due_on else None
+    return getattr(task, name)
+
+
+def _check_past_due(due_on: object, before: object, confirmed: bool) -> None:
+    if confirmed or not isinstance(due_on, datetime.date) or due_on == before:
+        return
+    if due_on < timezone.localdate():
+        raise ValidationError(
+            {"due_on": [ValidationError(_("Deze deadline ligt in het verleden. Klopt dat?"), code="past_due")]}
+        )
+
+
+# --- erasure (AVG) ------------------------------------------------------------------------
+
+
+def memberships_end_for_erasure(*, student: User, now: datetime.datetime) -> int:
+    """End every active membership of a student being erased; returns how many ended.
+
+    Quietly: no MembershipChange, no notification or mail (each would carry the name
+    that is being erased). Duos dissolve, tasks lose their owner and the chat closes
+    the student's sockets, as on any other end of a membership. Ended memberships of
+    the (by then anonymous) account stay: they say only that "a deleted user" was in a team.
+    """
+    ended = 0
+    for membership in Membership.objects.select_for_update().filter(student=student, left_at__isnull=True):
+        _release(membership=membership, now=now)
+        ended += 1
+    # Also duos and task ownership in teams the student had already left.
+    Duo.objects.filter(Q(member_a=student) | Q(member_b=student)).delete()
+    Task.objects.filter(owner=student).update(owner=None)
+    Task.objects.filter(created_by=student).update(created_by=None)
+    TaskChange.objects.filter(by=student).update(by=None)
+    MembershipChange.objects.filter(student=student).delete()
+    return ended

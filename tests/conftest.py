@@ -51,6 +51,12 @@ def _test_runtime(settings, tmp_path):
     # Every named person gets a password; the real hasher costs a third of a
     # second each, which no test here measures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain http; with DEBUG off (the PostgreSQL pass) every request would
+    # otherwise be redirected to https. tests/wijklab/test_security_settings.py checks the redirect.
+    settings.SECURE_SSL_REDIRECT = False
+    # Outside the local mode (the PostgreSQL pass) coordinators and staff must set up a second factor
+    # before anything else; the tests that mean it turn it on (tests/wijklab/test_account_security.py).
+    settings.SECOND_FACTOR_REQUIRED = False
     return
 
 

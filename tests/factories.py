@@ -159,3 +159,24 @@ class TeamFactory(factory.django.DjangoModelFactory):
 def add_member(team: Team, student: User) -> Membership:
     """Put a student in a team directly (tests that are not about joining)."""
     return Membership.objects.create(team=team, student=student, cohort_id=team.assignment.cohort_id)
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF (pypdf writes it): uploads are accepted only when pypdf can read them."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def api_token(user: User, name: str = "Test") -> str:
+    """A personal API token for ``user`` (the token itself: send it as ``Authorization: Bearer <token>``)."""
+    from wijklab.services import api_token_create
+
+    return api_token_create(user=user, name=name)[1]

@@ -1,8 +1,14 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from wijklab.account_selectors import confirmed_device
+from wijklab.audit_services import audit_record
 from wijklab.models import (
+    AuditEntry,
+    AuditKind,
     Cohort,
     Competence,
     Neighbourhood,
@@ -14,6 +20,26 @@ from wijklab.models import (
     SupervisorProfile,
     User,
 )
+
+
+class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's own log-in form has no code step: a person with an authenticator app signs in on
+    Wijklab's log-in page (which asks the code) and comes back. Without an app, outside the local mode,
+    staff are sent to set one up (wijklab.middleware.SecondFactorMiddleware)."""
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if confirmed_device(user) is not None:
+            raise forms.ValidationError(
+                _(
+                    "Dit account gebruikt tweestapsverificatie. Log in op de inlogpagina van Wijklab "
+                    "(die vraagt om je code) en open daarna /admin/ opnieuw."
+                ),
+                code="second_factor",
+            )
+
+
+admin.site.login_form = SecondFactorAdminAuthenticationForm
 
 
 class StudentProfileInline(admin.StackedInline):
@@ -41,6 +67,24 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "organisation"]
     search_fields = ["username", "display_name", "email"]
     inlines = [StudentProfileInline, SupervisorProfileInline]
+
+    # What decides what a person may do: a change of any of these is a role change in the audit log.
+    ROLE_FIELDS = ("role", "is_staff", "is_superuser", "is_active", "groups", "user_permissions")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changed = [name for name in self.ROLE_FIELDS if name in form.changed_data]
+        if change and changed:
+            audit_record(
+                kind=AuditKind.ROLE,
+                actor=request.user,
+                subject=obj,
+                request=request,
+                object_type="user",
+                object_id=obj.pk,
+                description=_("Rol of rechten gewijzigd in het beheer: %(fields)s (rol nu: %(role)s)."),
+                params={"fields": ", ".join(changed), "role": obj.role},
+            )
 
 
 @admin.register(School)
@@ -101,4 +145,27 @@ class PendingTaskAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: nobody changes or deletes an entry (the retention task alone removes old ones)."""
+
+    list_display = ["created_at", "kind", "actor", "subject", "cohort", "description", "address"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "subject", "cohort"]
+    search_fields = ["actor__username", "subject__username", "description"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "kind", "actor", "subject", "cohort", "object_type", "object_id", "description", "address"]
+    readonly_fields = fields
+    actions = None
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,6 +12,31 @@ from rest_framework.views import APIView
 from wijklab import selectors, services
 from wijklab.api_support import OmitNoneMixin, RefSerializer, conflict, require
 from wijklab.models import Competence, Role, School, User
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's security schemes for ``wijklab.api_auth.ApiTokenAuthentication``: either scheme works."""
+
+    target_class = "wijklab.api_auth.ApiTokenAuthentication"
+    name = ["bearerAuth", "tokenAuth"]
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict]:
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Een persoonlijk API-token (Mijn profiel → API-tokens): `Authorization: Bearer wl_…`.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Hetzelfde token met het oudere voorvoegsel: `Authorization: Token wl_…`.",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict]:
+        return [{"bearerAuth": []}, {"tokenAuth": []}]
 
 
 class MeSerializer(OmitNoneMixin, serializers.Serializer):
@@ -62,6 +88,9 @@ class CohortSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     preferences_open = serializers.BooleanField()
+    preferences_close_on = serializers.DateField(
+        allow_null=True, help_text=_("De laatste dag waarop studenten kiezen; de nacht erna sluiten de voorkeuren.")
+    )
     schools = RefSerializer(many=True, source="schools.all")
     competences = RefSerializer(
         many=True, source="competences.all", help_text=_("De competenties waaruit studenten kiezen; leeg = alle.")
@@ -75,6 +104,7 @@ class CohortWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
+    preferences_close_on = serializers.DateField(required=False, allow_null=True)
     schools = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), many=True, required=False)
     competences = serializers.PrimaryKeyRelatedField(queryset=Competence.objects.all(), many=True, required=False)
 

@@ -283,6 +283,8 @@ DEMO_LOGINS = [
     ("coordinator", "coördinator"),
     ("dock", "organisatie (DOCK)"),
     ("welzijncapelle", "organisatie (Welzijn Capelle)"),
+    ("buurtwerk", "organisatie (Buurtwerk)"),
+    ("wijkteam", "organisatie (Wijkteam Feijenoord)"),
     ("docent.mbo", "mbo-docent"),
     ("docent.hbo", "hbo-docent"),
     ("werkbegeleider", "werkbegeleider (DOCK)"),

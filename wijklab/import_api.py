@@ -3,7 +3,6 @@
 Thin: parse → service → response. Coordinators of the cohort only; anyone else gets 404.
 """
 
-import json
 from typing import Any
 
 from django.db import IntegrityError
@@ -18,7 +17,7 @@ from rest_framework.views import APIView
 
 from wijklab import import_selectors as selectors
 from wijklab import import_services as services
-from wijklab.api_support import conflict
+from wijklab.api_support import conflict, loads_json
 from wijklab.errors import RuleViolation
 from wijklab.models import StudentImport
 
@@ -37,7 +36,8 @@ class ImportUploadSerializer(serializers.Serializer):
 
     def validate_mapping(self, value: str) -> dict[str, str]:
         try:
-            mapping = json.loads(value)
+            # Not json.loads: a lone surrogate or deep nesting in the text is bad input too.
+            mapping = loads_json(value)
         except ValueError:
             raise serializers.ValidationError(_("Geef de koppeling als JSON-object.")) from None
         allowed = set(selectors.FIELDS + selectors.FIXED_FIELDS)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wijklab.audit_services import audit_record
 from wijklab.errors import RuleViolation
 from wijklab.import_selectors import (
     FIELDS,
@@ -30,7 +31,7 @@ from wijklab.import_selectors import (
     mapping_problems,
     remembered_mapping,
 )
-from wijklab.models import Cohort, ImportColumnMapping, Role, StudentImport, StudentProfile, User
+from wijklab.models import AuditKind, Cohort, ImportColumnMapping, Role, StudentImport, StudentProfile, User
 from wijklab.services import ensure_cohort_writable
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -352,4 +353,15 @@ def student_import_confirm(*, student_import: StudentImport, by: User) -> Studen
         "student_ids": [u.pk for u in users] + [r.user.pk for r in preview.rows if r.user is not None],
     }
     locked.save(update_fields=["status", "confirmed_at", "summary", "rows"])
+    audit_record(
+        kind=AuditKind.IMPORT,
+        actor=by,
+        cohort_id=cohort.pk,
+        object_type="student_import",
+        object_id=locked.pk,
+        description=gettext_lazy(
+            "Studentenlijst geïmporteerd: %(created)s nieuw, %(updated)s bijgewerkt, %(skipped)s overgeslagen."
+        ),
+        params={"created": len(new_rows), "updated": len(updated), "skipped": len(skipped)},
+    )
     return locked

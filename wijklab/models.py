@@ -1,6 +1,9 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -98,6 +101,9 @@ class Cohort(models.Model):
     starts_on = models.DateField(_("begint op"))
     ends_on = models.DateField(_("eindigt op"))
     preferences_open = models.BooleanField(_("voorkeuren open"), default=True)
+    # The last day students can change their choices; the night after, preferences close
+    # by themselves (assignments.tasks.close_due_preferences). Empty: the coordinator closes them.
+    preferences_close_on = models.DateField(_("voorkeuren open tot en met"), null=True, blank=True)
     # Once preferences close the coordinator forms the teams; students join teams
     # themselves again only when the coordinator reopens this.
     self_join_reopened = models.BooleanField(_("zelf aansluiten heropend"), default=False)
@@ -138,6 +144,15 @@ class Cohort(models.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    def accepts_preferences(self, today: datetime.date | None = None) -> bool:
+        """Students may change their choices: open, and the last day to choose (if any) not yet past.
+
+        The date counts at once, also before the nightly task closes the flag (and where no beat runs).
+        """
+        if not self.preferences_open:
+            return False
+        return self.preferences_close_on is None or (today or timezone.localdate()) <= self.preferences_close_on
+
     @property
     def self_join_open(self) -> bool:
         """Students join teams themselves while preferences are open, or when the coordinator reopened it."""
@@ -161,6 +176,9 @@ class User(AbstractUser):
     )
     # Up to when notifications went out in a daily digest (for MailPreference.DIGEST).
     digest_sent_at = models.DateTimeField(null=True, blank=True)
+    # For MailPreference.EACH: when the mail job already waiting for this person runs
+    # (wijklab.mail.notification_mail_schedule); notifications until then go in that one mail.
+    notification_mail_due_at = models.DateTimeField(null=True, blank=True)
     # Set for organisation contacts: the organisation they post for.
     organisation = models.ForeignKey(
         Organisation,
@@ -180,6 +198,26 @@ class User(AbstractUser):
 
     def get_display_name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class UserSession(models.Model):
+    """Which sessions a person is signed in with, so a password change can end the others.
+
+    A session's data is encoded, so the session table cannot be asked for a person's sessions;
+    this row is written at every sign-in and removed at sign-out (``wijklab.account_receivers``).
+    A row may outlive its session (it expired): the next sign-in of that person removes such rows.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sessie")
+        verbose_name_plural = _("sessies")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class StudentProfile(models.Model):
@@ -255,7 +293,11 @@ class SupervisorProfile(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification; e-mail copies are sent by Celery tasks."""
+    """An in-app notification, written to its reader in their language when it is stored.
+
+    Mail about it follows the reader's ``mail_preference`` (wijklab.mail): for EACH, the
+    notifications of a few minutes go out together in one mail (``mailed_at``).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=50)
@@ -264,6 +306,9 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When a mail carried it: the batched notification mail (wijklab.mail.send_notification_mail),
+    # or, set at once, a mail of its own (feedback, a chat mention, the weekly reminder).
+    mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -383,3 +428,137 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditKind(models.TextChoices):
+    """What an audit entry records (docs/audit.md)."""
+
+    SIGN_IN = "sign_in", _("Ingelogd")
+    SIGN_IN_FAILED = "sign_in_failed", _("Inloggen mislukt")
+    ACCESS_REFUSED = "access_refused", _("Toegang geweigerd")
+    MEMBERSHIP = "membership", _("Teamlidmaatschap gewijzigd")
+    SUPERVISION = "supervision", _("Begeleiding gewijzigd")
+    ROLE = "role", _("Rol gewijzigd")
+    IMPORT = "import", _("Studenten geïmporteerd")
+    EXPORT = "export", _("Export gedownload")
+    ERASURE = "erasure", _("Persoonsgegevens gewist")
+    PROGRESS_READ = "progress_read", _("Voortgang bekeken")
+    FEEDBACK_READ = "feedback_read", _("Feedback bekeken")
+    PASSWORD_CHANGED = "password_changed", _("Wachtwoord gewijzigd")
+    SECOND_FACTOR = "second_factor", _("Tweestapsverificatie gewijzigd")
+    API_TOKEN = "api_token", _("API-token aangemaakt of ingetrokken")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are written once and never changed; the retention task alone removes old ones."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit entries cannot be deleted; wijklab.audit_services.audit_prune removes expired ones.")
+
+    def _expired_delete(self) -> int:
+        """The one deletion path, for ``audit_prune``: a plain DELETE (nothing cascades from an entry)."""
+        return super().delete()[0]
+
+
+class AuditEntry(models.Model):
+    """Who did or read what about whom, when and from which address (docs/audit.md).
+
+    One INSERT per event and nothing else: names are shown from the people's rows (so an erased
+    person's name goes with their account), the description is short fixed Dutch text and never
+    holds a niveau, a programme or feedback content.
+    """
+
+    created_at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("soort"), max_length=30, choices=AuditKind.choices)
+    # SET_NULL: removing an account detaches its entries instead of deleting the record.
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("wie")
+    )
+    subject = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("over wie")
+    )
+    # Set for events about a team or a cohort; for events about a student the cohort is read through
+    # the student's profile when the log is shown (wijklab.audit_selectors), never at record time.
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("cohort")
+    )
+    object_type = models.CharField(_("soort object"), max_length=40, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    description = models.CharField(_("omschrijving"), max_length=300)
+    address = models.GenericIPAddressField(_("adres"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "-created_at"]),
+            models.Index(fields=["actor", "-created_at"]),
+            models.Index(fields=["cohort", "-created_at"]),
+        ]
+        verbose_name = _("auditregel")
+        verbose_name_plural = _("auditlog")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit entries cannot be deleted; wijklab.audit_services.audit_prune removes expired ones.")
+
+
+class ApiToken(models.Model):
+    """A personal API token (docs/api.md "Authentication"): only its prefix and the SHA-256 of the whole token are kept.
+
+    The token itself (``wl_`` + 43 URL-safe characters, 256 random bits) is shown once, right after it was
+    made (``wijklab.services.api_token_create``); nobody can read it back, the database holds no secret.
+    A token acts as its owner and nothing more; revoking deletes the row, so it stops working at once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("van"))
+    name = models.CharField(_("naam"), max_length=100)
+    # The first characters of the token, to recognise it in the list (not enough to use it).
+    prefix = models.CharField(_("begint met"), max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
+    # Updated at most once a minute (wijklab.services.api_token_touch), not on every request.
+    last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("verloopt"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API-token")
+        verbose_name_plural = _("API-tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class PasswordResetRequest(models.Model):
+    """One request of the password-reset form that was let through, kept for an hour (README: PASSWORD_RESET_*).
+
+    A row without ``user``: a submission from ``address`` (whatever the e-mail address typed); a row with
+    ``user``: a reset mail sent to that account. ``wijklab.services.password_reset_admit`` counts them for
+    its limits and deletes rows older than the hour; the database, not the cache, keeps the count, so the
+    limit holds across processes and while Redis is away.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "created_at"]),
+            models.Index(fields=["user", "created_at"]),
+        ]

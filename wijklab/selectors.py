@@ -1,21 +1,41 @@
 """Reads about people, scoped by the visibility rules of docs/design.md."""
 
+import datetime
+import hashlib
 from typing import Any
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from wijklab.ids import as_id
-from wijklab.models import Cohort, Competence, Role, StudentProfile, User
+from wijklab.models import ApiToken, Cohort, Competence, Role, StudentProfile, SupervisorKind, User
+
+
+def is_of_organisation(user: User) -> bool:
+    """Whether ``user`` is a person of an organisation, whatever kind of account carries it.
+
+    Organisation contacts (also when they act as werkbegeleider) and supervisor accounts of
+    kind werkbegeleider. Towards them the platform is level-blind (docs/visibility.md).
+    At most one query per user object (the supervisor profile, remembered by Django).
+    """
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ORGANISATION:
+        return True
+    if user.role != Role.SUPERVISOR:
+        return False
+    profile = getattr(user, "supervisor_profile", None)
+    return profile is not None and profile.kind == SupervisorKind.WERKBEGELEIDER
 
 
 def viewer_sees_niveaus(*, viewer: User) -> bool:
-    """Whether a viewer may ever see niveaus (a cheap first cut for lists).
+    """Whether a viewer may ever see niveaus (a cheap first cut for lists): never anyone of an organisation.
 
     Which students' niveau exactly: ``teams.selectors.niveau_visible_student_ids``, since it
-    depends on who shares or follows a team.
+    depends on who shares or follows a team. The same answer governs everything that reveals a
+    niveau: the programme, an mbo/hbo docent kind, the youth-case duo (docs/visibility.md).
     """
-    return viewer.role != Role.ORGANISATION
+    return viewer.is_authenticated and not is_of_organisation(viewer)
 
 
 # --- cohorts a coordinator manages -----------------------------------------------------
@@ -107,3 +127,51 @@ def student_needs_profile_nudge(*, user: User) -> bool:
         )
         user._needs_profile_nudge = cached
     return cached
+
+
+# --- personal API tokens (docs/api.md "Authentication") ---------------------------------------
+
+# Every token Wijklab makes starts with this, so a leaked one is recognisable (secret scanners, logs).
+API_TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
+# Tokens made before personal tokens existed (DRF's 40 hexadecimal characters) were carried over
+# hashed; the longest a token can be is far below this.
+_API_TOKEN_MAX_LENGTH = 200
+
+
+def api_token_hash(token: str) -> str:
+    """What is stored of a token: its SHA-256 (the token holds 256 random bits: no salt or stretching needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """A person's own API tokens, newest first: nobody else ever lists them."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def may_manage_api_tokens(*, user: User) -> bool:
+    """Everyone signed in keeps their own tokens (a token acts as its owner, with nothing more)."""
+    return user.is_authenticated and user.is_active
+
+
+def access_own_api_token(*, user: User, token_id: Any) -> ApiToken:
+    """One of ``user``'s own tokens; anyone else's, or a made-up id, is "not found" (404)."""
+    try:
+        return api_tokens_of(user=user).get(pk=as_id(token_id))
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise Http404("API-token niet gevonden.") from None
+
+
+def api_token_for(*, token: str, now: datetime.datetime | None = None) -> ApiToken | None:
+    """The token row a presented token opens, with its owner loaded (one query); None when it is
+    unknown (or revoked: the row is gone), expired, or its owner's account is deactivated."""
+    if not isinstance(token, str) or not token or len(token) > _API_TOKEN_MAX_LENGTH:
+        return None
+    try:
+        row = ApiToken.objects.select_related("user").get(token_hash=api_token_hash(token))
+    except ApiToken.DoesNotExist:
+        return None
+    if row.is_expired(now) or not row.user.is_active:
+        return None
+    return row

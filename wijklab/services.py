@@ -1,42 +1,100 @@
 """Writes about people: notifications, cohorts (and their archive guard), profiles."""
 
 import datetime as dt
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wijklab import mail as mail_module
 from wijklab import selectors
+
+# The audit log's recording function, public here so every app records the same way
+# (its writes live in wijklab.audit_services; an erasure records ``AuditKind.ERASURE``).
+from wijklab.audit_services import audit_record as audit_record
+
+# The one rule for the client's address (trusted proxies only), public here for the pages'
+# limits (the password-reset form): the same address the sign-in lockout and the audit log see.
+from wijklab.client_address import client_address as client_address
 from wijklab.errors import RuleViolation
 from wijklab.models import (
+    ApiToken,
+    AuditKind,
     Cohort,
     Competence,
+    ExternalIdentity,
+    Invitation,
     MailPreference,
     Notification,
+    PasswordResetRequest,
     PendingTask,
     Role,
     School,
+    StudentImport,
     StudentProfile,
+    SupervisorProfile,
     User,
+    UserSession,
     Weekday,
 )
 
+# A notification's text: plain text, or a function returning it, called in the reader's language.
+Text = str | Callable[[], Any]
+NotificationRow = tuple[User, Text, Text, str]
 
-def notify(*, users: Iterable[User], kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
-    """Create in-app notifications for ``users`` (deduplicated, in one query)."""
+
+def _text(value: Text) -> str:
+    return str(value() if callable(value) else value)
+
+
+def notify(
+    *, users: Iterable[User], kind: str, title: Text, body: Text = "", url: str = "", mail: bool = True
+) -> list[Notification]:
+    """Create in-app notifications for ``users`` (deduplicated, in one query); see ``notify_each``."""
+    return notify_each(kind=kind, rows=[(user, title, body, url) for user in users], mail=mail)
+
+
+def notify_each(*, kind: str, rows: Iterable[NotificationRow], mail: bool = True) -> list[Notification]:
+    """Create notifications, each written to its reader: rows of (user, title, body, url), the first per person wins.
+
+    A title or body given as a function is called in the reader's language (``wijklab.mail.in_language_of``)
+    and stored as text, so the list and the mail show it in the language the reader chose.
+    ``mail``: whether the notification mail carries it (``wijklab.mail``: one mail per person for a
+    burst, as they chose); False when it has a mail of its own (feedback, a chat mention).
+    """
     seen: set[int] = set()
-    rows = []
-    for user in users:
+    objs = []
+    now = timezone.now()
+    for user, title, body, url in rows:
         if user.pk in seen:
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, kind=kind, title=str(title), body=str(body), url=url))
-    return Notification.objects.bulk_create(rows)
+        if callable(title) or callable(body):
+            with mail_module.in_language_of(user):
+                title_text, body_text = _text(title), _text(body)
+        else:
+            title_text, body_text = str(title), str(body)
+        objs.append(
+            Notification(
+                user=user,
+                kind=kind,
+                title=title_text[:200],
+                body=body_text,
+                url=url,
+                mailed_at=None if mail else now,
+            )
+        )
+    created = Notification.objects.bulk_create(objs)
+    if mail:
+        mail_module.notification_mail_schedule(seen)
+    return created
 
 
 @transaction.atomic
@@ -105,9 +163,19 @@ def _clean_cohort(*, values: dict[str, Any], cohort: Cohort | None) -> dict[str,
             errors.setdefault(field, []).append(_("Geef een datum."))
     if not errors and ends_on < starts_on:
         errors.setdefault("ends_on", []).append(_("De einddatum ligt vóór de begindatum."))
+    clean = {"name": name, "starts_on": starts_on, "ends_on": ends_on}
+    if "preferences_close_on" in values:
+        close_on = values["preferences_close_on"]
+        if close_on is not None and not isinstance(close_on, dt.date):
+            errors.setdefault("preferences_close_on", []).append(_("Geef een datum of laat het leeg."))
+        elif close_on is not None and isinstance(ends_on, dt.date) and close_on > ends_on:
+            errors.setdefault("preferences_close_on", []).append(
+                _("De voorkeuren moeten sluiten voordat het cohort eindigt.")
+            )
+        clean["preferences_close_on"] = close_on
     if errors:
         raise ValidationError(errors)
-    return {"name": name, "starts_on": starts_on, "ends_on": ends_on}
+    return clean
 
 
 @transaction.atomic
@@ -119,10 +187,12 @@ def cohort_create(
     ends_on: dt.date,
     schools: Iterable[School] = (),
     competences: Iterable[Competence] = (),
+    preferences_close_on: dt.date | None = None,
 ) -> Cohort:
     """A new cohort; its creator becomes its coordinator."""
     _require_coordinator(by)
-    fields = _clean_cohort(values={"name": name, "starts_on": starts_on, "ends_on": ends_on}, cohort=None)
+    values = {"name": name, "starts_on": starts_on, "ends_on": ends_on, "preferences_close_on": preferences_close_on}
+    fields = _clean_cohort(values=values, cohort=None)
     cohort = Cohort.objects.create(**fields)
     cohort.coordinators.add(by)
     cohort.schools.set(list(schools))
@@ -279,3 +349,210 @@ def pending_tasks_send(*, limit: int = 500) -> int:
             job.delete()
             sent += 1
     return sent
+
+
+# --- erasure (AVG, docs/privacy.md) -----------------------------------------------------------
+
+ERASED_DISPLAY_NAME = "Verwijderde gebruiker"
+
+
+def sessions_end_for(*, user: User) -> int:
+    """End every session of ``user`` (database and cached copy); returns how many."""
+    from importlib import import_module
+
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    # Session data is encoded: the user id can only be read by decoding each live session.
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+def _scrub_import_rows(*, user: User, student_number: str) -> None:
+    """Remove the person's row from every stored import of a student list (it holds their name and e-mail)."""
+    needles = {v.casefold() for v in (user.email, user.get_display_name(), student_number) if v and v.strip()}
+    if not needles:
+        return
+    for student_import in StudentImport.objects.all().only("pk", "rows"):
+        rows = student_import.rows or []
+        kept = [r for r in rows if not (isinstance(r, list) and needles & {str(c).strip().casefold() for c in r})]
+        if len(kept) != len(rows):
+            StudentImport.objects.filter(pk=student_import.pk).update(rows=kept)
+
+
+def account_erase(*, user: User) -> None:
+    """Erase a person's account data in place (call inside the caller's transaction).
+
+    The row stays, anonymous and unusable, because messages and feedback others must keep
+    point at it: username ``verwijderd-…``, display name "Verwijderde gebruiker", no
+    e-mail, no password, inactive. The profile, notifications, invitations, institution
+    accounts, API tokens, password-reset counts, sessions and the second factor go; rows of student-list
+    imports naming them too.
+    """
+    import uuid
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    profile = getattr(user, "student_profile", None)
+    student_number = profile.student_number if profile is not None else ""
+    _scrub_import_rows(user=user, student_number=student_number)
+    Invitation.objects.filter(user=user).delete()
+    if user.email:
+        Invitation.objects.filter(email__iexact=user.email).delete()
+    ExternalIdentity.objects.filter(user=user).delete()
+    Notification.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
+    PasswordResetRequest.objects.filter(user=user).delete()
+    if profile is not None:
+        profile.delete()
+    SupervisorProfile.objects.filter(user=user).delete()
+    sessions_end_for(user=user)
+    UserSession.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()  # the second factor's secret
+    user.username = f"verwijderd-{uuid.uuid4().hex[:16]}"
+    user.display_name = ERASED_DISPLAY_NAME
+    user.first_name = ""
+    user.last_name = ""
+    user.email = ""
+    user.language = ""
+    user.mail_preference = MailPreference.NONE
+    user.digest_sent_at = None
+    user.last_login = None
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.organisation = None
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.coordinated_cohorts.clear()
+    user.supervised_cohorts.clear()
+
+
+# --- personal API tokens (docs/api.md "Authentication") ---------------------------------------
+
+# last_used_at is written at most this often per token: a busy script costs no write per request.
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+def _clean_api_token_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Geef het token een naam, bijvoorbeeld waar je het voor gebruikt.")]})
+    if len(name) > 100 or "\x00" in name or not name.isprintable():
+        raise ValidationError(
+            {"name": [_("Deze naam is te lang (hoogstens 100 tekens) of bevat een teken dat niet kan.")]}
+        )
+    return name
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """Make a personal API token for ``user``; returns the row and the token itself.
+
+    The token is returned here once and never stored: the caller shows it right away and then it is
+    gone (only its prefix and SHA-256 are kept). At most ``API_TOKENS_PER_USER`` per person, expired
+    ones included (they can be revoked). Recorded in the audit log.
+    """
+    if not selectors.may_manage_api_tokens(user=user):
+        raise PermissionDenied
+    name = _clean_api_token_name(name)
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": [_("Kies een vervaldatum in de toekomst.")]})
+    # One person's requests one at a time, so two at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.API_TOKENS_PER_USER
+    if ApiToken.objects.filter(user=user).count() >= limit:
+        raise RuleViolation(
+            "api_token_limit",
+            _("Je hebt al %(limit)s API-tokens, het maximum. Trek er eerst een in (verlopen tokens tellen mee).")
+            % {"limit": limit},
+        )
+    token = selectors.API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=token[:10],
+        token_hash=selectors.api_token_hash(token),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    audit_record(
+        kind=AuditKind.API_TOKEN,
+        actor=user,
+        subject=user,
+        object_type="api_token",
+        object_id=row.pk,
+        description=_("API-token %(prefix)s… aangemaakt."),
+        params={"prefix": row.prefix},
+    )
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User) -> None:
+    """Revoke one of ``by``'s own tokens: the row goes, so the very next request with it is refused (401)."""
+    if token.user_id != by.pk:
+        raise PermissionDenied
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit_record(
+        kind=AuditKind.API_TOKEN,
+        actor=by,
+        subject=by,
+        object_type="api_token",
+        object_id=token.pk,
+        description=_("API-token %(prefix)s… ingetrokken."),
+        params={"prefix": token.prefix},
+    )
+
+
+def api_token_touch(*, token: ApiToken, now: dt.datetime | None = None) -> None:
+    """Note that ``token`` was used: one UPDATE at most once a minute per token, whatever the traffic."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=API_TOKEN_TOUCH_SECONDS)
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return
+    # The condition again in the UPDATE: of several processes at once, one writes.
+    ApiToken.objects.filter(pk=token.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)).update(
+        last_used_at=now
+    )
+    token.last_used_at = now
+
+
+# --- password reset: how many mails (README "Environment": PASSWORD_RESET_*) ---------------------
+
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def password_reset_admit(*, users: Iterable[User], address: str | None, now: dt.datetime | None = None) -> list[User]:
+    """Which of ``users`` (the accounts of the e-mail address typed in the reset form) get a mail now.
+
+    Within the last hour: at most ``PASSWORD_RESET_REQUESTS_PER_ADDRESS`` requests from one client
+    address (counted whether or not the e-mail address has an account; beyond it nobody gets a
+    mail), and at most ``PASSWORD_RESET_MAILS_PER_ACCOUNT`` mails to one account. The form answers
+    the same either way, so nobody learns whether an account exists or was throttled. Counted in
+    the database (``PasswordResetRequest``), which also forgets rows older than the hour.
+    """
+    now = now or timezone.now()
+    since = now - PASSWORD_RESET_WINDOW
+    users = list(users)
+    PasswordResetRequest.objects.filter(created_at__lt=since).delete()
+    # The accounts' rows locked: two requests at once for one account cannot both slip under the limit.
+    list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
+    recent = PasswordResetRequest.objects.filter(created_at__gte=since)
+    if recent.filter(user__isnull=True, address=address).count() >= settings.PASSWORD_RESET_REQUESTS_PER_ADDRESS:
+        return []
+    PasswordResetRequest.objects.create(address=address, created_at=now)
+    admitted = []
+    for user in users:
+        if recent.filter(user=user).count() < settings.PASSWORD_RESET_MAILS_PER_ACCOUNT:
+            PasswordResetRequest.objects.create(address=address, user=user, created_at=now)
+            admitted.append(user)
+    return admitted

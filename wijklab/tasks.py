@@ -6,7 +6,7 @@ invitation once per link (``Invitation.sent_at``), however often the task runs.
 
 from celery import shared_task
 
-from wijklab import invitation_services, services
+from wijklab import audit_services, invitation_services, services
 from wijklab.mail import MAIL_RETRY
 
 
@@ -26,3 +26,9 @@ def send_invitation_emails(pairs: list[list]) -> int:
 def send_pending_tasks() -> int:
     """Hand the jobs kept while the broker was unreachable to it (every minute, CELERY_BEAT_SCHEDULE)."""
     return services.pending_tasks_send()
+
+
+@shared_task
+def prune_audit_log() -> int:
+    """Delete audit entries older than AUDIT_RETENTION_DAYS (daily, CELERY_BEAT_SCHEDULE)."""
+    return audit_services.audit_prune()

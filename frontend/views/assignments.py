@@ -80,8 +80,10 @@ def assignment_list(request: HtmxHttpRequest) -> HttpResponse:
 
 def _decorate(assignments: list[Assignment], *, user: Any, ranks: dict[int, int]) -> list[Assignment]:
     """What the cards need per viewer: the student's rank, and whether interest may be shown."""
+    full = len(ranks) >= MAX_PREFERENCES
     for assignment in assignments:
         assignment.my_rank = ranks.get(assignment.pk)
+        assignment.list_full = full
         assignment.sees_interest = selectors.user_sees_interest(user=user, assignment=assignment)
     return assignments
 
@@ -112,6 +114,9 @@ def _role_context(request: HttpRequest) -> dict[str, Any]:
         "is_coordinator": user.role == Role.COORDINATOR,
         "can_post": selectors.user_can_post_assignments(user=user),
         "preferences_open": selectors.preferences_open_for(student=user) if user.role == Role.STUDENT else None,
+        "preferences_close_on": (
+            selectors.preferences_close_on_for(student=user) if user.role == Role.STUDENT else None
+        ),
         "cohort_summaries": selectors.cohort_summaries(user=user) if user.role == Role.COORDINATOR else [],
         "max_preferences": MAX_PREFERENCES,
     }
@@ -307,7 +312,7 @@ def assignment_validate(request: HttpRequest, assignment_id: int | None = None) 
 def assignment_transition(request: HttpRequest, assignment_id: int, action: str) -> HttpResponse:
     assignment = _editable(request, assignment_id)
     service, done = {
-        "publish": (services.assignment_publish, _("De opdracht is gepubliceerd: studenten kunnen hem nu kiezen.")),
+        "publish": (services.assignment_publish, None),
         "cancel": (services.assignment_cancel, _("De opdracht is geannuleerd.")),
         "start": (services.assignment_start, _("De opdracht is van start gegaan.")),
         "complete": (services.assignment_complete, _("De opdracht is afgerond.")),
@@ -320,8 +325,15 @@ def assignment_transition(request: HttpRequest, assignment_id: int, action: str)
         messages.error(request, _("Eerst aanvullen: %(problems)s") % {"problems": " ".join(exc.messages)})
         return redirect("assignment-edit", assignment.pk)
     else:
-        messages.success(request, done)
+        messages.success(request, done or _publish_done(assignment))
     return redirect("assignment-detail", assignment.pk)
+
+
+def _publish_done(assignment: Assignment) -> str:
+    """Students can choose a published assignment only while the cohort takes preferences."""
+    if assignment.cohort.accepts_preferences():
+        return _("De opdracht is gepubliceerd: studenten kunnen hem nu kiezen.")
+    return _("De opdracht is gepubliceerd. De voorkeuren zijn gesloten, dus studenten kunnen hem nu niet kiezen.")
 
 
 # --- preferences ------------------------------------------------------------------
@@ -347,6 +359,7 @@ def preference_add(request: HtmxHttpRequest, assignment_id: int) -> HttpResponse
                 "a": _decorate([assignment], user=student, ranks=selectors.preference_ranks_of(student=student))[0],
                 "error": error,
                 "preferences_open": selectors.preferences_open_for(student=student),
+                "max_preferences": MAX_PREFERENCES,
             },
         )
     if error:
@@ -418,6 +431,8 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
         "saved": request.method == "POST" and not errors,
         "focus": focus,
         "preferences_open": selectors.preferences_open_for(student=student),
+        "preferences_close_on": selectors.preferences_close_on_for(student=student),
+        "list_full": len(entries) >= MAX_PREFERENCES,
         "max_preferences": MAX_PREFERENCES,
     }
     if wants_partial(request):
@@ -471,6 +486,7 @@ def student_preferences_panel(request: HttpRequest) -> str:
         {
             "preferences": selectors.preferences_of(student=student),
             "preferences_open": selectors.preferences_open_for(student=student),
+            "preferences_close_on": selectors.preferences_close_on_for(student=student),
             "max_preferences": MAX_PREFERENCES,
         },
         request=request,

@@ -44,6 +44,12 @@ class CohortForm(forms.Form):
     name = forms.CharField(label=_("Naam"), max_length=100)
     starts_on = forms.DateField(label=_("Begint op"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Eindigt op"), widget=forms.DateInput(attrs={"type": "date"}))
+    preferences_close_on = forms.DateField(
+        label=_("Studenten kiezen voorkeuren tot en met"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("De nacht na deze dag sluiten de voorkeuren vanzelf. Laat je het leeg, dan sluit jij ze."),
+    )
     schools = forms.ModelMultipleChoiceField(
         label=_("Deelnemende scholen"),
         queryset=School.objects.all(),
@@ -65,6 +71,9 @@ class CohortForm(forms.Form):
                 "name": cohort.name,
                 "starts_on": cohort.starts_on.isoformat(),
                 "ends_on": cohort.ends_on.isoformat(),
+                "preferences_close_on": (
+                    cohort.preferences_close_on.isoformat() if cohort.preferences_close_on else None
+                ),
                 "schools": list(cohort.schools.values_list("pk", flat=True)),
                 "competences": list(cohort.competences.values_list("pk", flat=True)),
             }

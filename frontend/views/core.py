@@ -1,6 +1,10 @@
-"""Log-in, the role overview ("Mijn overzicht") and notifications."""
+"""Sign-out and password reset, the role overview ("Mijn overzicht") and notifications."""
+
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.navigation import nav_item, panels_for
-from wijklab.models import Role
+from wijklab import services
+from wijklab.models import Role, User
 from wijklab.services import notifications_mark_read
 
 ALL_ROLES = [r.value for r in Role]
@@ -41,19 +46,31 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications")
 
 
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but who gets a mail now is wijklab.services.password_reset_admit's call
+    (a few per account and per client address an hour). The answer is the same page either way."""
+
+    _address: str | None = None
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self._address = services.client_address(request) if request is not None else None
+        return super().save(*args, request=request, **kwargs)
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return iter(services.password_reset_admit(users=super().get_users(email), address=self._address))
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("meldingen/", notifications, name="notifications"),
     path("meldingen/gelezen/", notifications_read, name="notifications-read"),
-    path(
-        "inloggen/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # The log-in page itself, with its code step, is in frontend.views.account.
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "wachtwoord-vergeten/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
+        auth_views.PasswordResetView.as_view(
+            form_class=ThrottledPasswordResetForm, success_url=reverse_lazy("password_reset_done")
+        ),
         name="password_reset",
     ),
     path(

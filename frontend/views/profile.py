@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from frontend.navigation import nav_item, overview_panel
-from wijklab import selectors, services
+from wijklab import account_selectors, selectors, services
 from wijklab.errors import RuleViolation
 from wijklab.models import MailPreference, Role, StudentProfile, User, Weekday
 
@@ -134,6 +134,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "read_only": read_only,
             "complete": selectors.student_profile_is_complete(profile) if profile is not None else None,
+            "signs_in_with_password": account_selectors.signs_in_with_password(user),
+            "second_factor_on": account_selectors.confirmed_device(user) is not None,
         },
     )
 

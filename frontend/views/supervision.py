@@ -24,21 +24,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontend.access import not_found_unless
 from frontend.htmx import HtmxHttpRequest, wants_partial
 from frontend.navigation import nav_item, overview_panel
-from supervision import analysis, charts, exports, selectors, services
+from supervision import analysis, charts, exports, privacy_selectors, selectors, services
 from supervision.models import Category, Criterion, FeedbackKind, Level
 from teams.rules import lacks_hbo_docent
 from wijklab.errors import RuleViolation
-from wijklab.models import Role, SupervisorKind, User
-from wijklab.selectors import cohorts_managed_by
+from wijklab.models import AuditKind, Role, User
+from wijklab.selectors import cohorts_managed_by, viewer_sees_niveaus
+from wijklab.services import audit_record
 
 nav_item(_("Mijn voortgang"), "supervision-my-progress", Role.STUDENT, order=60)
 nav_item(_("Mijn studenten"), "supervision-overview", Role.SUPERVISOR, order=60)
 nav_item(_("Feedback geven"), "supervision-log", Role.SUPERVISOR, order=61)
+# An organisation contact sees these only as werkbegeleider (``selectors.is_werkbegeleider``).
+nav_item(_("Mijn studenten"), "supervision-overview", Role.ORGANISATION, order=60, when=selectors.is_werkbegeleider)
+nav_item(_("Feedback geven"), "supervision-log", Role.ORGANISATION, order=61, when=selectors.is_werkbegeleider)
 nav_item(_("Voortgang"), "supervision-overview", Role.COORDINATOR, order=60)
 nav_item(_("Begeleiders"), "supervision-assign", Role.COORDINATOR, order=61)
 nav_item(_("Rubric"), "supervision-rubric", Role.COORDINATOR, order=62)
 
 OVERVIEW_PAGE_SIZE = 50
+# ?team=zonder: the students who are in no team now.
+WITHOUT_TEAM = "zonder"
+# Criterion names longer than this get a short form for screen readers (the th's abbr).
+SHORT_NAME_LENGTH = 24
 ALERT_BADGES = {
     analysis.ALERT_NO_FEEDBACK: "badge--alert",
     analysis.ALERT_DECLINING: "badge--error",
@@ -189,7 +197,6 @@ def _feedback_form(request: HttpRequest, *, mode: str) -> HttpResponse:
     if mode == "supervisor":
         recent = selectors.feedback_for_listing(viewer=user).filter(author=user)[:3]
         ctx["recent"] = selectors.mark_author_visibility(recent, viewer=user)
-        # Organisation contacts write as werkbegeleider but never follow a student's progress.
         ctx["may_view_progress"] = selectors.sees_progress_alerts(user)
     status = 400 if ctx["errors"] else 200
     return render(request, "supervision/feedback_form.html", ctx, status=status)
@@ -266,7 +273,7 @@ def observation(request: HttpRequest) -> HttpResponse:
 
 def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
     viewer = request.user
-    progress = selectors.student_progress(student=student, today=_today())
+    progress = selectors.student_progress(student=student, today=_today(), viewer=viewer)
     start, end = progress.date_range
     cards = []
     for index, crit in enumerate(progress.criteria):
@@ -286,12 +293,13 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
         ],
         "latest": selectors.latest_feedback(viewer=viewer, student=student, limit=3),
         "supervisors": [
-            (link.supervisor.get_display_name(), SupervisorKind(kind).label if kind else "")
+            (link.supervisor.get_display_name(), selectors.supervisor_kind_label(kind))
             for link in selectors.supervisors_of(student=student)
-            for kind in [selectors.author_kind_of(link.supervisor)]
+            for kind in [selectors.shown_supervisor_kind(selectors.author_kind_of(link.supervisor), viewer=viewer)]
         ],
         "staff": selectors.sees_progress_alerts(viewer),
         "can_log": selectors.may_write_as_supervisor(viewer),
+        "can_erase": privacy_selectors.may_erase_student(user=viewer, student=student),
         "sources": [(s, charts.source_label(s)) for s in selectors.CHART_SOURCES],
         "new_this_week": [
             (charts.source_label(s), progress.new_entries_this_week[s])
@@ -323,6 +331,14 @@ def my_progress(request: HttpRequest) -> HttpResponse:
 @require_GET
 def student_progress(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
+    services.record_read_by_other(
+        viewer=request.user,
+        student=student,
+        kind=AuditKind.PROGRESS_READ,
+        object_type="progress",
+        object_id=student.pk,
+        description=_("Voortgangspagina bekeken."),
+    )
     return render(request, "supervision/progress.html", _progress_context(request, student))
 
 
@@ -332,6 +348,16 @@ def student_feedback(request: HttpRequest, student_id: int) -> HttpResponse:
     qs = selectors.feedback_for_listing(viewer=request.user).filter(student=student)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     entries = selectors.mark_author_visibility(page.object_list, viewer=request.user)
+    # One entry per page read, not per feedback entry on it.
+    services.record_read_by_other(
+        viewer=request.user,
+        student=student,
+        kind=AuditKind.FEEDBACK_READ,
+        object_type="feedback_list",
+        object_id=student.pk,
+        description=_("Feedbacklijst bekeken (pagina %(page)s)."),
+        params={"page": page.number},
+    )
     return render(
         request,
         "supervision/feedback_list.html",
@@ -342,13 +368,26 @@ def student_feedback(request: HttpRequest, student_id: int) -> HttpResponse:
 @require_GET
 def student_progress_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
     student = selectors.access_student_by_id(viewer=request.user, student_id=student_id)
-    progress = selectors.student_progress(student=student, today=_today())
+    progress = selectors.student_progress(student=student, today=_today(), viewer=request.user)
     entries = selectors.mark_author_visibility(
         selectors.feedback_for_listing(viewer=request.user).filter(student=student)[: exports.PDF_MAX_ENTRIES],
         viewer=request.user,
     )
     alerts = selectors.sees_progress_alerts(request.user)
-    data = exports.progress_pdf(progress=progress, entries=entries, include_alerts=alerts)
+    data = exports.progress_pdf(
+        progress=progress,
+        entries=entries,
+        include_alerts=alerts,
+        include_programme=viewer_sees_niveaus(viewer=request.user),
+    )
+    audit_record(
+        kind=AuditKind.EXPORT,
+        actor=request.user,
+        subject=student,
+        object_type="progress_pdf",
+        object_id=student.pk,
+        description=_("Voortgang met feedback als PDF gedownload."),
+    )
     response = HttpResponse(data, content_type="application/pdf")
     filename = f"voortgang-{student.username}-{_today().isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -368,17 +407,54 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
     raw_team = request.GET.get("team", "")
     if raw_team.isdigit() and any(str(t.pk) == raw_team for t in teams):
         team_id = int(raw_team)
+    without_team = raw_team == WITHOUT_TEAM
     overview = selectors.progress_overview(
-        viewer=viewer, today=_today(), sort=sort, descending=descending, team_id=team_id
+        viewer=viewer, today=_today(), sort=sort, descending=descending, team_id=team_id, without_team=without_team
     )
+    # Counted before the alerts filter: how many the "Zonder team" choice would show.
+    without_team_count = sum(1 for r in overview.rows if not r.team_names) if team_id is None else 0
     only_alerts = request.GET.get("signalen") == "1"
     if only_alerts:
         overview.rows = [r for r in overview.rows if r.alerts]
-    filters = {"team": team_id or "", "signalen": "1" if only_alerts else ""}
-    return overview, {"teams": teams, "sort": sort, "descending": descending, "filters": filters}
+    filters = {"team": team_id or (WITHOUT_TEAM if without_team else ""), "signalen": "1" if only_alerts else ""}
+    return overview, {
+        "teams": teams,
+        "sort": sort,
+        "descending": descending,
+        "filters": filters,
+        "without_team_count": without_team_count,
+    }
+
+
+def _short_name(name: str) -> str:
+    """What a screen reader says for a long criterion's column in every cell (the ``abbr`` of its
+    header): the part before " en ", else the first words. '' when the name is short enough."""
+    if len(name) <= SHORT_NAME_LENGTH:
+        return ""
+    head = name.split(" en ")[0].strip()
+    if head != name and len(head) <= SHORT_NAME_LENGTH:
+        return head
+    words: list[str] = []
+    for word in name.split():
+        if len(" ".join([*words, word])) > SHORT_NAME_LENGTH:
+            break
+        words.append(word)
+    return " ".join(words) or name[:SHORT_NAME_LENGTH]
+
+
+def _category_groups(criteria: list[Criterion]) -> list[dict[str, Any]]:
+    """Runs of criteria of one category: the header cell above their columns."""
+    groups: list[dict[str, Any]] = []
+    for criterion in criteria:
+        if groups and groups[-1]["category"] == criterion.category:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"category": criterion.category, "label": Category(criterion.category).label, "span": 1})
+    return groups
 
 
 def _codes(criteria: list[Criterion]) -> list[str]:
+    """Short column codes (W1, V1, …) for the CSV export's header."""
     counters = {Category.WERKNEMERSVAARDIGHEDEN: 0, Category.VAKINHOUDELIJK: 0}
     codes = []
     for criterion in criteria:
@@ -397,14 +473,24 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         descending = extra["sort"] == key and not extra["descending"]
         return "?" + urlencode({**base, "sort": key, **({"dir": "desc"} if descending else {})})
 
-    codes = _codes(data.criteria)
+    audit_record(
+        kind=AuditKind.PROGRESS_READ,
+        actor=request.user,
+        object_type="progress_overview",
+        description=_("Voortgangsoverzicht van de eigen studenten bekeken."),
+    )
     columns = [
         {"key": key, "label": label, "url": sort_url(key), "active": extra["sort"] == key}
         for key, label in [("name", _("Student")), ("last", _("Laatste feedback")), ("alerts", _("Signalen"))]
     ]
     criteria_columns = [
-        {"criterion": c, "code": code, "url": sort_url(f"c{c.pk}"), "active": extra["sort"] == f"c{c.pk}"}
-        for c, code in zip(data.criteria, codes, strict=True)
+        {
+            "criterion": c,
+            "short": _short_name(c.name),
+            "url": sort_url(f"c{c.pk}"),
+            "active": extra["sort"] == f"c{c.pk}",
+        }
+        for c in data.criteria
     ]
     page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
@@ -418,6 +504,8 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
             "page": page,
             "columns": columns,
             "criteria_columns": criteria_columns,
+            "criteria_groups": _category_groups(data.criteria),
+            "without_team_url": "?" + urlencode({"team": WITHOUT_TEAM}),
             "alert_counts": counts,
             "alert_badges": ALERT_BADGES,
             "querystring": query,
@@ -435,42 +523,86 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
         exports.overview_csv(data, codes=_codes(data.criteria)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="voortgang-{_today().isoformat()}.csv"'
+    audit_record(
+        kind=AuditKind.EXPORT,
+        actor=request.user,
+        object_type="progress_overview_csv",
+        description=_("Voortgangsoverzicht als CSV gedownload (%(rows)s studenten)."),
+        params={"rows": len(data.rows)},
+    )
     return response
 
 
 # --- coordination: who supervises whom, and the rubric -----------------------------
 
 
+STUDENT_LINKS_PAGE_SIZE = 20
+
+
 @require_GET
 def assign(request: HttpRequest) -> HttpResponse:
+    """Teams with their links, the search for one student, the student links: each a page or a
+    bounded list, so the page costs the same for a cohort of 50 or 5,000 students. A team's
+    supervisor choices load on demand (``assign_team``)."""
     user = request.user
     not_found_unless(selectors.coordinates_supervision(user))
+    query = request.GET.get("q", "").strip()
+    search = _student_search(user, query)
+    if wants_partial(request, target="student-search-results"):
+        return render(request, "supervision/_assign_student_search.html", search)
     teams_page = Paginator(selectors.teams_for_coordination(coordinator=user), 20).get_page(request.GET.get("page"))
-    supervisors = list(selectors.assignable_supervisors())
+    links_page = Paginator(selectors.student_assignments_for_coordination(coordinator=user), STUDENT_LINKS_PAGE_SIZE)
     return render(
         request,
         "supervision/assign.html",
         {
             "page": teams_page,
-            "team_rows": [_team_row(team, supervisors) for team in teams_page.object_list],
-            "supervisors": [s for s in supervisors if selectors.may_be_linked_as_supervisor(supervisor=s, team=None)],
-            "student_links": selectors.student_assignments_for_coordination(coordinator=user),
-            "students": selectors.cohort_students(coordinator=user),
+            "team_rows": [_team_row(team) for team in teams_page.object_list],
+            "links_page": links_page.get_page(request.GET.get("links")),
+            "teams_query": urlencode({"links": request.GET["links"]}) if request.GET.get("links") else "",
+            **search,
         },
     )
 
 
-def _team_row(team: Any, supervisors: list[User]) -> dict[str, Any]:
+def _student_search(user: User, query: str) -> dict[str, Any]:
+    if not query:
+        return {"query": "", "students": [], "supervisors": []}
+    students = selectors.search_cohort_students(coordinator=user, query=query)
+    supervisors = list(selectors.supervisor_choices(team=None)) if students else []
+    return {
+        "query": query,
+        "students": students,
+        "supervisors": supervisors,
+        "limited": len(students) >= selectors.STUDENT_SEARCH_LIMIT,
+    }
+
+
+@require_GET
+def assign_team(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The form to link a supervisor to one team: swapped into the team's row by htmx, a page of
+    its own without JavaScript."""
+    user = request.user
+    not_found_unless(selectors.coordinates_supervision(user))
+    team = selectors.teams_for_coordination(coordinator=user).filter(pk=team_id).first()
+    not_found_unless(team is not None)
+    page = request.GET.get("page", "")
+    ctx = {
+        "row": {"team": team},
+        "options": list(selectors.supervisor_choices(team=team)),
+        "page_number": page if page.isdigit() else "",
+    }
+    if wants_partial(request):
+        return render(request, "supervision/_assign_team_form.html", ctx)
+    return render(request, "supervision/assign_team.html", ctx)
+
+
+def _team_row(team: Any) -> dict[str, Any]:
     links = list(team.supervision_assignments.all())
     kinds = {getattr(getattr(link.supervisor, "supervisor_profile", None), "kind", "") for link in links}
-    linked = {link.supervisor_id for link in links}
-    options = [
-        s for s in supervisors if s.pk not in linked and selectors.may_be_linked_as_supervisor(supervisor=s, team=team)
-    ]
     return {
         "team": team,
         "links": links,
-        "options": options,
         "missing_hbo": lacks_hbo_docent(requires_hbo=team.assignment.requires_hbo, supervisor_kinds=kinds),
     }
 
@@ -523,9 +655,11 @@ def _int(raw: object) -> int:
 
 
 def _back(request: HttpRequest) -> str:
-    page = request.POST.get("page", "")
+    """Back to the page of teams and of student links the form was on."""
+    pages = {key: request.POST.get(key, "") for key in ("page", "links")}
+    query = urlencode({key: value for key, value in pages.items() if value.isdigit()})
     url = reverse("supervision-assign")
-    return f"{url}?page={page}" if page.isdigit() else url
+    return f"{url}?{query}" if query else url
 
 
 def _descriptor_values(post: Any) -> list[str]:
@@ -676,7 +810,7 @@ def organisation_panel(request: HttpRequest) -> str:
 @overview_panel(Role.COORDINATOR, order=40)
 def coordinator_panel(request: HttpRequest) -> str:
     teams = selectors.teams_for_coordination(coordinator=request.user)
-    rows = [_team_row(team, []) for team in teams]
+    rows = [_team_row(team) for team in teams]
     return render_to_string(
         "supervision/panels/coordinator.html",
         {
@@ -701,6 +835,7 @@ urlpatterns = [
     path("studenten/<int:student_id>/feedback/", student_feedback, name="supervision-feedback-list"),
     path("coordinatie/begeleiders/", assign, name="supervision-assign"),
     path("coordinatie/begeleiders/toevoegen/", assign_add, name="supervision-assign-add"),
+    path("coordinatie/begeleiders/teams/<int:team_id>/", assign_team, name="supervision-assign-team"),
     path("coordinatie/begeleiders/<int:link_id>/verwijderen/", assign_remove, name="supervision-assign-remove"),
     path("coordinatie/rubric/", rubric, name="supervision-rubric"),
     path("coordinatie/rubric/<int:criterion_id>/", criterion_edit, name="supervision-criterion"),

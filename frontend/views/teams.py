@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from assignments.models import Assignment, Phase
@@ -53,7 +53,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     if assignment_id:
         teams = teams.filter(assignment_id=int(assignment_id))
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
-    rows = [(team, selectors.team_is_complete(team)) for team in page]
+    rows = [(team, selectors.team_completeness_for(team, viewer=user)) for team in page]
     return render(
         request,
         "teams/team_list.html",
@@ -110,7 +110,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     except RuleViolation as exc:
         messages.error(request, exc.message)
         return redirect("team-list")
-    messages.success(request, _("Team %(name)s is geopend.") % {"name": team.name})
+    messages.success(request, _("%(team)s is geopend.") % {"team": team.title})
     return redirect("team-detail", team_id=team.pk)
 
 
@@ -169,6 +169,7 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         "is_coordinator": user.role == Role.COORDINATOR,
         "team_open": team.status == TeamStatus.OPEN,
         "team_statuses": TeamStatus.choices,
+        "task_history": selectors.task_history(team=team),
     }
     if overview.viewer_is_member:
         # Placed by a published formation run: why here, in the second person.
@@ -341,6 +342,7 @@ def _parse_date(value: str) -> datetime.date | str | None:
 def task_create(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
     team = selectors.access_team_by_id(user=request.user, team_id=team_id)
     errors: dict[str, list[str]] = {}
+    past_due = False
     try:
         services.task_create(
             team=team,
@@ -349,15 +351,86 @@ def task_create(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
             title=request.POST.get("title", ""),
             owner=_int(request.POST.get("owner")),
             due_on=_parse_date(request.POST.get("due_on", "")),
+            confirm_past_due=request.POST.get("confirm_past_due") == "1",
         )
     except ValidationError as exc:
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        errors, past_due = _field_errors(exc)
+    context = _team_context(
+        request, team, task_errors=errors, task_form=request.POST if errors else {}, task_past_due=past_due
+    )
     if not wants_partial(request):
-        for field_errors in errors.values():
-            messages.error(request, " ".join(field_errors))
+        if errors:
+            # Without JavaScript too, the form comes back with what was typed and the question or error.
+            return render(request, "teams/team_detail.html", context, status=400 if not past_due else 200)
         return redirect(reverse("team-detail", args=[team.pk]) + "#taken")
-    context = _team_context(request, team, task_errors=errors, task_form=request.POST if errors else {})
     return render(request, "teams/team_detail.html#task-board", context)
+
+
+def _field_errors(exc: ValidationError) -> tuple[dict[str, list[str]], bool]:
+    """The form's errors per field, and whether the only question is a deadline in the past."""
+    errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    codes = [e.code for field_errors in exc.error_dict.values() for e in field_errors]
+    return errors, codes == ["past_due"]
+
+
+def _task_form_context(task: Task, **extra: object) -> dict:
+    return {
+        "task": task,
+        "team": task.team,
+        "phases": Phase.choices,
+        "statuses": TaskStatus.choices,
+        "members": [m.student for m in selectors.active_memberships().filter(team=task.team).select_related("student")],
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The whole task on one page: title, description, phase, status, owner and deadline."""
+    task = selectors.access_task_by_id(user=request.user, task_id=task_id)
+    forbidden_unless(selectors.user_is_team_member(user=request.user, team=task.team))
+    if request.method == "GET":
+        form = {
+            "title": task.title,
+            "description": task.description,
+            "phase": task.phase,
+            "status": task.status,
+            "owner": str(task.owner_id or ""),
+            "due_on": task.due_on.isoformat() if task.due_on else "",
+        }
+        return render(request, "teams/task_form.html", _task_form_context(task, form=form, errors={}))
+    try:
+        services.task_update(
+            task=task,
+            by=request.user,
+            confirm_past_due=request.POST.get("confirm_past_due") == "1",
+            title=request.POST.get("title", ""),
+            description=request.POST.get("description", ""),
+            phase=request.POST.get("phase", ""),
+            status=request.POST.get("status", ""),
+            owner=_int(request.POST.get("owner")),
+            due_on=_parse_date(request.POST.get("due_on", "")),
+        )
+    except ValidationError as exc:
+        task.refresh_from_db()
+        errors, past_due = _field_errors(exc)
+        context = _task_form_context(task, form=request.POST, errors=errors, past_due=past_due)
+        return render(request, "teams/task_form.html", context, status=200 if past_due else 400)
+    messages.success(request, _("De taak is bijgewerkt."))
+    return redirect(reverse("team-detail", args=[task.team_id]) + f"#taak-{task.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def task_delete(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Asks first: a deleted task is gone for the team (its history stays for the supervisors)."""
+    task = selectors.access_task_by_id(user=request.user, task_id=task_id)
+    forbidden_unless(selectors.user_is_team_member(user=request.user, team=task.team))
+    if request.method == "GET":
+        return render(request, "teams/task_delete.html", {"task": task, "team": task.team})
+    title = task.title
+    services.task_delete(task=task, by=request.user)
+    messages.success(request, _("De taak ‘%(title)s’ is verwijderd.") % {"title": title})
+    return redirect(reverse("team-detail", args=[task.team_id]) + "#taken")
 
 
 @require_POST
@@ -408,7 +481,7 @@ def teams_panel(request: HttpRequest) -> str:
         ).order_by("assignment__title", "name", "pk")[:6]
     )
     total = selectors.teams_visible_to(user=request.user).count()
-    rows = [(team, selectors.team_is_complete(team)) for team in teams]
+    rows = [(team, selectors.team_completeness_for(team, viewer=request.user)) for team in teams]
     return render_to_string("teams/panel_teams.html", {"rows": rows, "total": total}, request=request)
 
 
@@ -426,4 +499,6 @@ urlpatterns = [
     path("duos/<int:duo_id>/jeugdcasus/", duo_youth_case, name="duo-youth-case"),
     path("duos/<int:duo_id>/opheffen/", duo_dissolve, name="duo-dissolve"),
     path("taken/<int:task_id>/status/", task_status, name="task-status"),
+    path("taken/<int:task_id>/bewerken/", task_edit, name="task-edit"),
+    path("taken/<int:task_id>/verwijderen/", task_delete, name="task-delete"),
 ]

@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,7 +41,8 @@ from teams.chat.selectors import (
     websocket_path,
 )
 from teams.models import Attachment, AttachmentKind, Message, Team
-from wijklab.api_support import Pagination, PersonSerializer, RefSerializer
+from wijklab.api_support import JSONParser, Pagination, PersonSerializer, RefSerializer
+from wijklab.text import render_chat
 
 
 def chat_team(request: Request, team_id: int) -> Team:
@@ -105,6 +106,9 @@ class MessageSerializer(serializers.Serializer):
     team = serializers.IntegerField(source="team_id")
     author = PersonSerializer()
     body = serializers.SerializerMethodField()
+    html = serializers.SerializerMethodField(
+        help_text="The body as sanitised HTML (bold, italics, lists, links, line breaks): what a client shows."
+    )
     created_at = IsoDateTimeField()
     client_id = serializers.CharField()
     edited_at = IsoDateTimeField(allow_null=True)
@@ -117,6 +121,9 @@ class MessageSerializer(serializers.Serializer):
 
     def get_body(self, message: Message) -> str:
         return "" if is_gone(message) else message.body
+
+    def get_html(self, message: Message) -> str:
+        return "" if is_gone(message) else str(render_chat(message.body))
 
     def get_deleted(self, message: Message) -> bool:
         return message.deleted_at is not None

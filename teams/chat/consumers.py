@@ -1,7 +1,13 @@
 """The team chat over WebSocket: ``/ws/teams/{id}/chat/``, frame by frame in docs/chat-protocol.md.
 
-One consumer per open socket. Access is decided before ``accept()``: anyone
-who may not read the chat is closed with 4403 and never sees a byte.
+One consumer per open socket. Access is decided at the handshake: anyone who
+may not read the chat is accepted and closed at once with 4403 (a browser sees
+no close code for a refused handshake) and never sees a byte. Access is checked
+again at every action the socket takes (the message INSERT itself checks
+readership), when something elsewhere may have ended it (``chat_revoke``: a
+membership or supervision ended, a password changed, an account deactivated,
+a sign-out), when the session runs out, and every ``ACCESS_RECHECK_SECONDS``
+for anything no signal announces; a socket that lost access closes with 4403.
 Messages are stored (``services.message_post``) and only then sent to
 the team's group; clients that missed events ask for them with ``sync``.
 
@@ -14,31 +20,38 @@ Supervisors read along silently: no presence, no typing.
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.core.cache import cache
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from teams.chat import services
 from teams.chat.db import db
 from teams.chat.selectors import (
-    access_chat_team_by_id,
-    may_read_chat,
+    access_chat_team_for_socket,
     message_data,
     message_in_team,
     messages_after,
     presence_is_shown,
     presence_list,
+    rekeyed_session,
+    session_expiry,
+    still_reads_chat,
 )
 from teams.models import Team
 from wijklab.errors import REDIS_UNREACHABLE
+from wijklab.ids import MAX_ID
 from wijklab.models import User
 
 logger = logging.getLogger(__name__)
@@ -51,6 +64,12 @@ TYPING_EVERY_SECONDS = 2.0
 # A socket that stops pinging (the client pings every 25 s) drops off the online list after this.
 PRESENCE_TTL = 75
 MAX_FRAME_CHARS = 64_000
+# A socket asks again whether its person may still read this often (with some jitter), for
+# changes no signal announces (a bulk update, a deleted team). Known losses close at once.
+ACCESS_RECHECK_SECONDS = settings.CHAT_ACCESS_RECHECK_SECONDS
+# Checked a little after the session's expiry, so the session has surely run out by then.
+EXPIRY_MARGIN_SECONDS = 0.5
+RETRY_CHECK_SECONDS = 5.0
 
 
 def _presence_key(team_id: int, user_id: int) -> str:
@@ -77,26 +96,28 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int) -> tuple[Team, list[dict], list[dict], bool] | None:
-    """The team, the people whose presence shows, who is online and whether this user just came online.
+def _open(user: Any, team_id: int, session_key: str | None) -> tuple[Team, list[dict], list[dict], bool, Any] | None:
+    """The team, the people whose presence shows, who is online, whether this user just came online,
+    and when the session runs out.
 
     None when the user may not read the chat. One hop to a database thread for
-    the whole handshake: the log-in (``user`` is lazy), the access check and presence.
+    the whole handshake: the log-in (``user`` is lazy), the access check (with
+    the session's expiry in the same query) and presence.
     """
     if user is None or not user.is_authenticated:
         return None
     try:
-        team = access_chat_team_by_id(user=user, team_id=team_id, related=())
+        team, expires = access_chat_team_for_socket(user=user, team_id=team_id, session_key=session_key)
     except Http404:
         return None
     shown = presence_list(team=team)
     if not presence_is_shown(user=user):
-        return team, shown, _online(team.pk, shown), False
+        return team, shown, _online(team.pk, shown), False, expires
     if all(person["id"] != user.pk for person in shown):
         # Joined the team after the list was cached: refresh it.
         shown = presence_list(team=team, refresh=True)
     came_online, online = _arrive(team.pk, user.pk, shown)
-    return team, shown, online, came_online
+    return team, shown, online, came_online, expires
 
 
 def _arrive(team_id: int, user_id: int, shown: list[dict]) -> tuple[bool, list[dict]]:
@@ -180,12 +201,53 @@ def _touch(team_id: int, user_id: int) -> None:
         _presence_change(team_id, user_id, +1)
 
 
+def _session_user(session_key: str) -> User | None:
+    """The person a session is signed in as, checked as Django checks it on a request: the session
+    still exists and has not run out, the account is active, the password is unchanged since."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user_id = session.get(SESSION_KEY)
+    backend_path = session.get(BACKEND_SESSION_KEY)
+    if user_id is None or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend_path).get_user(User._meta.pk.to_python(user_id))
+    if user is None:  # gone or deactivated (the backend refuses inactive accounts)
+        return None
+    session_hash = session.get(HASH_SESSION_KEY)
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None  # the password changed since this session signed in
+    return user
+
+
+def _recheck(session_key: str | None, user_id: int, team_id: int) -> tuple[User, str, Any] | None:
+    """The person, their session key and its expiry while they may still read the chat; None once not.
+
+    A session whose key changed while it stayed signed in (a password change
+    keeps the current session under a new key) is followed to its new key.
+    """
+    if not session_key:
+        return None
+    user = _session_user(session_key)
+    if user is None:
+        moved = rekeyed_session(session_key)
+        if moved:
+            session_key, user = moved, _session_user(moved)
+    if user is None or user.pk != user_id or not still_reads_chat(user=user, team_id=team_id):
+        return None
+    expires = session_expiry(session_key=session_key)
+    # The database row is the truth: a cached-db session's copy in the cache can outlive its expiry.
+    if expires is not None and expires <= timezone.now():
+        return None
+    return user, session_key, expires
+
+
 def _post(team: Team, user: User, body: object, client_id: object) -> dict:
     message, _created = services.message_post(team=team, author=user, body=body, client_id=client_id, announce=False)
     return message_data(message)
 
 
-def _batch_after(team: Team, after: int) -> list[tuple[int, str]]:
+def _batch_after(team: Team, after: int, user: User | None = None) -> list[tuple[int, str]]:
+    if user is not None:  # the first batch of a sync: may they still read?
+        services.ensure_still_reader(user=user, team_id=team.pk)
     return [
         (m.pk, json.dumps(message_data(m), separators=(",", ":")))
         for m in messages_after(team=team, after=after, limit=SYNC_BATCH)
@@ -193,12 +255,18 @@ def _batch_after(team: Team, after: int) -> list[tuple[int, str]]:
 
 
 def _change(team: Team, user: User, message_id: object, action: Callable[..., Any], **kwargs: Any) -> dict:
+    services.ensure_still_reader(user=user, team_id=team.pk)
     message = message_in_team(team=team, message_id=message_id)
     return message_data(action(message=message, by=user, announce=False, **kwargs), event="message_updated")
 
 
-def _still_reader(user: User, team: Team) -> bool:
-    return may_read_chat(user=user, team=team)
+def _read(team: Team, user: User, last_id: object) -> None:
+    services.ensure_still_reader(user=user, team_id=team.pk)
+    services.read_marker_advance(user=user, team=team, last_read_id=last_id)
+
+
+class _AccessLost(Exception):
+    """The socket's person may no longer read the chat: close with 4403."""
 
 
 class TeamChatConsumer(AsyncJsonWebsocketConsumer):
@@ -207,6 +275,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
     shown: list[dict]
     silent: bool
     language: str
+    session_key: str | None
     session_fp: str | None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -231,25 +300,26 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.team = None  # type: ignore[assignment]
+        self.closing = False
+        self.watch: asyncio.Task | None = None
         user = self.scope.get("user")
         try:
             team_id = int(self.scope["url_route"]["kwargs"]["team_id"])
         except (KeyError, TypeError, ValueError):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse()
             return
-        opened = await db(_open)(user, team_id)
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        opened = await db(_open)(user, team_id, self.session_key)
         if opened is None:
-            # Before accept(): the handshake is refused, nothing about the team is sent.
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse()
             return
-        self.team, self.shown, online, came_online = opened
+        self.team, self.shown, online, came_online, expires = opened
         # Django's lazy user, loaded by _open: deliveries never read it, only the socket's own frames.
         self.user = user
         self.silent = not presence_is_shown(user=user)
         self.language = _language(self.scope)
-        session = self.scope.get("session")
-        key = getattr(session, "session_key", None)
-        self.session_fp = services.session_fingerprint(key) if key else None
+        self.session_fp = services.session_fingerprint(self.session_key) if self.session_key else None
         self.last_typing = 0.0
         self.team_group = services.team_group(self.team.pk)
         await self.channel_layer.group_add(self.team_group, self.channel_name)
@@ -258,8 +328,18 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "presence", "online": online})
         if came_online:
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
+        self._watch_from(expires)
+
+    async def _refuse(self) -> None:
+        # Accepted, then closed: a browser only sees a close code on a connection that opened
+        # (a handshake answered with HTTP 403 is a bare network error). Nothing else is sent.
+        self.closing = True
+        await self.accept()
+        await self.close(code=CLOSE_FORBIDDEN)
 
     async def disconnect(self, code: int) -> None:
+        if self.watch is not None:
+            self.watch.cancel()
         if getattr(self, "team", None) is None:
             return
         await self.channel_layer.group_discard(self.team_group, self.channel_name)
@@ -267,15 +347,62 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.silent and await db(_leave)(self.team.pk, self.user.pk):
             _announce_presence_soon(self.channel_layer, self.team.pk, self.shown)
 
+    # --- access, again and again ------------------------------------------
+
+    def _watch_from(self, expires: Any) -> None:
+        """Check access again when the session runs out, or after ``ACCESS_RECHECK_SECONDS`` if sooner."""
+        self.expires = expires
+        delay = ACCESS_RECHECK_SECONDS * random.uniform(0.9, 1.1) if ACCESS_RECHECK_SECONDS else None  # noqa: S311
+        if expires is not None:
+            until_expiry = (expires - timezone.now()).total_seconds() + EXPIRY_MARGIN_SECONDS
+            delay = max(until_expiry, 0) if delay is None else max(min(delay, until_expiry), 0)
+        if delay is None:
+            return
+        previous, self.watch = self.watch, asyncio.get_running_loop().create_task(self._watch(delay))
+        if previous is not None and previous is not asyncio.current_task():
+            previous.cancel()
+
+    async def _watch(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._check_access()
+
+    async def _check_access(self) -> None:
+        """Close with 4403 unless the socket's session still signs its person in and they may still read."""
+        if self.closing:
+            return
+        try:
+            checked = await db(_recheck)(self.session_key, self.user.pk, self.team.pk)
+        except Exception:
+            # The database or the cache away: the socket stays (it cannot read or post without the
+            # database either), and the check is tried again soon.
+            logger.exception("chat: access check failed, trying again")
+            self.watch = asyncio.get_running_loop().create_task(self._watch(RETRY_CHECK_SECONDS))
+            return
+        if checked is None:
+            await self._close_forbidden()
+            return
+        self.user, key, expires = checked
+        if key != self.session_key:
+            self.session_key, self.session_fp = key, services.session_fingerprint(key)
+        self._watch_from(expires)
+
+    async def _close_forbidden(self) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.close(code=CLOSE_FORBIDDEN)
+
     # --- from the client ---------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self.closing:
+            return
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
             await self._error("bad_request", _("Stuur één JSON-object per bericht."))
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than Python's stack allows ([[[[…]]]] × 5,000).
             content = None
         if not isinstance(content, dict):
             await self._error("bad_request", _("Stuur één JSON-object per bericht."))
@@ -283,26 +410,33 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
-        handler = {
-            "message": self._on_message,
-            "sync": self._on_sync,
-            "edit": self._on_edit,
-            "delete": self._on_delete,
-            "hide": self._on_hide,
-            "read": self._on_read,
-            "typing": self._on_typing,
-            "ping": self._on_ping,
-        }.get(content.get("type"))  # type: ignore[arg-type]
+        kind = content.get("type")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self._error("bad_request", _("Onbekend berichttype."))
             return
         try:
-            await handler(content)
+            if self.expires is not None and timezone.now() >= self.expires:
+                await self._check_access()  # the session ran out: extended meanwhile, or closed
+                if self.closing:
+                    return
+            await handler(self, content)
+        except _AccessLost:
+            await self._close_forbidden()
         except services.ChatError as exc:
+            if exc.code == "no_access":
+                await self._close_forbidden()
+                return
             client_id = content.get("client_id")
             await self._error(exc.code, exc.message, client_id=client_id if isinstance(client_id, str) else None)
         except Http404:
             await self._error("not_found", _("Bericht niet gevonden."))
+        except REDIS_UNREACHABLE:
+            raise
+        except Exception:
+            # Whatever a client sends is answered, never with a close (1011): a bug shows in the log.
+            logger.exception("chat: a %s frame failed", kind)
+            await self._error("server_error", _("Dat lukte niet door een fout bij ons. Probeer het opnieuw."))
 
     async def _db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with translation.override(self.language):
@@ -324,6 +458,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send(text_data=message["text"])
 
     async def _on_message(self, content: dict) -> None:
+        # Readership is checked by the INSERT itself (services.message_post): no extra round trip.
         event = await self._db(_post, self.team, self.user, content.get("body"), content.get("client_id"))
         # Stored and committed: now everyone may hear of it (a resend is sent again; clients skip known ids).
         await self._broadcast(event)
@@ -334,8 +469,11 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             after = 0
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise services.ChatError("bad_request", _("after moet een geheel getal van 0 of meer zijn."))
+        after = min(after, MAX_ID)
+        checked = False
         while True:
-            batch = await self._db(_batch_after, self.team, after)
+            batch = await self._db(_batch_after, self.team, after, None if checked else self.user)
+            checked = True
             for message_id, text in batch:
                 await self.send(text_data=text)
                 after = message_id
@@ -359,15 +497,15 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         await self._broadcast(event)
 
     async def _on_read(self, content: dict) -> None:
-        await self._db(
-            services.read_marker_advance, user=self.user, team=self.team, last_read_id=content.get("last_id")
-        )
+        await self._db(_read, self.team, self.user, content.get("last_id"))
 
     async def _on_typing(self, content: dict) -> None:
         now = time.monotonic()
         if self.silent or now - self.last_typing < TYPING_EVERY_SECONDS:
             return  # throttled here too: a chatty client cannot flood the team
         self.last_typing = now
+        # Only a typing frame that is passed on costs the check (at most one per 2 s per socket).
+        await self._db(services.ensure_still_reader, user=self.user, team_id=self.team.pk)
         await self._broadcast(
             {"type": "typing", "user": {"id": self.user.pk, "display_name": self.user.get_display_name()}}
         )
@@ -377,19 +515,33 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             await self._db(_touch, self.team.pk, self.user.pk)
         await self.send_json({"type": "pong"})
 
+    handlers: dict[str, Callable[..., Any]] = {
+        "message": _on_message,
+        "sync": _on_sync,
+        "edit": _on_edit,
+        "delete": _on_delete,
+        "hide": _on_hide,
+        "read": _on_read,
+        "typing": _on_typing,
+        "ping": _on_ping,
+    }
+
     # --- from the channel layer ------------------------------------------
 
     async def chat_event(self, event: dict) -> None:
         await self.send(text_data=event["text"])
 
     async def chat_revoke(self, event: dict) -> None:
+        """Something elsewhere may have ended this socket's access (services.revoke_sockets)."""
+        if self.closing:
+            return
         session = event.get("session")
-        if session is not None and session != self.session_fp:
+        if session is not None:
+            # A sign-out: that session's sockets close, the person's others stay.
+            if session == self.session_fp:
+                await self._close_forbidden()
             return
         team_id = event.get("team_id")
-        if team_id is not None:
-            if team_id != self.team.pk:
-                return
-            if await db(_still_reader)(self.user, self.team):
-                return
-        await self.close(code=CLOSE_FORBIDDEN)
+        if team_id is not None and team_id != self.team.pk:
+            return
+        await self._check_access()

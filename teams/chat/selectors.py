@@ -7,21 +7,30 @@ and ``chat_reader_users`` (the people of one chat). Everything else here starts
 from a team the caller may read or from the user.
 """
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import reduce
+from hashlib import sha256
+from importlib import import_module
 from operator import or_
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from teams.models import Attachment, Message, ReadMarker, Team
+from assignments.models import Assignment
+from teams.models import Attachment, Membership, Message, ReadMarker, SupervisionAssignment, Team
 from wijklab.errors import REDIS_UNREACHABLE as CACHE_UNREACHABLE
 from wijklab.ids import is_id
 from wijklab.models import Role, User
+from wijklab.text import render_chat
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +64,10 @@ def messages_before(*, team: Team, before: int | None = None, limit: int = PAGE_
 def message_in_team(*, team: Team, message_id: object) -> Message:
     """A message of this team, or 404 exactly as if it did not exist."""
     try:
-        return chat_messages(team=team).get(pk=int(message_id))  # type: ignore[arg-type]
-    except (Message.DoesNotExist, ValueError, TypeError):
+        if not is_id(message_id):
+            raise Message.DoesNotExist
+        return chat_messages(team=team).get(pk=message_id)
+    except Message.DoesNotExist:
         raise Http404("Bericht niet gevonden.") from None
 
 
@@ -142,6 +153,105 @@ def access_chat_team_by_id(
     if team is None:
         raise Http404("Team niet gevonden.")
     return team
+
+
+# ``_READ_LINKS`` as one SQL condition per role, for the chat socket's every action: it rides
+# along in the statement the action runs anyway (the message INSERT) or is one short query,
+# where building the ORM's query cost more than the query itself (docs/benchmarks.md).
+# Also false once the account is deactivated or its role changed. Kept equal to
+# ``_READ_LINKS`` by tests/teams/chat/test_access.py. Parameters: user id, True, role, team id.
+_USER = User._meta.db_table
+_READER_LINK_SQL = {
+    Role.STUDENT: (
+        f"EXISTS (SELECT 1 FROM {Membership._meta.db_table} m "  # noqa: S608 - our own tables
+        "WHERE m.team_id = %s AND m.student_id = u.id AND m.left_at IS NULL)"
+    ),
+    Role.SUPERVISOR: (
+        f"EXISTS (SELECT 1 FROM {SupervisionAssignment._meta.db_table} s "  # noqa: S608
+        "WHERE s.team_id = %s AND s.supervisor_id = u.id)"
+    ),
+    Role.ORGANISATION: (
+        f"EXISTS (SELECT 1 FROM {Team._meta.db_table} t JOIN {Assignment._meta.db_table} a "  # noqa: S608
+        "ON a.id = t.assignment_id WHERE t.id = %s AND a.organisation_id = u.organisation_id)"
+    ),
+}
+_READER_SQL = {
+    role: f"EXISTS (SELECT 1 FROM {_USER} u WHERE u.id = %s AND u.is_active = %s AND u.role = %s AND {link})"  # noqa: S608
+    for role, link in _READER_LINK_SQL.items()
+}
+
+
+def chat_reader_sql(*, user: User, team_id: int) -> tuple[str, list]:
+    """An SQL condition, true while ``user`` (active, in the role they had) may read the team's chat."""
+    sql = _READER_SQL.get(user.role)
+    if sql is None:
+        return "1 = 0", []
+    return sql, [user.pk, True, user.role, team_id]
+
+
+def still_reads_chat(*, user: User, team_id: int) -> bool:
+    """Whether ``user`` may still read the chat, account active and role unchanged: one short query."""
+    sql, params = chat_reader_sql(user=user, team_id=team_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 WHERE {sql}", params)
+        return cursor.fetchone() is not None
+
+
+def access_chat_team_for_socket(*, user: User, team_id: object, session_key: str | None) -> tuple[Team, object]:
+    """``access_chat_team_by_id`` for the socket's handshake, with the session's expiry from the same query.
+
+    The expiry (None when the session engine keeps none in the database) lets the
+    socket close when its session runs out, without another query for it.
+    """
+    condition = _chat_reader_condition(user)
+    team = None
+    if condition is not None and is_id(team_id):
+        qs = Team.objects.filter(condition, pk=team_id).order_by()
+        session_table = _session_table()
+        if session_table and session_key:
+            qs = qs.extra(  # noqa: S610 - a fixed subquery with a bound parameter
+                select={"session_expires": f"SELECT expire_date FROM {session_table} WHERE session_key = %s"},  # noqa: S608
+                select_params=[session_key],
+            )
+        team = next(iter(qs[:1]), None)
+    if team is None:
+        raise Http404("Team niet gevonden.")
+    expires = getattr(team, "session_expires", None)
+    if isinstance(expires, str):  # SQLite returns the extra column as text
+        expires = parse_datetime(expires)
+    if expires is not None and timezone.is_naive(expires):
+        expires = timezone.make_aware(expires, dt.UTC)
+    return team, expires
+
+
+def _session_table() -> str | None:
+    """The session table when the session engine keeps sessions in the database (db, cached_db)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model_class = getattr(store, "get_model_class", None)
+    return model_class()._meta.db_table if model_class else None
+
+
+def rekey_cache_key(session_key: str) -> str:
+    # A fingerprint, not the key itself, names the entry (as services.session_fingerprint).
+    return "chat:rekey:" + sha256(f"chat:{session_key}".encode()).hexdigest()[:32]
+
+
+def rekeyed_session(session_key: str) -> str | None:
+    """The key a signed-in session moved to (``cycle_key``, e.g. on a password change), if it did lately."""
+    try:
+        return cache.get(rekey_cache_key(session_key))
+    except CACHE_UNREACHABLE:
+        logger.warning("chat: session move not read, the cache is unreachable")
+        return None
+
+
+def session_expiry(*, session_key: str) -> object:
+    """When the session runs out, from the database; None when unknown (or gone)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model_class = getattr(store, "get_model_class", None)
+    if model_class is None:
+        return None
+    return model_class().objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
 
 
 def _unread_filter(user: User) -> Q:
@@ -326,6 +436,7 @@ def message_data(message: Message, *, event: str = "message") -> dict:
         "team": message.team_id,
         "author": {"id": message.author_id, "display_name": message.author.get_display_name()},
         "body": "" if gone else message.body,
+        "html": "" if gone else str(render_chat(message.body)),
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,

@@ -23,7 +23,9 @@ from pathlib import PurePath
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Max
@@ -32,12 +34,21 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
 
 from assignments.models import Assignment
-from teams.chat.selectors import may_hide_messages, mention_candidates, message_data
+from teams.chat.selectors import (
+    chat_reader_sql,
+    may_hide_messages,
+    mention_candidates,
+    message_data,
+    rekey_cache_key,
+    still_reads_chat,
+)
 from teams.models import Attachment, AttachmentKind, Mention, Message, MessageRevision, ReadMarker, Team
+from teams.notifications import team_label
 from wijklab.celery import enqueue_on_commit
-from wijklab.errors import RuleViolation
+from wijklab.errors import REDIS_UNREACHABLE, RuleViolation
 from wijklab.models import Cohort, User
 from wijklab.services import COHORT_ARCHIVED_MESSAGE, notify
 
@@ -85,7 +96,7 @@ class ChatError(RuleViolation):
             return 400
         if self.code == "rate_limited":
             return 429
-        if self.code == "not_allowed":
+        if self.code in ("not_allowed", "no_access"):
             return 403
         return 409
 
@@ -133,9 +144,20 @@ def publish_on_commit(team_id: int, event: dict) -> None:
 # --- validation -----------------------------------------------------------
 
 
+def _is_storable(text: str) -> bool:
+    """Whether the text can be stored and sent: a lone surrogate ("\\ud800", which JSON can carry) cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_body(body: object, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str):
         raise ChatError("bad_request", _("Een bericht moet tekst zijn."))
+    if not _is_storable(body):
+        raise ChatError("bad_request", _("Het bericht bevat een teken dat niet kan: haal het weg."))
     text = body.replace("\r\n", "\n").replace("\x00", "").strip()
     if not text and not allow_empty:
         raise ChatError("empty", _("Een leeg bericht kun je niet versturen."))
@@ -173,10 +195,42 @@ class _CheckedFile:
     thumbnail: bytes | None = None
 
 
+# Other spellings of a detected type's extension that a file may keep.
+_EXTENSION_ALIASES = {"jpg": {"jpg", "jpeg"}}
+
+
 def _safe_name(name: str | None, extension: str) -> str:
+    """The uploaded name, made harmless, ending in the extension of the detected type.
+
+    A PNG called ``scan.pdf`` is offered for download as ``scan.png``: the name
+    never claims a type the bytes are not.
+    """
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|')[:150].strip(" .")
-    return base or f"bijlage.{extension}"
+    stem, dot, suffix = base.rpartition(".")
+    if dot and stem and suffix.lower() in _EXTENSION_ALIASES.get(extension, {extension}):
+        return base
+    stem = (stem if dot and stem else base).strip(" .")
+    return f"{stem}.{extension}" if stem else f"bijlage.{extension}"
+
+
+def _parses_as_pdf(upload: UploadedFile) -> bool:
+    """Whether pypdf reads the file as a PDF with at least one page.
+
+    The first bytes prove nothing (``%PDF-`` followed by anything passes them);
+    a PDF that only a broken or hostile writer could produce is refused.
+    """
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload, strict=False)
+        if reader.is_encrypted:
+            # A password-protected PDF cannot be read by the team either.
+            return False
+        return len(reader.pages) > 0 and reader.pages[0].mediabox is not None
+    except Exception:  # pypdf raises many kinds of errors on junk; any of them means "not a PDF"
+        return False
+    finally:
+        upload.seek(0)
 
 
 def check_upload(upload: UploadedFile) -> _CheckedFile:
@@ -189,6 +243,15 @@ def check_upload(upload: UploadedFile) -> _CheckedFile:
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
+        if not _parses_as_pdf(upload):
+            raise ChatError(
+                "invalid_file",
+                _(
+                    "Dit bestand lijkt een PDF, maar is beschadigd, beveiligd met een wachtwoord of onleesbaar. "
+                    "Sla het opnieuw op als PDF en probeer het nog eens."
+                ),
+                field="file",
+            )
         return _CheckedFile(
             upload=upload,
             kind=AttachmentKind.PDF,
@@ -296,13 +359,15 @@ def _record_mentions(message: Message, team: Team) -> None:
     if not users:
         return
     mentions = Mention.objects.bulk_create([Mention(message=message, user=user) for user in users])
-    author = message.author.get_display_name()
+    names = {"name": message.author.get_display_name(), "team": team_label(team)}
     notify(
         users=users,
         kind="chat_mention",
-        title=_("%(name)s noemde je in de chat van %(team)s") % {"name": author, "team": team.name},
+        title=lambda: _("%(name)s noemde je in de chat van %(team)s") % names,
         body=Truncator(message.body).chars(160),
         url=f"{reverse('chat-page', kwargs={'team_id': team.pk})}#bericht-{message.pk}",
+        # The mention's own mail, once it stays unread a while (teams.chat.tasks.settle_mention).
+        mail=False,
     )
     # By name: the tasks module imports this one, never the other way round.
     for mention in mentions:
@@ -327,8 +392,12 @@ _ARCHIVED_TEAM_SQL = (
 
 
 def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> Message | None:
-    """INSERT the message in one statement, unless it is a resend, a flood or its cohort is archived: then None,
-    and nothing stored.
+    """INSERT the message in one statement, unless it is a resend, a flood, its cohort is archived or the author
+    may no longer read the chat: then None, and nothing stored.
+
+    Readership rides along too (``selectors.chat_reader_sql``): a socket checked
+    access at its handshake, and its every message checks it again at no cost
+    of a round trip (membership ended, account deactivated, role changed).
 
     A resend: the author already stored this ``client_id`` (the unique index
     decides, also for two connections racing). A flood: the author stored 20
@@ -347,14 +416,19 @@ def _insert_message(*, team: Team, author: User, body: str, client_id: str) -> M
     table = ops.quote_name(Message._meta.db_table)
     stored_at = ops.adapt_datetimefield_value(now)
     since = ops.adapt_datetimefield_value(now - timedelta(seconds=RATE_LIMIT_SECONDS))
+    reader_sql, reader_params = chat_reader_sql(user=author, team_id=team.pk)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (team_id, author_id, body, client_id, created_at, hidden_reason) "  # noqa: S608 - our own table
             "SELECT %s, %s, %s, %s, %s, '' "
             f"WHERE (SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created_at >= %s) < %s "
-            f"AND NOT EXISTS ({_ARCHIVED_TEAM_SQL}) "
+            f"AND NOT EXISTS ({_ARCHIVED_TEAM_SQL}) AND {reader_sql} "
             "ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
-            [team.pk, author.pk, body, client_id, stored_at, author.pk, since, RATE_LIMIT_MESSAGES, team.pk],
+            [
+                *(team.pk, author.pk, body, client_id, stored_at),
+                *(author.pk, since, RATE_LIMIT_MESSAGES, team.pk),
+                *reader_params,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
@@ -404,7 +478,8 @@ def message_post(
     checked = [check_upload(f) for f in files]
     message = _store_message(team=team, author=author, body=text, client_id=client_id, files=checked)
     if message is None:
-        # Refused by the INSERT: an archived cohort says so; otherwise a resend or a flood.
+        # Refused by the INSERT: lost access or an archived cohort says so; otherwise a resend or a flood.
+        ensure_still_reader(user=author, team_id=team.pk)
         _ensure_writable(team.pk)
         return _stored_resend(team=team, author=author, client_id=client_id), False
     if announce:
@@ -428,6 +503,12 @@ def _stored_resend(*, team: Team, author: User, client_id: str) -> Message:
     if stored.team_id != team.pk:
         raise ChatError("bad_client_id", _("Deze client_id is al gebruikt voor een ander bericht."), field="client_id")
     return stored
+
+
+def ensure_still_reader(*, user: User, team_id: int) -> None:
+    """Refuse with ``no_access`` (403; the socket closes with 4403) once ``user`` may no longer read the chat."""
+    if not still_reads_chat(user=user, team_id=team_id):
+        raise ChatError("no_access", _("Je hebt geen toegang meer tot deze chat."))
 
 
 def _ensure_writable(team_id: int) -> None:
@@ -486,7 +567,7 @@ def message_hide(*, message: Message, by: User, reason: object, announce: bool =
         raise ChatError("not_allowed", _("Alleen begeleiders kunnen een bericht verbergen."))
     if not isinstance(reason, str) or not reason.strip():
         raise ChatError("reason_required", _("Geef een reden op om het bericht te verbergen."), field="reason")
-    if "\x00" in reason:
+    if "\x00" in reason or not _is_storable(reason):
         # PostgreSQL cannot store NUL; refuse it like the other reasons and names are refused.
         raise ChatError("bad_request", _("De reden bevat een teken dat niet kan: haal het weg."), field="reason")
     reason = reason.strip()
@@ -528,7 +609,8 @@ def read_marker_advance(*, user: User, team: Team, last_read_id: object) -> int:
 
 
 def revoke_sockets(*, user_id: int, team_id: int | None = None, session_key: str | None = None) -> None:
-    """Ask the user's open chat sockets to close (all, one team's, or one session's)."""
+    """Ask the user's open chat sockets to check their access again (all, or one team's) and close without it;
+    with ``session_key``, that session's sockets close outright (a sign-out)."""
     _group_send(
         user_group(user_id),
         {
@@ -537,3 +619,44 @@ def revoke_sockets(*, user_id: int, team_id: int | None = None, session_key: str
             "session": session_fingerprint(session_key) if session_key else None,
         },
     )
+
+
+# How long a socket can follow its session to a new key: far longer than an event takes to arrive.
+REKEY_SECONDS = 5 * 60
+
+
+def remember_rekey(*, old_key: str, new_key: str) -> None:
+    """A signed-in session moved to a new key (a password change cycles it): its sockets follow, not close."""
+    try:
+        cache.set(rekey_cache_key(old_key), new_key, timeout=REKEY_SECONDS)
+    except REDIS_UNREACHABLE:
+        logger.warning("chat: session move not stored, the cache is unreachable; its sockets will close")
+
+
+# --- erasure (AVG) ------------------------------------------------------------------------
+
+
+def chat_erase_traces_of(*, user: User) -> int:
+    """What the chat holds about a person being erased; returns how many attachments went.
+
+    Their messages stay (shown under the anonymised account as "Verwijderde gebruiker"),
+    so a team's conversation keeps making sense; their attachments are deleted, the files
+    from storage once the transaction commits. Mentions of them, their read markers and
+    moderation links go. What others wrote stays: it is theirs.
+    """
+    attachments = list(Attachment.objects.filter(message__author=user))
+    names = [n for a in attachments for n in (a.file.name, a.thumbnail.name) if n]
+    Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    Mention.objects.filter(user=user).delete()
+    ReadMarker.objects.filter(user=user).delete()
+    Message.objects.filter(hidden_by=user).update(hidden_by=None)
+
+    def delete_files() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete an erased person's attachment file %s", name)
+
+    transaction.on_commit(delete_files)
+    return len(attachments)

@@ -3,11 +3,10 @@
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from assignments.models import Assignment, AssignmentRevision, AssignmentStatus, Preference
 from tests.conftest import queries_of_get
-from tests.factories import AssignmentFactory, StudentFactory, UserFactory
+from tests.factories import AssignmentFactory, StudentFactory, UserFactory, api_token
 from wijklab.models import Role
 
 LIST = "/api/assignments/"
@@ -91,8 +90,7 @@ def test_bad_filters_are_400_not_500(client_for, coordinator, params):
 
 
 def test_token_authentication_works(api_client, student4, open_assignment):
-    token = Token.objects.create(user=student4)
-    response = api_client.get(LIST, headers={"authorization": f"Token {token.key}"})
+    response = api_client.get(LIST, headers={"authorization": f"Bearer {api_token(student4)}"})
     assert response.status_code == 200
 
 
@@ -387,6 +385,49 @@ def test_a_body_that_is_not_a_list_is_400(client_for, student4):
     assert client_for(student4).put(PREFS, {"assignment": 1}, format="json").status_code == 400
 
 
+RANKING_KEPT_BODIES = [
+    ("form junk", "application/x-www-form-urlencoded", "rommel=1&meer=2", 415),
+    ("empty form", "application/x-www-form-urlencoded", "", 415),
+    (
+        "multipart",
+        "multipart/form-data; boundary=B",
+        '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--',
+        415,
+    ),
+    ("text", "text/plain", "[]", 415),
+    ("no type, empty", "", "", 415),
+    ("empty JSON body", "application/json", "", 400),
+    ("JSON null", "application/json", "null", 400),
+    ("JSON object", "application/json", "{}", 400),
+    ("a lone surrogate", "application/json", '[{"assignment": 1, "rank": 1, "motivation": "\\ud800"}]', 400),
+    ("10,000 deep", "application/json", "[" * 10_000 + "]" * 10_000, 400),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "content_type", "body", "status"), RANKING_KEPT_BODIES, ids=[c[0] for c in RANKING_KEPT_BODIES]
+)
+def test_only_a_json_list_replaces_the_ranking(client_for, student4, three_open, case, content_type, body, status):
+    """A form-encoded junk body answered ``200 []`` and deleted the whole ranking."""
+    client = client_for(student4)
+    client.put(PREFS, [{"assignment": three_open[0].pk, "rank": 1}], format="json")
+    response = client.generic("PUT", PREFS, body, content_type=content_type)
+    assert response.status_code == status, response.content
+    assert response.json(), "a refusal says why"
+    if status == 415:
+        assert response.json()["detail"] == "Stuur je voorkeuren als JSON-lijst."
+    assert list(student4.preferences.values_list("assignment_id", "rank")) == [(three_open[0].pk, 1)]
+
+
+def test_an_empty_json_list_clears_the_ranking(client_for, student4, three_open):
+    client = client_for(student4)
+    client.put(PREFS, [{"assignment": three_open[0].pk, "rank": 1}], format="json")
+    response = client.generic("PUT", PREFS, "[]", content_type="application/json; charset=utf-8")
+    assert response.status_code == 200
+    assert response.json() == []
+    assert not student4.preferences.exists()
+
+
 @pytest.mark.parametrize("who", ["org_contact", "coordinator", "hbo_docent"])
 def test_only_students_have_preferences(request, client_for, who):
     client = client_for(request.getfixturevalue(who))
@@ -499,3 +540,28 @@ def test_empty_filters_mean_any(client_for, coordinator, open_assignment):
     response = client_for(coordinator).get(LIST, {"competence": "", "neighbourhood": "", "phase": "", "status": ""})
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_filtering_on_the_assignments_own_columns_selects_no_distinct_rows(
+    client_for, coordinator, cohort, neighbourhood, competences
+):
+    """No joins behind these filters, so no SELECT DISTINCT: with it the database computed every
+    row's interest counts before the page's LIMIT. Each assignment still appears once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assignments.models import AssignmentCompetence
+
+    a = AssignmentFactory(cohort=cohort, neighbourhood=neighbourhood, phase="verkenning")
+    for competence in competences[:2]:
+        AssignmentCompetence.objects.create(assignment=a, competence=competence)
+    params = {
+        "status": ["open", "draft"],
+        "phase": ["verkenning", "begeleiding"],
+        "neighbourhood": [neighbourhood.pk],
+        "competence": [c.pk for c in competences[:2]],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(coordinator).get(LIST, params)
+    assert [r["id"] for r in response.json()["results"]] == [a.pk]
+    assert not any("DISTINCT" in q["sql"] for q in queries.captured_queries)

@@ -1,7 +1,10 @@
 """The htmx pages: Opdrachten list, detail, the posting form, preferences, panels."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentRevision, AssignmentStatus, Preference
 from tests.conftest import queries_of_get
@@ -348,6 +351,41 @@ def test_publish_then_cancel_through_the_pages(client, org_contact, draft):
     assert draft.status == AssignmentStatus.CANCELLED
 
 
+def test_publishing_while_preferences_are_open_says_students_can_choose_it(client, org_contact, draft):
+    login(client, org_contact)
+    body = client.post(page(draft, "assignment-publish"), follow=True).content.decode()
+    assert "De opdracht is gepubliceerd: studenten kunnen hem nu kiezen." in body
+
+
+@pytest.mark.parametrize("closed", ["flag", "date"])
+def test_publishing_after_preferences_closed_does_not_promise_a_choice(client, org_contact, draft, closed):
+    cohort = draft.cohort
+    if closed == "flag":
+        cohort.preferences_open = False
+    else:
+        cohort.preferences_close_on = timezone.localdate() - datetime.timedelta(days=1)
+    cohort.save()
+    login(client, org_contact)
+    body = client.post(page(draft, "assignment-publish"), follow=True).content.decode()
+    assert "De opdracht is gepubliceerd. De voorkeuren zijn gesloten, dus studenten kunnen hem nu niet kiezen." in body
+    assert "studenten kunnen hem nu kiezen" not in body
+
+
+def test_a_draft_never_published_does_not_speak_of_publishing_in_its_history(client, org_contact, draft, form_data):
+    body = login(client, org_contact).get(page(draft)).content.decode()
+    assert "Wijzigingen worden bijgehouden zodra de opdracht gepubliceerd is." in body
+    assert "sinds het publiceren" not in body
+    # An edit of the concept is not kept, so the history stays empty until it is published.
+    client.post(page(draft, "assignment-edit"), form_data(title="Concept: moestuin"))
+    body = client.get(page(draft)).content.decode()
+    assert "Wijzigingen worden bijgehouden zodra de opdracht gepubliceerd is." in body
+
+
+def test_a_published_assignment_without_changes_says_so(client, org_contact, open_assignment):
+    body = login(client, org_contact).get(page(open_assignment)).content.decode()
+    assert "Nog geen wijzigingen sinds het publiceren." in body
+
+
 def test_pages_only_take_post_for_changes(client, org_contact, draft):
     login(client, org_contact)
     assert client.get(page(draft, "assignment-publish")).status_code == 405
@@ -424,12 +462,64 @@ def test_closed_preferences_are_shown_and_refused(client, student4, ranked, coho
     cohort.preferences_open = False
     cohort.save()
     login(client, student4)
-    assert "voorkeuren gesloten" in client.get(PREFERENCES).content.decode()
+    closed = client.get(PREFERENCES).content.decode()
+    assert "De voorkeuren zijn gesloten" in closed
+    assert "<textarea" not in closed  # read-only, and it looks it
+    assert "ranking-form--closed" in closed
     body = client.post(
         PREFERENCES, {"assignment": [a.pk for a in ranked], "move": f"{ranked[2].pk}:up"}, headers=HTMX
     ).content.decode()
     assert "niet meer wijzigen" in body
     assert ranking(student4) == ["Keuze 1", "Keuze 2", "Keuze 3"]
+
+
+def test_a_full_list_says_so_and_hides_the_add_buttons(client, student4, cohort, open_assignment):
+    for i in range(5):
+        Preference.objects.create(student=student4, assignment=AssignmentFactory(cohort=cohort), rank=i + 1)
+    login(client, student4)
+    listing = client.get(LIST).content.decode()
+    assert "Je lijst is vol (5 keuzes)." in listing
+    assert "Zet op mijn lijst" not in listing
+    assert "Je lijst is vol (5 keuzes)." in client.get(page(open_assignment)).content.decode()
+    own = client.get(PREFERENCES).content.decode()
+    assert "Je lijst is vol (5 keuzes). Wil je een andere opdracht kiezen?" in own
+
+
+def test_the_last_day_to_choose_is_shown_and_counts_from_the_next_day(client, student4, ranked, cohort):
+    today = timezone.localdate()
+    cohort.preferences_close_on = today
+    cohort.save()
+    login(client, student4)
+    own = client.get(PREFERENCES).content.decode()
+    assert "Je kunt je keuzes aanpassen tot en met" in own
+    assert str(today.year) in own
+    assert "Kiezen kan tot en met" in client.get(LIST).content.decode()
+    ids = [a.pk for a in ranked]
+    client.post(PREFERENCES, {"assignment": ids, "move": f"{ids[2]}:up"})
+    assert ranking(student4) == ["Keuze 1", "Keuze 3", "Keuze 2"]
+    # The day after: closed at once, also before the nightly task set the flag.
+    cohort.preferences_close_on = today - datetime.timedelta(days=1)
+    cohort.save()
+    body = client.post(PREFERENCES, {"assignment": ids, "move": f"{ids[2]}:up"}, headers=HTMX).content.decode()
+    assert "De laatste dag om te kiezen was" in body
+    assert ranking(student4) == ["Keuze 1", "Keuze 3", "Keuze 2"]
+    assert "<textarea" not in client.get(PREFERENCES).content.decode()
+
+
+def test_the_coordinator_sets_the_last_day_to_choose_in_the_cohort_form(client, coordinator, cohort):
+    login(client, coordinator)
+    url = reverse("cohort-edit", args=[cohort.pk])
+    form = {"name": cohort.name, "starts_on": cohort.starts_on, "ends_on": cohort.ends_on}
+    late = cohort.ends_on + datetime.timedelta(days=1)
+    refused = client.post(url, {**form, "preferences_close_on": late.isoformat()})
+    assert "De voorkeuren moeten sluiten voordat het cohort eindigt." in refused.content.decode()
+    cohort.refresh_from_db()
+    assert cohort.preferences_close_on is None
+    day = cohort.starts_on + datetime.timedelta(days=7)
+    assert client.post(url, {**form, "preferences_close_on": day.isoformat()}).status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.preferences_close_on == day
+    assert f'value="{day.isoformat()}"' in client.get(url).content.decode()
 
 
 @pytest.mark.parametrize("who", ["org_contact", "coordinator", "hbo_docent"])

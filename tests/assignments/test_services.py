@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from assignments import services
 from assignments.models import Assignment, AssignmentRevision, AssignmentStatus, Preference
@@ -234,6 +235,46 @@ def test_closed_preferences_cannot_change(open_assignment, student4, coordinator
     services.cohort_preferences_open(cohort=cohort, by=coordinator)
     services.preferences_set(student=student4, entries=[RankingEntry(assignment=open_assignment, rank=1)])
     assert student4.preferences.count() == 1
+
+
+def test_preferences_close_by_themselves_the_night_after_the_last_day(
+    open_assignment, student4, coordinator, cohort, other_cohort
+):
+    today = dt.date(2026, 12, 5)
+    cohort.preferences_close_on = today
+    cohort.save()
+    other_cohort.preferences_close_on = today - dt.timedelta(days=1)
+    other_cohort.archived_at = timezone.now()  # archived: left alone
+    other_cohort.save()
+    assert services.preferences_close_due(today=today) == []  # the last day itself is still open
+    assert services.preferences_close_due(today=today + dt.timedelta(days=1)) == [cohort.pk]
+    cohort.refresh_from_db()
+    assert not cohort.preferences_open
+    told = Notification.objects.get(user=student4, kind="preferences_closed")
+    assert "5 december 2026 was de laatste dag" in told.body
+    assert Notification.objects.filter(user=coordinator, kind="preferences_closed").exists()
+    # Idempotent: a second night (or a task run twice) changes nothing and tells nobody again.
+    assert services.preferences_close_due(today=today + dt.timedelta(days=2)) == []
+    assert Notification.objects.filter(kind="preferences_closed").count() == 2
+
+
+def test_reopening_after_the_last_day_keeps_preferences_open(student4, coordinator, cohort, open_assignment):
+    cohort.preferences_close_on = timezone.localdate() - dt.timedelta(days=3)
+    cohort.save()
+    services.preferences_close_due()
+    services.cohort_preferences_open(cohort=cohort, by=coordinator)
+    cohort.refresh_from_db()
+    assert cohort.preferences_close_on is None
+    assert services.preferences_close_due() == []
+    services.preferences_set(student=student4, entries=[RankingEntry(assignment=open_assignment, rank=1)])
+    assert student4.preferences.count() == 1
+
+
+def test_the_close_task_is_scheduled_every_night(settings):
+    from assignments.tasks import close_due_preferences
+
+    entry = settings.CELERY_BEAT_SCHEDULE["preferences-close-due"]
+    assert entry["task"] == close_due_preferences.name
 
 
 def test_only_the_cohorts_coordinator_closes_preferences(cohort, other_coordinator, org_contact):

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.oidc_provider.fixtures import OidcProvider, start_provider
+from tests.servers import PLAIN_HTTP
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -75,7 +76,8 @@ class Server:
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=120,
+            # Generous: seed_demo takes ~20 s alone, several times that on a machine busy with other tests.
+            timeout=600,
         )
         if result.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -106,6 +108,11 @@ def _server_env(tmp: Path) -> dict[str, str]:
         # No Celery worker runs beside the browser tests: jobs run in-process.
         env["CELERY_TASK_ALWAYS_EAGER"] = "true"
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    # Plain http on 127.0.0.1: no redirect to https, cookies without Secure (DEBUG is off on PostgreSQL).
+    env.update(PLAIN_HTTP)
+    # The demo accounts sign in with only their password, as in the local mode (`make run`), also in the
+    # PostgreSQL pass; the second factor's own journey turns it on for its own accounts.
+    env["SECOND_FACTOR_REQUIRED"] = "false"
     env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     return env
 
@@ -174,11 +181,12 @@ def browser(e2e_server):
 
 @pytest.fixture
 def new_context(browser, e2e_server):
-    """Make browser contexts (one per person); phone=True gives a phone-sized screen."""
+    """Make browser contexts (one per person); phone=True gives a phone-sized screen, javascript=False
+    a browser without scripts (the pages work without them)."""
     contexts = []
 
-    def make(*, phone: bool = False, locale: str = "nl-NL"):
-        options = {"base_url": e2e_server.url, "locale": locale}
+    def make(*, phone: bool = False, locale: str = "nl-NL", javascript: bool = True):
+        options = {"base_url": e2e_server.url, "locale": locale, "java_script_enabled": javascript}
         if phone:
             options.update(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         else:

@@ -1,6 +1,7 @@
 """Two students chat live in two browsers; one goes offline on the train, and every message arrives exactly once."""
 
 import re
+import time
 from io import BytesIO
 
 from playwright.sync_api import expect
@@ -154,3 +155,173 @@ def test_a_supervisor_reads_along_unseen_and_hides_a_message_with_a_reason(new_c
     )
     expect(_bubble(student, "Hilledijk 12")).to_have_count(0)
     screenshot(student, "chat-hidden-by-supervisor")
+
+
+def test_a_live_message_lost_on_the_way_arrives_with_the_catch_up_after_a_reconnect(new_context):
+    """The channel layer delivers at most once (while Redis restarts, every event is lost): the page
+    must not count what came live, its own echo included, as proof it missed nothing before it."""
+    errors: list[str] = []
+    sanne = new_context().new_page()
+    lotte = new_context().new_page()
+    _watch_errors(sanne, errors)
+    _watch_errors(lotte, errors)
+    lost: list[str] = []
+
+    def lose_one_frame(ws) -> None:
+        server = ws.connect_to_server()
+
+        def to_page(message) -> None:
+            if not lost and isinstance(message, str) and "Verloren onderweg" in message:
+                lost.append(message)
+                return
+            ws.send(message)
+
+        server.on_message(to_page)
+
+    sanne.route_web_socket(re.compile(r"/ws/teams/\d+/chat/$"), lose_one_frame)
+    login(sanne, "student4")
+    sanne.goto("/chat/")
+    sanne.get_by_role("link", name="Team Maashaven").click()
+    expect(sanne.locator("#chat-status")).to_have_attribute("data-state", "open")
+    login(lotte, "student6")
+    lotte.goto(sanne.url)
+    expect(lotte.locator("#chat-status")).to_have_attribute("data-state", "open")
+
+    lotte.get_by_label("Bericht", exact=True).fill("Verloren onderweg: de sleutel ligt bij de buren")
+    lotte.get_by_role("button", name="Versturen").click()
+    expect(_bubble(lotte, "Verloren onderweg")).to_have_count(1)
+    sanne.wait_for_timeout(1000)
+    assert len(lost) == 1
+    expect(_bubble(sanne, "Verloren onderweg")).to_have_count(0)
+    # Sanne writes; her own message comes back live, with a higher id than the one she missed.
+    sanne.get_by_label("Bericht", exact=True).fill("Ik ben er om tien uur")
+    sanne.get_by_role("button", name="Versturen").click()
+    expect(_bubble(sanne, "Ik ben er om tien uur")).to_have_count(1)
+    sanne.wait_for_timeout(6000)  # longer than the page waits before it trusts an id (SETTLE_MS)
+
+    sanne.context.set_offline(True)
+    expect(sanne.locator("#chat-status")).to_have_attribute("data-state", "offline")
+    sanne.context.set_offline(False)
+    expect(sanne.locator("#chat-status")).to_have_attribute("data-state", "open", timeout=15_000)
+    expect(_bubble(sanne, "Verloren onderweg")).to_have_count(1)
+    ids = [
+        int(i) for i in sanne.locator("#chat-list li.msg[data-id]").evaluate_all("els => els.map(e => e.dataset.id)")
+    ]
+    assert ids == sorted(set(ids))
+
+
+# What the server answers a chat socket while Redis is unreachable (teams/chat/consumers.py).
+CLOSE_UNAVAILABLE = 1013
+
+
+def test_without_sockets_the_chat_sends_over_the_api_and_the_message_is_stored_once(new_context, e2e_server):
+    """Redis is down: every handshake is refused with 1013, and the outbox goes over REST instead."""
+    errors: list[str] = []
+    sanne = new_context().new_page()
+    youssef = new_context().new_page()
+    _watch_errors(sanne, errors)
+    _watch_errors(youssef, errors)
+
+    # Sanne's browser never gets a socket: each one closes with 1013 before it opens, as the
+    # server's would (closing inside the handler means Playwright never opens the mocked socket).
+    refused: list[str] = []
+
+    def refuse(ws) -> None:
+        refused.append(ws.url)
+        ws.close(code=CLOSE_UNAVAILABLE, reason="Try again later")
+
+    sanne.route_web_socket(re.compile(r"/ws/teams/\d+/chat/$"), refuse)
+
+    login(youssef, "student5")
+    youssef.goto("/chat/")
+    youssef.get_by_role("link", name="Team Maashaven").click()
+    expect(youssef.locator("#chat-status")).to_have_attribute("data-state", "open")
+
+    login(sanne, "student4")
+    sanne.goto(youssef.url)
+    # chat.js posts its outbox over the API from the second failed attempt on: wait for two.
+    deadline = time.monotonic() + 10
+    while len(refused) < 2 and time.monotonic() < deadline:
+        sanne.wait_for_timeout(100)
+    assert len(refused) >= 2, refused
+    expect(sanne.locator("#chat-status")).to_have_attribute("data-state", "connecting")
+
+    text = "Redis ligt eruit, maar dit bericht komt toch aan"
+    post = re.compile(r"/api/teams/\d+/messages/$")
+    with sanne.expect_response(lambda r: r.request.method == "POST" and post.search(r.url) is not None) as posted:
+        sanne.get_by_label("Bericht", exact=True).fill(text)
+        sanne.get_by_role("button", name="Versturen").click()
+        expect(sanne.locator("li.msg--pending").filter(has_text=text)).to_contain_text("wordt verzonden…")
+    assert posted.value.status == 201, posted.value.text()
+    assert posted.value.request.post_data_json["body"] == text
+
+    # Sent over the API: shown as stored (no longer waiting) for Sanne, live for Youssef.
+    expect(_bubble(sanne, text)).to_have_count(1)
+    expect(sanne.locator("li.msg--pending")).to_have_count(0)
+    expect(_bubble(youssef, text)).to_have_count(1)
+    expect(sanne.locator("#chat-status")).not_to_have_attribute("data-state", "open")
+    screenshot(sanne, "chat-rest-fallback")
+
+    # Further attempts (each again refused, each followed by an API round) send nothing twice.
+    tries = len(refused)
+    deadline = time.monotonic() + 15
+    while len(refused) < tries + 1 and time.monotonic() < deadline:
+        sanne.wait_for_timeout(200)
+    assert len(refused) > tries
+    sanne.wait_for_timeout(500)
+    expect(_bubble(sanne, text)).to_have_count(1)
+    stored = e2e_server.shell(f"from teams.models import Message; print(Message.objects.filter(body={text!r}).count())")
+    assert stored.strip().splitlines()[-1] == "1"
+    assert sanne.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('wijklab.chat.outbox.'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)).length)"
+    ) == [0]
+    assert errors == []
+
+
+def test_formatting_looks_the_same_for_the_sender_the_team_and_after_a_reload(new_context):
+    """Bold, italics and a list: the server renders a body once (its ``html``), the page shows
+    that both when it arrives live and in the history; typed markup stays text."""
+    errors: list[str] = []
+    youssef = new_context().new_page()
+    lotte = new_context(phone=True).new_page()
+    _watch_errors(youssef, errors)
+    _watch_errors(lotte, errors)
+    login(youssef, "student5")
+    youssef.goto("/chat/")
+    youssef.get_by_role("link", name="Team Maashaven").click()
+    expect(youssef.locator("#chat-status")).to_have_attribute("data-state", "open")
+    login(lotte, "student6")
+    lotte.goto(youssef.url)
+    expect(lotte.locator("#chat-status")).to_have_attribute("data-state", "open")
+
+    youssef.get_by_label("Bericht", exact=True).fill(
+        "**vet** en _schuin_\n- een\n- twee\nMeer op www.rotterdam.nl <img src=x onerror=alert(1)>"
+    )
+    youssef.get_by_role("button", name="Versturen").click()
+    rendered = []
+    for page in (youssef, lotte):
+        bubble = _bubble(page, "Meer op")
+        expect(bubble).to_have_count(1)
+        body = bubble.locator(".msg__body")
+        expect(body.locator("strong")).to_have_text("vet")
+        expect(body.locator("em")).to_have_text("schuin")
+        expect(body.locator("li")).to_have_text(["een", "twee"])
+        link = body.get_by_role("link", name="www.rotterdam.nl")
+        expect(link).to_have_attribute("href", "https://www.rotterdam.nl")
+        expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+        expect(link).to_have_attribute("target", "_blank")
+        expect(body.locator("img")).to_have_count(0)
+        expect(body).to_contain_text("<img src=x onerror=alert(1)>")
+        rendered.append(body.inner_html())
+    assert rendered[0] == rendered[1]
+    youssef.wait_for_timeout(300)
+    screenshot(youssef, "chat-formatting-desktop")
+    screenshot(lotte, "chat-formatting-phone")
+
+    # The history the server puts in the page is the same HTML.
+    lotte.reload()
+    body = _bubble(lotte, "Meer op").locator(".msg__body")
+    expect(body.locator("li")).to_have_count(2)
+    assert body.inner_html() == rendered[1]
+    assert errors == []

@@ -75,3 +75,124 @@ def test_docent_overview_flags_a_student_without_recent_feedback(new_context):
     first_row = grid.locator("tbody tr").first
     assert first_row.locator(".flag--no_feedback").count() == 1
     screenshot(page, "supervision-docent-overview")
+
+
+def test_coordinator_links_supervisors_to_a_team_and_a_student_on_a_phone(new_context):
+    page = new_context(phone=True).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, "coordinator")
+    page.goto("/coordinatie/begeleiders/")
+    assert page.get_by_role("heading", name="Begeleiders koppelen", level=1).is_visible()
+    row = page.locator("article.assign-row").first
+    team_name = row.get_by_role("heading", level=3).inner_text()
+    # The team's choices load into its row when asked for, not with the page.
+    assert row.locator("select").count() == 0
+    row.get_by_role("link", name=f"Begeleider koppelen aan {team_name}").click()
+    choice = row.get_by_label(f"Begeleider voor {team_name}")
+    choice.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "supervision-assign-team-form-phone")
+    supervisor = choice.locator("option").nth(1).inner_text().split(" · ")[0]
+    choice.select_option(index=1)
+    row.get_by_role("button", name="Koppelen", exact=True).click()
+    page.get_by_text(f"{supervisor} begeleidt nu {team_name}.").wait_for()
+
+    # One student: found by typing part of the name, linked, listed, and unlinked again.
+    page.get_by_label("Student zoeken").fill("sanne")
+    student = page.get_by_label("Student", exact=True)
+    student.wait_for()
+    assert student.locator("option", has_text="Sanne de Vries").count() == 1
+    # Other journeys may have added another Sanne (then the list starts with "Kies…"): choose her by name.
+    student.select_option(label="Sanne de Vries")
+    page.get_by_label("Begeleider", exact=True).select_option(index=1)
+    screenshot(page, "supervision-assign-student-search-phone")
+    page.get_by_role("button", name="Koppelen", exact=True).click()
+    page.get_by_text("begeleidt nu Sanne de Vries.").wait_for()
+    link_row = page.get_by_role("row", name=re.compile("Sanne de Vries"))
+    link_row.get_by_role("button", name="Loskoppelen").click()
+    page.get_by_text("De koppeling is verwijderd.").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "supervision-assign-phone")
+
+
+def test_coordinator_links_a_supervisor_without_javascript(new_context):
+    page = new_context(javascript=False).new_page()
+    login(page, "coordinator")
+    page.goto("/coordinatie/begeleiders/")
+    row = page.locator("article.assign-row").last
+    team_name = row.get_by_role("heading", level=3).inner_text()
+    row.get_by_role("link", name=f"Begeleider koppelen aan {team_name}").click()
+    page.wait_for_url("**/coordinatie/begeleiders/teams/**")
+    assert page.get_by_role("heading", name=f"Begeleider koppelen aan {team_name}", level=1).is_visible()
+    choice = page.get_by_label(f"Begeleider voor {team_name}")
+    supervisor = choice.locator("option").nth(1).inner_text().split(" · ")[0]
+    choice.select_option(index=1)
+    page.get_by_role("button", name="Koppelen", exact=True).click()
+    page.get_by_text(f"{supervisor} begeleidt nu {team_name}.").wait_for()
+    # The student search is an ordinary form: it reloads the page with the matches.
+    page.get_by_label("Student zoeken").fill("sanne")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_url("**q=sanne**")
+    assert page.get_by_label("Student", exact=True).locator("option", has_text="Sanne de Vries").count() == 1
+    screenshot(page, "supervision-assign-no-javascript")
+
+
+CRITERIA_SHOWN = ["Op tijd en aanwezig", "Afspraken nakomen", "Samenwerken", "Rapporteren en verantwoorden"]
+
+
+def _open_overview_table(page) -> None:
+    login(page, "coordinator")
+    page.goto("/begeleiding/")
+    assert page.get_by_role("heading", name="Voortgang studenten", level=1).is_visible()
+    page.get_by_role("table").wait_for()
+
+
+def _assert_table_fits(page, name: str) -> None:
+    table = page.get_by_role("table")
+    # The headers say the criterion, not a code.
+    for criterion in CRITERIA_SHOWN:
+        header = table.get_by_role("columnheader", name=criterion)
+        assert header.count() == 1, criterion
+    assert table.get_by_role("columnheader", name="Werknemersvaardigheden").count() == 1
+    assert table.get_by_role("columnheader", name=re.compile(r"^[WV]\d+$")).count() == 0
+    # The page never scrolls sideways; the table scrolls inside its own box.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    grid = page.locator("#overview-grid")
+    assert grid.evaluate("el => el.getBoundingClientRect().right <= window.innerWidth")
+    screenshot(page, f"{name}-start")
+    if grid.evaluate("el => el.scrollWidth > el.clientWidth"):
+        # Scrolled to the last criterion: the names stay in view at the left edge.
+        grid.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+        page.wait_for_timeout(100)
+        name_cell = table.locator("tbody th.grid-table__name").first
+        left = name_cell.evaluate("el => el.getBoundingClientRect().left")
+        assert abs(left - grid.evaluate("el => el.getBoundingClientRect().left")) <= 2
+        assert name_cell.get_by_role("link").is_visible()
+        assert table.get_by_role("columnheader", name="Rapporteren en verantwoorden").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, f"{name}-scrolled")
+
+
+def test_the_overview_table_names_its_criteria_and_fits_a_desktop_screen(new_context):
+    page = new_context().new_page()
+    assert page.viewport_size == {"width": 1280, "height": 900}
+    _open_overview_table(page)
+    _assert_table_fits(page, "supervision-overview-table-desktop")
+
+
+def test_the_overview_table_fits_a_phone_and_filters_students_without_a_team(new_context):
+    page = new_context(phone=True).new_page()
+    assert page.viewport_size == {"width": 390, "height": 844}
+    _open_overview_table(page)
+    _assert_table_fits(page, "supervision-overview-table-phone")
+
+    # Students in no team: a choice of their own, without "no feedback" alerts.
+    page.get_by_label("Team").select_option(label="Zonder team")
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url("**team=zonder**")
+    results = page.locator("#overview-results")
+    results.wait_for()
+    assert "zonder recente feedback" not in results.inner_text()
+    assert page.locator(".flag--no_feedback").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "supervision-overview-zonder-team-phone")

@@ -237,6 +237,8 @@ def test_accepting_with_a_password_signs_in(coordinator, cohort, hbo_school):
     [
         ({"password1": PASSWORD, "password2": PASSWORD + "x"}, "niet hetzelfde"),
         ({"password1": "12345678", "password2": "12345678"}, "password1"),
+        # Eleven characters: refused (at least 12, settings.AUTH_PASSWORD_VALIDATORS).
+        ({"password1": "buurt-xq7zk", "password2": "buurt-xq7zk"}, "password1"),
         ({"password1": "", "password2": ""}, "password1"),
     ],
 )

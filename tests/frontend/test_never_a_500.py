@@ -7,9 +7,10 @@ careless or hostile client sends:
 - garbage in the query string (huge numbers, words for numbers, NUL
   characters, markup), one parameter at a time;
 - as a user who may use it, every API write with malformed bodies — not
-  JSON, the wrong JSON type, each field null, of the wrong type, huge,
-  empty, with a NUL character or with markup — and every page form with
-  garbage in each field.
+  JSON, nested 10,000 deep, the wrong JSON type, each field null, of the
+  wrong type, huge, empty, with a NUL character, a lone surrogate
+  (``"\\ud800"``, which no UTF-8 can hold) or markup — and every page form
+  with garbage in each field, also bytes that are not UTF-8.
 
 Nothing may answer 5xx. A refusal (400/409) carries a Dutch message, and a
 refused write stores nothing.
@@ -18,6 +19,7 @@ refused write stores nothing.
 import json
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -75,23 +77,30 @@ QUERY_VALUES = [str(HUGE), str(2**63), "abc", "\x00", "<script>alert(1)</script>
 # Multipart uploads (a chat attachment, a student list): their files are not JSON to garble.
 UPLOAD_BODIES = ("attachment_upload", "import_upload")
 NUL = "a\x00b"  # PostgreSQL refuses NUL in text: a service that lets it through answers 500 there
+# A lone surrogate: json.dumps writes it as the escape "\ud800", which Python's JSON parser accepts and
+# nothing after it can encode (the "not a valid choice" message echoed it and rendering crashed).
+SURROGATE = "\ud800"
+DEEP = 10_000
 
 
 def variants(valid: object) -> tuple[list[object], list[object]]:
     """For a field's valid value: values that can never be right, and values that may be (never a 500)."""
     # null may be right (an optional owner, no due date); a container or a NUL never is.
     if isinstance(valid, bool):
-        return [[], {}, NUL, HUGE, "abc"], [None, "", 0, 1, "true"]
+        return [[], {}, NUL, HUGE, "abc", SURROGATE], [None, "", 0, 1, "true"]
     if isinstance(valid, int):
-        return [[], {}, NUL, "abc", True], [None, HUGE, -HUGE, 2**63, 2**31, 0, -1, 1.5, ""]
+        return [[], {}, NUL, "abc", True, SURROGATE], [None, HUGE, -HUGE, 2**63, 2**31, 0, -1, 1.5, ""]
     if isinstance(valid, str):
-        return [[], {}, NUL], [None, "", " ", "<script>alert('x')</script>", "x" * 20_000, HUGE, -1, "2026-02-30"]
+        wrong = [[], {}, NUL, SURROGATE, f"{valid}{SURROGATE}"]
+        return wrong, [None, "", " ", "<script>alert('x')</script>", "x" * 20_000, HUGE, -1, "2026-02-30"]
     if isinstance(valid, list):
-        return [{}, NUL, HUGE], [None, [], [HUGE], [None], ["abc"], [{}], [valid[0]] * 50 if valid else []]
+        wrong = [{}, NUL, HUGE, SURROGATE, [SURROGATE]]
+        return wrong, [None, [], [HUGE], [None], ["abc"], [{}], [valid[0]] * 50 if valid else []]
     if isinstance(valid, dict):
         first = next(iter(valid.values()), None)
-        return [[], NUL, HUGE], [None, {}, {str(HUGE): first}, {"abc": first}, {k: None for k in valid}]
-    return [], [None, HUGE, NUL]
+        wrong = [[], NUL, HUGE, {SURROGATE: first}]
+        return wrong, [None, {}, {str(HUGE): first}, {"abc": first}, {k: None for k in valid}]
+    return [SURROGATE], [None, HUGE, NUL]
 
 
 ENGLISH = re.compile(
@@ -326,6 +335,10 @@ def test_malformed_api_bodies_are_refused_in_dutch_and_store_nothing(world):
         reads_body = bool(valid)
         probes: list[tuple[str, str, str, bool]] = [
             ("not JSON", "{dit is geen json", "application/json", reads_body),
+            # Refused by the parser (an endpoint without a body never parses one).
+            (f"an array {DEEP} deep", "[" * DEEP + "]" * DEEP, "application/json", reads_body),
+            (f"an object {DEEP} deep", '{"a":' * DEEP + "1" + "}" * DEEP, "application/json", reads_body),
+            ("a lone surrogate", json.dumps(SURROGATE), "application/json", reads_body),
             ("empty", "", "application/json", reads_body and case.method != "PATCH"),
             ("text/plain", "hallo", "text/plain", reads_body),
         ]
@@ -367,6 +380,42 @@ def test_garbage_in_page_forms_is_never_a_500(world):
                 findings.add(f"POST {url} ({case.route}) as {role} with {description}: {response.status_code}")
     assert findings.sent > 150
     assert_only_known(findings, "form")
+
+
+# A form cannot carry a lone surrogate, but a client can send the bytes that would spell one in
+# UTF-8 (ED A0 80), and bytes that are no UTF-8 at all (FF), in the form and in a multipart part.
+NOT_UTF8 = {"surrogate bytes": "%ED%A0%80", "byte FF": "%FF"}
+
+
+def test_bytes_that_are_not_utf8_in_page_forms_are_never_a_500(world):
+    findings = Findings()
+    routes = routes_by_key()
+    for case in TABLE:
+        route = routes[case.route]
+        if case.method != POST or route.is_api or case.ok == frozenset(ROLES):
+            continue
+        role = user_for(case)
+        client = login(world, role)
+        url = world.url(route, case.obj)
+        valid = {k: str(v) for k, v in (plain_body(case, world) or {}).items()}
+        for name in sorted(set(valid) | {"status", "title", "body", "name"}):
+            for description, escaped in NOT_UTF8.items():
+                form = urlencode({**valid, name: "VALUE"}).replace("VALUE", escaped)
+                cache.clear()
+                response = client.post(url, form, content_type="application/x-www-form-urlencoded")
+                findings.sent += 1
+                if response.status_code >= 500:
+                    findings.add(f"POST {url} ({case.route}) as {role} with {name}={description}: 500")
+            part = (
+                f'--B\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + b"\xed\xa0\x80\r\n--B--\r\n"
+            )
+            cache.clear()
+            response = client.generic("POST", url, part, content_type="multipart/form-data; boundary=B")
+            findings.sent += 1
+            if response.status_code >= 500:
+                findings.add(f"POST {url} ({case.route}) as {role} with {name}=surrogate bytes (multipart): 500")
+    assert findings.sent > 100
+    assert not findings.problems, "\n".join(findings.problems)
 
 
 def test_the_fuzz_writes_as_someone_who_may_write():

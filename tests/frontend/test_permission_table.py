@@ -37,9 +37,10 @@ from supervision.models import Category, Criterion, FeedbackEntry
 from teams.chat import services as chat_services
 from teams.models import Attachment, Duo, FormationRun, Message, SupervisionAssignment, Task, Team
 from tests.conftest import count_queries
-from tests.factories import CohortFactory, UserFactory
+from tests.factories import CohortFactory, UserFactory, pdf_bytes
 from tests.frontend.crawling import Route, all_routes
 from wijklab.models import Invitation, Role, StudentImport, User
+from wijklab.services import api_token_create
 
 # --- the roles ----------------------------------------------------------------------
 
@@ -78,7 +79,9 @@ NOBODY: frozenset[str] = frozenset()
 # Who may see what (docs/design.md "Visibility").
 TEAM = frozenset({MEMBER, ORG, DOCENT, COORDINATOR})  # the team, its roster, tasks and duos
 CHAT = frozenset({MEMBER, ORG, DOCENT})  # its chat: not the coordinator
-PROGRESS = frozenset({MEMBER, DOCENT, COORDINATOR})  # student4's progress and the feedback on them
+# student4's progress, its PDF and the feedback on them: also their werkbegeleider, whichever account
+# kind carries it (wijkteam here; docs/visibility.md).
+PROGRESS = frozenset({MEMBER, DOCENT, ORG, COORDINATOR})
 DRAFT = frozenset({OTHER_ORG, COORDINATOR})  # DOCK's draft assignment
 OPEN = EVERYONE - {OUTSIDER}  # an open assignment of the cohort (wijkteam's)
 OPEN_EDITORS = frozenset({ORG, COORDINATOR})
@@ -173,8 +176,12 @@ TABLE: list[Case] = [
     public("api-docs"),
     public("api-redoc"),
     public("healthz"),
+    public("livez"),
     public("set_language", POST),
     public("login"),
+    # The second step of a sign-in with an authenticator app: without a correct password first, back to "login".
+    public("login-code"),
+    public("login-code", POST),
     public("password_reset"),
     public("password_reset_done"),
     public("password_reset_confirm"),
@@ -207,8 +214,9 @@ TABLE: list[Case] = [
         why="an assignment not open for your teams: back with a message",
     ),
     get("chat-index", None, EVERYONE),
-    get("supervision-overview", None, SUPERVISORS | COORDINATORS),
-    get("supervision-overview-csv", None, SUPERVISORS | COORDINATORS),
+    # "Mijn studenten" and its CSV: docenten, werkbegeleiders of both account kinds, coordinators.
+    get("supervision-overview", None, SUPERVISORS | COORDINATORS | {ORG}),
+    get("supervision-overview-csv", None, SUPERVISORS | COORDINATORS | {ORG}),
     get("supervision-log", None, SUPERVISORS | {ORG}),  # wijkteam writes as werkbegeleider
     get("supervision-observe", None, SUPERVISORS | {ORG}),
     get("supervision-self", None, STUDENTS),
@@ -217,6 +225,7 @@ TABLE: list[Case] = [
     write("supervision-peer", POST, None, STUDENTS, body="peer_form"),
     get("supervision-my-progress", None, STUDENTS),
     get("supervision-assign", None, COORDINATORS),
+    get("supervision-assign-team", "team", {COORDINATOR}),  # teams_for_coordination: the outsider's 404
     write(
         "supervision-assign-add",
         POST,
@@ -378,12 +387,28 @@ TABLE: list[Case] = [
     write("duo-youth-case", POST, "duo", {MEMBER}, sees=TEAM),
     write("duo-dissolve", POST, "duo", {MEMBER}, sees=TEAM),
     write("task-status", POST, "task", {MEMBER}, sees=TEAM, body={"status": "done"}),
+    get("task-edit", "task", {MEMBER}, sees=TEAM - {MEMBER}),
+    write("task-edit", POST, "task", {MEMBER}, sees=TEAM, body={"title": "Proef", "phase": "verkenning"}),
+    get("task-delete", "task", {MEMBER}, sees=TEAM - {MEMBER}),
+    write("task-delete", POST, "task", {MEMBER}, sees=TEAM),
     get("chat-page", "team", CHAT),
     write("chat-page", POST, "team", CHAT, body={"body": "Hallo", "client_id": "proef-2"}),
     # --- supervision (pages) ------------------------------------------------------------------------
     get("supervision-progress", "student", PROGRESS),
     get("supervision-progress-pdf", "student", PROGRESS),
     get("supervision-feedback-list", "student", PROGRESS),
+    # --- AVG: own data, erasure (a wrong confirmation: the coordinator reaches the form, nothing is erased)
+    get("privacy-my-data", None, STUDENTS),
+    get("privacy-my-data-download", None, STUDENTS),
+    get("privacy-student-erase", "student", {COORDINATOR}),
+    write(
+        "privacy-student-erase",
+        POST,
+        "student",
+        {COORDINATOR},
+        body={"confirmation": "niet de naam"},
+        answers={COORDINATOR: 400},
+    ),
     write(
         "supervision-log",
         POST,
@@ -460,11 +485,22 @@ TABLE: list[Case] = [
     get("cohort-create", None, COORDINATORS, gate=EVERYONE - COORDINATORS),
     write("cohort-create", POST, None, COORDINATORS, gate=EVERYONE - COORDINATORS, body={"name": "Proef"}),
     get("cohort-detail", "cohort", {COORDINATOR}),
+    get("cohort-audit-log", "cohort", {COORDINATOR}),
     get("cohort-edit", "cohort", {COORDINATOR}),
     write("cohort-edit", POST, "cohort", {COORDINATOR}, body={"name": "Gewijzigd"}),
     write("cohort-archive", POST, "cohort", {COORDINATOR}),
     get("profile", None, EVERYONE),
     write("profile", POST, None, EVERYONE, body={"display_name": "Proef", "email": "proef@example.nl"}),
+    # Everyone here signs in with a password (an account without one: 404, tests/wijklab/test_account_security.py).
+    get("password-change", None, EVERYONE),
+    write("password-change", POST, None, EVERYONE, body={"old_password": "x", "new_password1": "y"}),
+    get("second-factor", None, EVERYONE),
+    write("second-factor", POST, None, EVERYONE, body={"action": "start"}),
+    # Personal API tokens: everyone keeps their own; someone else's token is not found (a made-up id too).
+    get("api-tokens", None, EVERYONE),
+    write("api-tokens", POST, None, EVERYONE, body={"name": "Proef", "expires": "30"}),
+    get("api-token-revoke", "api_token", {MEMBER}),
+    write("api-token-revoke", POST, "api_token", {MEMBER}),
     get("api-cohort-list", None, COORDINATORS, gate=EVERYONE - COORDINATORS),
     write(
         "api-cohort-list",
@@ -548,7 +584,7 @@ def build_world(demo) -> World:
     message = Message.objects.filter(team=team, author=author).first()
     attachment = Attachment.objects.filter(message__team=team).first()
     if attachment is None:
-        upload = SimpleUploadedFile("verslag.pdf", b"%PDF-1.4\n%proef\n", content_type="application/pdf")
+        upload = SimpleUploadedFile("verslag.pdf", pdf_bytes(), content_type="application/pdf")
         sent, _ = chat_services.message_post(
             team=team, author=author, body="", client_id="proef-bijlage", files=[upload], announce=False
         )
@@ -610,6 +646,7 @@ def build_world(demo) -> World:
             str(free_duo_members[1].student_id): "begeleidingsrol",
         },
     }
+    objects["api_token"] = api_token_create(user=member, name="Proef-script")[0]
     objects["student_import"] = StudentImport.objects.create(
         cohort=objects["cohort"],
         uploaded_by=users[COORDINATOR],
@@ -637,6 +674,7 @@ def build_world(demo) -> World:
         "cohort_criterion": {"criterion_id": objects["cohort_criterion"].pk},
         "formation_run": {"run_id": objects["formation_run"].pk},
         "student_import": {"cohort_id": objects["cohort"].pk, "import_id": objects["student_import"].pk},
+        "api_token": {"token_id": objects["api_token"].pk},
     }
     return World(users=users, objects=objects, ids=ids)
 
@@ -650,7 +688,7 @@ def body_for(case: Case, world: World) -> object:
     if body == "import_upload":
         return {"file": SimpleUploadedFile("lijst.csv", b"Naam;E-mail\r\nSara Jansen;sara@x.nl\r\n", "text/csv")}
     if body == "attachment_upload":
-        return {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%x\n", "application/pdf"), "client_id": "proef-3"}
+        return {"file": SimpleUploadedFile("a.pdf", pdf_bytes(), "application/pdf"), "client_id": "proef-3"}
     if body == "feedback_on_member":
         criterion = world.objects["criterion"]
         return {
@@ -709,11 +747,17 @@ def send(client: Client, method: str, url: str, body: object, *, api: bool) -> o
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
+def _is_audit_insert(sql: str) -> bool:
+    """The audit log's record of the refusal itself (wijklab.middleware.AuditMiddleware): the one
+    write a refused request makes, and only an INSERT into that table."""
+    return sql.lstrip().upper().startswith("INSERT") and '"wijklab_auditentry"' in sql
+
+
 def sent_with_writes(request: Callable[[], object]) -> tuple[object, list[str]]:
     """Send a request inside a block that is rolled back, and tell which writes it made.
 
     A refused request must not write at all (sessions aside: logging in and
-    flash messages are not data); rolling back keeps every request of the
+    flash messages are not data; nor is the audit log's record of the refusal); rolling back keeps every request of the
     table independent of the others.
     """
     with transaction.atomic(), count_queries() as queries:
@@ -721,7 +765,11 @@ def sent_with_writes(request: Callable[[], object]) -> tuple[object, list[str]]:
         transaction.set_rollback(True)
     # psycopg may not render a statement (sql None): count it, better a false alarm than a missed write.
     sqls = [q["sql"] or "(a statement psycopg did not render)" for q in queries.captured_queries]
-    writes = [sql[:120] for sql in sqls if (_WRITE.match(sql) or sql.startswith("(")) and "django_session" not in sql]
+    writes = [
+        sql[:120]
+        for sql in sqls
+        if (_WRITE.match(sql) or sql.startswith("(")) and "django_session" not in sql and not _is_audit_insert(sql)
+    ]
     return response, writes
 
 
@@ -853,3 +901,63 @@ def test_permission_table(world, role):
                     )
     assert outcome.checked > 40
     assert not outcome.problems, "\n".join(outcome.problems)
+
+
+# --- werkbegeleiders, both account kinds: progress and exports of exactly their students ----------
+
+PROGRESS_ROUTES = [
+    "/studenten/{pk}/voortgang/",
+    "/studenten/{pk}/voortgang.pdf",
+    "/studenten/{pk}/feedback/",
+    "/api/students/{pk}/progress/",
+]
+
+
+@pytest.mark.parametrize("username", [ORG, WERKBEGELEIDER])
+def test_werkbegeleiders_of_both_kinds_follow_exactly_the_students_they_supervise(demo, db, username):
+    """``wijkteam`` (an organisation contact linked to Team Maashaven) and ``werkbegeleider`` (a supervisor
+    account of kind werkbegeleider, of DOCK's teams) have the same abilities on their own students, and
+    get 404 on anyone else's, exactly as for a missing id."""
+    from supervision.selectors import students_supervised_on_site_by
+
+    user = demo.user(username)
+    mine = set(students_supervised_on_site_by(user=user).values_list("pk", flat=True))
+    assert mine, f"{username} supervises nobody in the demo"
+    others = set(User.objects.filter(role=Role.STUDENT).exclude(pk__in=mine).values_list("pk", flat=True))
+    client = Client()
+    client.force_login(user)
+    for url in PROGRESS_ROUTES:
+        for pk in sorted(mine)[:3]:
+            assert client.get(url.format(pk=pk)).status_code == 200, url.format(pk=pk)
+        for pk in [*sorted(others)[:3], MISSING_ID]:
+            assert client.get(url.format(pk=pk)).status_code == NOT_FOUND, url.format(pk=pk)
+    overview = client.get(reverse("supervision-overview"))
+    assert overview.status_code == 200
+    assert "Mijn studenten" in overview.content.decode()
+    csv = client.get(reverse("supervision-overview-csv"))
+    assert csv.status_code == 200
+    header = csv.content.decode("utf-8-sig").splitlines()[0].split(";")
+    assert "Niveau" not in header
+    assert len(csv.content.decode("utf-8-sig").splitlines()) == len(mine) + 1
+    # Feedback and an observation on one of their students; not on anyone else's.
+    assert client.get(reverse("supervision-log")).status_code == 200
+    assert client.get(reverse("supervision-observe")).status_code == 200
+    one, other = min(mine), min(others)
+    for student, expected in [(one, 201), (other, 400)]:
+        response = client.post(
+            "/api/feedback/",
+            data={"student": student, "comment": "Op tijd en goed voorbereid."},
+            content_type="application/json",
+        )
+        assert response.status_code == expected, response.content
+
+
+def test_an_organisation_contact_without_students_follows_nobody(demo, db):
+    """dock is not linked to any team or student: no "Mijn studenten", no progress."""
+    client = Client()
+    client.force_login(demo.user(OTHER_ORG))
+    assert client.get(reverse("supervision-overview")).status_code == NOT_FOUND
+    assert client.get(reverse("supervision-overview-csv")).status_code == NOT_FOUND
+    student = demo.user(MEMBER)
+    for url in PROGRESS_ROUTES:
+        assert client.get(url.format(pk=student.pk)).status_code == NOT_FOUND

@@ -29,6 +29,7 @@ def urls_by_account() -> dict[str, list[str]]:
     org = User.objects.get(username="scale.org1")
     org_team = Team.objects.filter(assignment__organisation_id=org.organisation_id).order_by("pk").first().pk
     cohort = User.objects.get(username="scale.coordinator").coordinated_cohorts.get().pk
+    cohort_team = Team.objects.filter(assignment__cohort_id=cohort).order_by("pk").first().pk
     return {
         "scale.student1": [
             "/",
@@ -43,6 +44,7 @@ def urls_by_account() -> dict[str, list[str]]:
         "scale.docent.mbo": [
             "/",
             "/begeleiding/",
+            "/begeleiding/?team=zonder",
             f"/studenten/{followed_student}/voortgang/",
             "/teams/",
             "/api/teams/",
@@ -58,9 +60,12 @@ def urls_by_account() -> dict[str, list[str]]:
         "scale.coordinator": [
             "/",
             "/begeleiding/",
+            "/begeleiding/?team=zonder",  # the students in no team: their own filter
             f"/cohorten/{cohort}/",
             "/teams/",
             "/coordinatie/begeleiders/",
+            f"/coordinatie/begeleiders/teams/{cohort_team}/",  # a team's supervisor choices, loaded on demand
+            "/coordinatie/begeleiders/?q=student",  # the student search: a bounded list of matches
             f"/cohorten/{cohort}/teams-vormen/",
             "/api/teams/",
             "/api/assignments/?status=open",

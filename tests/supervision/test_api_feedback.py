@@ -146,7 +146,8 @@ VISIBILITY = [
     ("werkbegeleider", {"supervisor", "anonymous_peer", "named_peer", "self", "werkbegeleider_contact"}, "all"),
     ("coordinator", {"supervisor", "anonymous_peer", "named_peer", "self", "werkbegeleider_contact"}, "all"),
     ("student5", {"anonymous_peer"}, "all"),  # a teammate sees only what they wrote
-    ("org_contact", {"werkbegeleider_contact"}, "all"),  # only what they wrote as werkbegeleider
+    # As the team's werkbegeleider: the feedback on the team's students, like every supervisor of them.
+    ("org_contact", {"supervisor", "anonymous_peer", "named_peer", "self", "werkbegeleider_contact"}, "all"),
     ("outsider_student", None, None),
     ("other_supervisor", None, None),
     ("other_coordinator", None, None),

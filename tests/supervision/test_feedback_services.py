@@ -292,6 +292,44 @@ def test_a_docent_is_linked_anywhere_an_organisation_contact_only_to_their_own_o
     assert not selectors.may_be_linked_as_supervisor(supervisor=student4, team=team)
 
 
+def test_a_teams_supervisor_choices_are_the_predicate_in_one_query(
+    team, mbo_docent, other_supervisor, org_contact, other_org_contact, student4, django_assert_num_queries
+):
+    """``supervisor_choices`` filters in SQL what ``may_be_linked_as_supervisor`` says,
+    minus whoever is already linked."""
+    expected = {
+        s.pk
+        for s in selectors.assignable_supervisors()
+        if selectors.may_be_linked_as_supervisor(supervisor=s, team=team)
+        and not SupervisionAssignment.objects.filter(team=team, supervisor=s).exists()
+    }
+    with django_assert_num_queries(1):
+        chosen = {s.pk for s in selectors.supervisor_choices(team=team)}
+    assert chosen == expected
+    assert other_supervisor.pk in chosen
+    assert org_contact.pk in chosen
+    assert mbo_docent.pk not in chosen  # already linked
+    assert other_org_contact.pk not in chosen
+    assert student4.pk not in chosen
+
+
+def test_a_single_students_supervisor_choices_are_the_predicate_in_one_query(
+    team, mbo_docent, org_contact, student4, django_assert_num_queries
+):
+    """For one student (no team) the same rule: docenten and werkbegeleiders, no organisation contacts."""
+    expected = {
+        s.pk
+        for s in selectors.assignable_supervisors()
+        if selectors.may_be_linked_as_supervisor(supervisor=s, team=None)
+    }
+    with django_assert_num_queries(1):
+        chosen = {s.pk for s in selectors.supervisor_choices(team=None)}
+    assert chosen == expected
+    assert mbo_docent.pk in chosen
+    assert org_contact.pk not in chosen
+    assert student4.pk not in chosen
+
+
 def test_linking_someone_who_may_not_supervise_is_refused(team, coordinator, other_org_contact, student4):
     with pytest.raises(ValidationError) as exc:
         services.supervision_assign(by=coordinator, supervisor=other_org_contact, team=team)

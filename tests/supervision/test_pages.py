@@ -5,20 +5,21 @@ from django.urls import reverse
 
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind
 from teams.models import SupervisionAssignment
-from tests.factories import StudentFactory, TeamFactory, add_member
-from wijklab.models import Notification
+from tests.factories import StudentFactory, SupervisorFactory, TeamFactory, UserFactory, add_member
+from wijklab.models import Notification, Role
 
-# url name, args, roles that may open it (others get a 404)
+# url name, args, roles that may open it (others get a 404). org_contact acts as the team's werkbegeleider:
+# a werkbegeleider whichever account kind carries it, with the same pages (docs/visibility.md).
 PAGES = [
     (
         "supervision-overview",
         False,
-        {"mbo_docent", "werkbegeleider", "other_supervisor", "coordinator", "other_coordinator"},
+        {"mbo_docent", "werkbegeleider", "other_supervisor", "org_contact", "coordinator", "other_coordinator"},
     ),
     (
         "supervision-overview-csv",
         False,
-        {"mbo_docent", "werkbegeleider", "other_supervisor", "coordinator", "other_coordinator"},
+        {"mbo_docent", "werkbegeleider", "other_supervisor", "org_contact", "coordinator", "other_coordinator"},
     ),
     # Organisation contacts only when they act as werkbegeleider (org_contact does, for the team).
     ("supervision-log", False, {"mbo_docent", "werkbegeleider", "other_supervisor", "org_contact"}),
@@ -26,9 +27,9 @@ PAGES = [
     ("supervision-self", False, {"student4", "student5", "outsider_student"}),
     ("supervision-peer", False, {"student4", "student5", "outsider_student"}),
     ("supervision-my-progress", False, {"student4", "student5", "outsider_student"}),
-    ("supervision-progress", True, {"student4", "mbo_docent", "werkbegeleider", "coordinator"}),
-    ("supervision-progress-pdf", True, {"student4", "mbo_docent", "werkbegeleider", "coordinator"}),
-    ("supervision-feedback-list", True, {"student4", "mbo_docent", "werkbegeleider", "coordinator"}),
+    ("supervision-progress", True, {"student4", "mbo_docent", "werkbegeleider", "org_contact", "coordinator"}),
+    ("supervision-progress-pdf", True, {"student4", "mbo_docent", "werkbegeleider", "org_contact", "coordinator"}),
+    ("supervision-feedback-list", True, {"student4", "mbo_docent", "werkbegeleider", "org_contact", "coordinator"}),
     ("supervision-assign", False, {"coordinator", "other_coordinator"}),
     ("supervision-rubric", False, {"coordinator", "other_coordinator"}),
 ]
@@ -293,6 +294,125 @@ def test_the_assign_page_has_a_constant_number_of_queries(
         add_member(extra, StudentFactory(username=f"extra{i}", profile__cohort=cohort))
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("supervision-assign"))
+
+
+def test_the_assign_page_renders_no_choice_lists_however_large_the_cohort(client, team, coordinator, cohort):
+    """Supervisor choices load per team and students through a search: the page itself has no
+    <option> of its own, so its size does not follow the number of supervisors or students."""
+    for i in range(25):
+        StudentFactory(username=f"groot{i}", display_name=f"Groot {i}", profile__cohort=cohort)
+    client.force_login(coordinator)
+    page = client.get(reverse("supervision-assign")).content.decode()
+    assert page.count("<option") == 2  # the language switch's two
+    assert reverse("supervision-assign-team", args=[team.pk]) in page
+    assert 'name="q"' in page
+
+
+def test_the_team_form_offers_docents_and_the_teams_own_organisation_only(
+    client, team, coordinator, mbo_docent, other_supervisor, org_contact, other_org_contact
+):
+    client.force_login(coordinator)
+    url = reverse("supervision-assign-team", args=[team.pk])
+    page = client.get(url, {"page": "1"}).content.decode()
+    assert "<html" in page  # without JavaScript: a page of its own
+    assert "Nadia Boukhari" in page
+    assert "Esther Willems" in page
+    assert "Gerard Vos" not in page  # another organisation's contact
+    assert "Marieke Verhoeven" not in page  # already linked
+    assert 'name="page" value="1"' in page
+    partial = client.get(url, headers={"HX-Request": "true", "HX-Target": f"add-{team.pk}"}).content.decode()
+    assert "<html" not in partial
+    assert f'name="team" value="{team.pk}"' in partial
+    assert "Nadia Boukhari" in partial
+
+
+def test_the_team_form_says_so_when_everyone_is_linked(client, team, coordinator):
+    client.force_login(coordinator)
+    page = client.get(reverse("supervision-assign-team", args=[team.pk])).content.decode()
+    assert "Er is niemand meer om aan dit team te koppelen." in page
+
+
+def test_a_coordinator_finds_a_student_by_name_and_links_a_docent(
+    client, team, coordinator, other_supervisor, outsider_student, org_contact
+):
+    client.force_login(coordinator)
+    page = client.get(reverse("supervision-assign"), {"q": "brAm"}).content.decode()
+    assert f'<option value="{outsider_student.pk}">Bram Buiten</option>' in page
+    assert "Sanne de Vries</option>" not in page
+    assert "Nadia Boukhari" in page
+    assert "Esther Willems" not in page  # an organisation contact supervises teams only
+    partial = client.get(
+        reverse("supervision-assign"),
+        {"q": "sanne"},
+        headers={"HX-Request": "true", "HX-Target": "student-search-results"},
+    ).content.decode()
+    assert "<html" not in partial
+    assert "Sanne de Vries</option>" in partial
+    nobody = client.get(reverse("supervision-assign"), {"q": "xyzzy"}).content.decode()
+    assert "Geen studenten gevonden" in nobody
+    client.post(reverse("supervision-assign-add"), {"student": outsider_student.pk, "supervisor": other_supervisor.pk})
+    assert SupervisionAssignment.objects.filter(supervisor=other_supervisor, student=outsider_student).exists()
+
+
+def test_the_student_search_shows_a_bounded_number_of_matches(client, coordinator, cohort, other_cohort):
+    for i in range(25):
+        StudentFactory(username=f"lid{i:02}", display_name=f"Lid {i:02}", profile__cohort=cohort)
+    StudentFactory(username="lid-elders", display_name="Lid Elders", profile__cohort=other_cohort)
+    client.force_login(coordinator)
+    page = client.get(reverse("supervision-assign"), {"q": "lid"}).content.decode()
+    student_select = page.split('id="ind-student"')[1].split("</select>")[0]
+    assert student_select.count('<option value="') == 1 + 20  # "Kies…" and twenty students
+    assert "Lid 00</option>" in page
+    assert "Lid 24</option>" not in page
+    assert "Lid Elders" not in page  # another cohort's student
+    assert "Alleen de eerste 20 studenten" in page
+
+
+def test_a_search_with_a_nul_byte_finds_nobody_instead_of_a_500(client, coordinator, cohort):
+    StudentFactory(username="lid", display_name="Lid", profile__cohort=cohort)
+    client.force_login(coordinator)
+    response = client.get(reverse("supervision-assign"), {"q": "li\x00d"})
+    assert response.status_code == 200
+    assert "Geen studenten gevonden" in response.content.decode()
+
+
+def test_student_links_are_paginated_and_removing_keeps_the_page(client, coordinator, cohort, other_supervisor):
+    links = [
+        SupervisionAssignment.objects.create(
+            supervisor=other_supervisor,
+            student=StudentFactory(username=f"solo{i:02}", display_name=f"Solo {i:02}", profile__cohort=cohort),
+        )
+        for i in range(23)
+    ]
+    client.force_login(coordinator)
+    first = client.get(reverse("supervision-assign")).content.decode()
+    assert "Solo 00" in first
+    assert "Solo 20" not in first
+    second = client.get(reverse("supervision-assign"), {"links": "2"}).content.decode()
+    assert "Solo 20" in second
+    assert "Solo 00" not in second
+    response = client.post(reverse("supervision-assign-remove", args=[links[21].pk]), {"page": "1", "links": "2"})
+    assert response.url == reverse("supervision-assign") + "?page=1&links=2"
+    assert not SupervisionAssignment.objects.filter(pk=links[21].pk).exists()
+
+
+def test_the_team_form_and_the_search_have_a_constant_number_of_queries(
+    client, team, coordinator, cohort, organisation, django_assert_num_queries, django_assert_max_num_queries
+):
+    client.force_login(coordinator)
+    team_url = reverse("supervision-assign-team", args=[team.pk])
+    with django_assert_max_num_queries(12) as team_form:
+        client.get(team_url)
+    with django_assert_max_num_queries(12) as search:
+        client.get(reverse("supervision-assign"), {"q": "s"})
+    for i in range(5):
+        SupervisorFactory(username=f"docent{i}")
+        UserFactory(username=f"contact{i}", role=Role.ORGANISATION, organisation=organisation)
+        StudentFactory(username=f"sam{i}", profile__cohort=cohort)
+    with django_assert_num_queries(len(team_form.captured_queries)):
+        client.get(team_url)
+    with django_assert_num_queries(len(search.captured_queries)):
+        client.get(reverse("supervision-assign"), {"q": "s"})
 
 
 def test_a_coordinator_adds_edits_and_archives_a_criterion(client, team, coordinator, cohort, rubric, op_tijd):

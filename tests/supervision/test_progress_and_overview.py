@@ -7,6 +7,7 @@ from supervision import selectors
 from supervision.models import FeedbackKind
 from teams.models import SupervisionAssignment
 from tests.factories import StudentFactory, TeamFactory, add_member
+from wijklab.models import User
 
 PROGRESS = "/api/students/{}/progress/"
 
@@ -65,11 +66,32 @@ def test_progress_is_for_the_student_their_supervisors_and_coordinators(
     assert client_for(user).get(PROGRESS.format(student4.pk)).status_code == status
 
 
-def test_an_organisation_contact_acting_as_werkbegeleider_still_gets_no_progress(
-    client_for, team, org_contact, student4
+def test_an_organisation_contact_follows_progress_only_as_werkbegeleider(client_for, team, org_contact, student4):
+    """A werkbegeleider whichever account kind carries it (docs/visibility.md): linked to the team, the
+    contact follows its students' progress, level-blind; before that, 404."""
+    assert client_for(org_contact).get(PROGRESS.format(student4.pk)).status_code == 404
+    SupervisionAssignment.objects.create(supervisor=org_contact, team=team)
+    data = client_for(org_contact).get(PROGRESS.format(student4.pk)).json()
+    assert data["student"]["id"] == student4.pk
+    assert "niveau" not in str(data)
+
+
+def test_a_werkbegeleiders_progress_query_count_does_not_grow_with_entries(
+    client_for, team, history, org_contact, student4, django_assert_num_queries, django_assert_max_num_queries
 ):
     SupervisionAssignment.objects.create(supervisor=org_contact, team=team)
-    assert client_for(org_contact).get(PROGRESS.format(student4.pk)).status_code == 404
+    history(student=student4, author=org_contact, levels={"Samenwerken": 2}, days_ago=3)
+
+    def fresh_client():
+        # A user object of its own, as every real request loads (it remembers "is werkbegeleider").
+        return client_for(User.objects.get(pk=org_contact.pk))
+
+    with django_assert_max_num_queries(15) as few:
+        fresh_client().get(PROGRESS.format(student4.pk))
+    for days in range(30):
+        history(student=student4, author=org_contact, levels={"Samenwerken": 2, "Reflecteren": 3}, days_ago=days)
+    with django_assert_num_queries(len(few.captured_queries)):
+        fresh_client().get(PROGRESS.format(student4.pk))
 
 
 def test_progress_query_count_does_not_grow_with_entries(
@@ -239,3 +261,20 @@ def test_overview_alerts_use_each_students_own_histories_under_the_current_crite
     declining = [a for a in rows[student4].alerts if a.code == "declining"]
     assert [a.criteria for a in declining] == [["Op tijd"]]
     assert "declining" not in rows[student5].alert_codes
+
+
+def test_overview_alerts_name_an_archived_criterion_by_the_wording_it_was_rated_under(
+    team, history, criteria, mbo_docent, student4, today
+):
+    """Archived criteria leave the grid's columns but their history still raises alerts, named as rated."""
+    for days_ago, level in [(20, 4), (10, 3), (1, 2)]:
+        history(student=student4, author=mbo_docent, levels={"Op tijd en aanwezig": level}, days_ago=days_ago)
+    criterion = criteria["Op tijd en aanwezig"]
+    criterion.is_active = False
+    criterion.name = "Later hernoemd"
+    criterion.save()
+    overview = selectors.progress_overview(viewer=mbo_docent, today=today)
+    assert criterion not in overview.criteria
+    row = next(r for r in overview.rows if r.student == student4)
+    assert [a.criteria for a in row.alerts if a.code == "declining"] == [["Op tijd en aanwezig"]]
+    assert len(row.cells) == len(overview.criteria)

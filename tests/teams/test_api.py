@@ -126,13 +126,27 @@ def test_niveau_never_reaches_an_organisation_contact(client_for, team, org_cont
     assert "needs_hbo_docent" in {p["code"] for p in detail["problems"]}
 
 
-def test_an_incomplete_team_is_described_level_blind_to_its_organisation(client_for, small, org_contact, cohort):
+def test_an_incomplete_team_is_described_level_blind_to_its_organisation(
+    client_for, small, org_contact, cohort, coordinator
+):
     team = open_team(small)
     add_member(team, student(cohort, 4))
     add_member(team, student(cohort, 4))
     data = client_for(org_contact).get(f"/api/teams/{team.pk}/").json()
     assert niveau_mentions(data) == []
+    # Two members: no verdict on the composition at all (it would tell both niveaus, docs/visibility.md).
+    assert {p["code"] for p in data["problems"]} == {"too_small"}
+    assert "is_complete" not in data
+    # Three: the general line, and the verdict.
+    bigger = open_team(
+        small_assignment(cohort, small.organisation, small.neighbourhood, coordinator, team_size_min=4, team_size_max=4)
+    )
+    for _ in range(3):
+        add_member(bigger, student(cohort, 4))
+    data = client_for(org_contact).get(f"/api/teams/{bigger.pk}/").json()
+    assert niveau_mentions(data) == []
     assert {p["code"] for p in data["problems"]} == {"too_small", "composition"}
+    assert data["is_complete"] is False
 
 
 # --- creating ---------------------------------------------------------------
@@ -190,7 +204,7 @@ def test_join_and_every_refusal_code(client_for, small, cohort):
     assert refused.status_code == 409
     assert refused.json() == {
         "code": "needs_niveau",
-        "detail": "Dit team heeft de laatste plek nodig voor een niveau 6-student.",
+        "detail": "De samenstelling van het team laat dit niet toe.",  # never naming the niveau the team misses
     }
     joined = client_for(six).post(f"/api/teams/{team.pk}/join/")
     assert joined.status_code == 200

@@ -17,7 +17,7 @@ NIVEAU_SEEN_BY = {
     "other_org_contact": set(),
     "mbo_docent": TEAM,
     "hbo_docent": TEAM,
-    "werkbegeleider": TEAM,
+    "werkbegeleider": set(),  # of an organisation, like org_contact: never a niveau (docs/visibility.md)
     "other_supervisor": {"student4"},
     "coordinator": TEAM | {"stranger", "outsider_student"},
     "other_coordinator": set(),

@@ -35,10 +35,9 @@ def test_me_needs_authentication(client_for, db):
 
 @pytest.mark.django_db
 def test_token_authentication_works(api_client, student4):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
-    token = Token.objects.create(user=student4)
-    response = api_client.get("/api/me/", headers={"authorization": f"Token {token.key}"})
+    response = api_client.get("/api/me/", headers={"authorization": f"Token {api_token(student4)}"})
     assert response.status_code == 200
     assert response.json()["username"] == "sanne"
 

@@ -6,7 +6,6 @@ server here is uvicorn in a subprocess on the test database, its connections
 named by PGAPPNAME so pg_stat_activity shows them apart from this test's own.
 """
 
-import os
 import time
 import urllib.request
 import uuid
@@ -14,10 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
-from tests.factories import UserFactory
-from tests.servers import start_uvicorn, stop, wait_until_healthy
+from tests.factories import UserFactory, api_token
+from tests.servers import server_env, start_uvicorn, stop, wait_until_healthy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -38,22 +36,15 @@ def _server_connections(application_name: str) -> int:
 @pytest.fixture
 def pooled_server(require_postgres, tmp_path):
     """One uvicorn process on the test database with a pool of at most POOL_MAX connections."""
-    base, _, _name = os.environ["DATABASE_URL"].rpartition("/")
     application_name = f"wijklab-pool-test-{uuid.uuid4().hex[:6]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DB_"))}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("REDIS_URL", None)  # the database alone: /healthz then checks only PostgreSQL
-    env.update(
-        {
-            "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
-            "SECRET_KEY": "pool-test",
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WIJKLAB_DATA_DIR": str(tmp_path),
-            "DB_POOL_MIN_SIZE": "1",
-            "DB_POOL_MAX_SIZE": str(POOL_MAX),
-            "PGAPPNAME": application_name,
-        }
+    # The database alone (no REDIS_URL): /healthz then checks only PostgreSQL.
+    env = server_env(
+        tmp_path,
+        redis_url=None,
+        drop=("DB_",),
+        DB_POOL_MIN_SIZE="1",
+        DB_POOL_MAX_SIZE=str(POOL_MAX),
+        PGAPPNAME=application_name,
     )
     log_path = tmp_path / "server.log"
     process, port = start_uvicorn(env, log_path, "--lifespan", "off")
@@ -66,7 +57,7 @@ def pooled_server(require_postgres, tmp_path):
 
 def test_hundreds_of_requests_leave_at_most_the_pools_size_of_connections(pooled_server):
     port, application_name = pooled_server
-    token = Token.objects.create(user=UserFactory(username="pooltest")).key
+    token = api_token(UserFactory(username="pooltest"))
 
     def fetch(i: int) -> int:
         # Anonymous health checks and token-authenticated API reads, both on the database.
@@ -74,7 +65,7 @@ def test_hundreds_of_requests_leave_at_most_the_pools_size_of_connections(pooled
             request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz")
         else:
             request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/me/", headers={"Authorization": f"Token {token}"}
+                f"http://127.0.0.1:{port}/api/me/", headers={"Authorization": f"Bearer {token}"}
             )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the http:// URLs above
             response.read()

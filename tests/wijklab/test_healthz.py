@@ -35,3 +35,38 @@ def test_healthz_reports_a_live_redis(client, settings, redis_url):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": True, "redis": True}
+
+
+def test_livez_answers_without_touching_the_database_or_redis(client, settings):
+    # No django_db mark: any database access would raise here.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # unreachable: liveness does not ask
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_reuses_one_redis_connection(client, settings, redis_url):
+    """A load balancer asks every few seconds: the checks share the process's pool."""
+    import redis
+
+    settings.REDIS_URL = redis_url
+    probe = redis.Redis.from_url(redis_url)
+    name = "wijklab-healthz-test"
+
+    def connections_named() -> int:
+        return sum(1 for c in probe.client_list() if c.get("name") == name)
+
+    from wijklab import views
+
+    views._redis_pool.cache_clear()
+    pool = views._redis_pool(redis_url)
+    pool.connection_kwargs["client_name"] = name
+    try:
+        for _ in range(5):
+            assert client.get("/healthz").status_code == 200
+        assert connections_named() == 1
+    finally:
+        pool.disconnect()
+        views._redis_pool.cache_clear()
+        probe.close()

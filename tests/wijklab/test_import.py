@@ -461,3 +461,20 @@ def test_the_example_files_import_with_the_problems_they_show(round_cohort, coor
     assert (sara.display_name, sara.student_profile.niveau) == ("Sara el Khatib", 6)
     assert sara.student_profile.student_number == "1073341"
     assert User.objects.get(email="1080014@hr.example").student_profile.niveau == 5
+
+
+def test_a_confirmed_import_is_one_audit_entry_in_its_cohort_without_names_or_niveaus(round_cohort, coordinator):
+    from wijklab.models import AuditEntry, AuditKind
+
+    content = csv_bytes(row("104250", "Jesper", "Rijn", "jesper@x.nl"), row("104251", "Fenna", "Dekker", "fenna@"))
+    student_import = upload(round_cohort, coordinator, content)
+    assert not AuditEntry.objects.filter(kind=AuditKind.IMPORT).exists()  # a preview is not an import
+    student_import_confirm(student_import=student_import, by=coordinator)
+    entry = AuditEntry.objects.get(kind=AuditKind.IMPORT)
+    assert (entry.actor, entry.cohort) == (coordinator, round_cohort)
+    assert entry.object_id == str(student_import.pk)
+    assert "1 nieuw" in entry.description
+    assert "1 overgeslagen" in entry.description
+    assert "Jesper" not in entry.description
+    assert "Sociaal Werk" not in entry.description
+    assert "niveau" not in entry.description.lower()

@@ -394,3 +394,21 @@ def test_a_revoked_invitation_link_reads_like_one_that_never_existed(client, sur
     assert "Deze link werkt niet" in revoked
     main = re.compile(r"<main.*</main>", re.S)
     assert main.search(revoked).group() == main.search(made_up).group()
+
+
+def test_an_institution_sign_in_and_a_refused_one_are_in_the_audit_log(
+    client, surfconext, student_invitation, imported_student
+):
+    from wijklab.models import AuditEntry, AuditKind
+
+    _invitation, token = student_invitation
+    sign_in(client, surfconext, username="sanne", uitnodiging=token)
+    entry = AuditEntry.objects.get(kind=AuditKind.SIGN_IN)
+    assert (entry.actor, entry.subject) == (imported_student, imported_student)
+    assert "instellingsaccount" in entry.description
+    assert entry.address == "127.0.0.1"
+
+    refused_with(sign_in(Client(), surfconext, username="stranger"), "no-invitation")
+    failed = AuditEntry.objects.get(kind=AuditKind.SIGN_IN_FAILED)
+    assert failed.actor is None
+    assert "instellingsaccount" in failed.description

@@ -50,7 +50,15 @@ def test_every_page_url_requires_login(client, db):
     """Walk the URL configuration: every page without arguments sends anonymous users to login."""
     from django.urls import get_resolver
 
-    public = {"login", "password_reset", "password_reset_done", "password_reset_complete", "healthz", "set_language"}
+    public = {
+        "login",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_complete",
+        "healthz",
+        "livez",
+        "set_language",
+    }
     # Signing in with an institution happens before there is a session (wijklab/oidc.py).
     public |= {"oidc-callback", "oidc-failed"}
     checked = 0

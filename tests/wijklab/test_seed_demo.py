@@ -1,4 +1,6 @@
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -26,8 +28,26 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     assert dict(User.objects.values_list("username", "password")) == passwords
     printed = out.getvalue()
     assert "wijklab-demo" in printed
-    for username in ["coordinator", "dock", "docent.mbo", "docent.hbo", "werkbegeleider", "student4", "student6"]:
-        assert username in printed
+    printed_usernames = {line.split()[0] for line in printed.splitlines() if line.startswith("  ")}
+    assert printed_usernames == readme_demo_logins()
+    for username in printed_usernames:
+        assert User.objects.get(username=username).check_password("wijklab-demo")
+
+
+def readme_demo_logins() -> set[str]:
+    """The usernames in the README's table of demo logins (under "Set-up")."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("**`wijklab-demo`**:", 1)[1].split("\n\n", 2)[1]
+    usernames = set()
+    for row in table.splitlines()[2:]:
+        usernames |= set(re.findall(r"`([^`]+)`", row.split("|")[1]))
+    return usernames
+
+
+def test_the_readme_lists_the_demo_logins():
+    assert {"coordinator", "dock", "buurtwerk", "wijkteam", "werkbegeleider", "student5", "zoe.nieuwkoop"} <= (
+        readme_demo_logins()
+    )
 
 
 @pytest.mark.django_db(transaction=True)

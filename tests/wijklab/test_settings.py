@@ -61,7 +61,9 @@ def _database_settings(**env: str) -> dict:
     code = (
         "import json, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; "
         "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(json.dumps({'CONN_MAX_AGE': d['CONN_MAX_AGE'], 'pool': d.get('OPTIONS', {}).get('pool')}))"
+        "o = d.get('OPTIONS', {}); r = {'CONN_MAX_AGE': d['CONN_MAX_AGE'], 'pool': o.get('pool')}; "
+        "r.update({'connect_timeout': o['connect_timeout']} if 'connect_timeout' in o else {}); "
+        "print(json.dumps(r))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -72,14 +74,24 @@ def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connect
     url = "postgres://postgres@127.0.0.1:5432/x"
     assert _database_settings(DATABASE_URL=url) == {
         "CONN_MAX_AGE": 0,
-        "pool": {"min_size": 2, "max_size": 10, "timeout": 10},
+        "pool": {"min_size": 2, "max_size": 10, "timeout": 10, "reconnect_timeout": 10},
+        "connect_timeout": 5,
     }
-    sized = _database_settings(DATABASE_URL=url, DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="4", DB_POOL_TIMEOUT="3")
-    assert sized["pool"] == {"min_size": 1, "max_size": 4, "timeout": 3}
+    sized = _database_settings(
+        DATABASE_URL=url,
+        DB_POOL_MIN_SIZE="1",
+        DB_POOL_MAX_SIZE="4",
+        DB_POOL_TIMEOUT="3",
+        DB_POOL_RECONNECT_TIMEOUT="20",
+        DB_CONNECT_TIMEOUT="2",
+    )
+    assert sized["pool"] == {"min_size": 1, "max_size": 4, "timeout": 3, "reconnect_timeout": 20}
+    assert sized["connect_timeout"] == 2
     # Without the pool, DB_CONN_MAX_AGE decides again (as it does for a SQLite DATABASE_URL).
     assert _database_settings(DATABASE_URL=url, DB_POOL_MAX_SIZE="0", DB_CONN_MAX_AGE="30") == {
         "CONN_MAX_AGE": 30,
         "pool": None,
+        "connect_timeout": 5,
     }
     assert _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3", DB_CONN_MAX_AGE="5")["CONN_MAX_AGE"] == 5
 
@@ -143,3 +155,69 @@ def test_the_readme_lists_every_environment_variable_the_settings_read():
 
     read |= {f"OIDC_<P>_{name}" for name in [*_OIDC_REQUIRED, "SIGN_ALGO", "SCOPES"]}
     assert sorted(read - documented) == []
+
+
+def _site_url_and_invitation_link(**env: str) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT", "DATABASE_URL", "REDIS_URL"}}
+    clean.update(env)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='wijklab.settings'; django.setup(); "
+        "from django.conf import settings; from wijklab.invitation_services import invitation_link; "
+        "print(settings.SITE_URL, invitation_link('abc'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "site_url"),
+    [
+        ("", "", "http://127.0.0.1:8000"),
+        ("127.0.0.1", "8123", "http://127.0.0.1:8123"),
+        ("localhost", "8123", "http://localhost:8123"),
+        # Listening on every interface: the links name this machine's own address.
+        ("0.0.0.0", "9000", "http://127.0.0.1:9000"),
+        ("::1", "8000", "http://[::1]:8000"),
+    ],
+)
+def test_the_local_site_url_is_the_address_make_run_serves_on(host, port, site_url):
+    from wijklab.settings import local_site_url
+
+    assert local_site_url(host, port) == site_url
+
+
+def test_links_in_mails_use_the_address_the_server_runs_on():
+    # `PORT=8123 make run`: the Makefile passes HOST and PORT on to the server it starts.
+    assert _site_url_and_invitation_link(PORT="8123") == [
+        "http://127.0.0.1:8123",
+        "http://127.0.0.1:8123/uitnodiging/abc/",
+    ]
+    # Production says where the site is; HOST and PORT are then only where the server listens.
+    assert _site_url_and_invitation_link(SITE_URL="https://wijklab.example.nl", HOST="0.0.0.0", PORT="9000") == [
+        "https://wijklab.example.nl",
+        "https://wijklab.example.nl/uitnodiging/abc/",
+    ]
+
+
+def test_make_run_passes_host_and_port_to_what_it_starts_and_says_what_it_does():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "run: export HOST := $(HOST)" in makefile
+    assert "run: export PORT := $(PORT)" in makefile
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "runserver 127.0.0.1:8123" in result.stdout
+    steps = result.stdout
+    assert steps.index("Database bijwerken") < steps.index("manage.py migrate") < steps.index("Demodata klaarzetten")
+    assert steps.index("Demodata klaarzetten") < steps.index("manage.py seed_demo")
+    # The one-time install announces itself before pip runs.
+    stamp_rule = makefile.split("$(STAMP): requirements.txt", 1)[1].split("\n\n", 1)[0]
+    assert stamp_rule.index("Installeren van de afhankelijkheden (eenmalig, ~1 minuut)") < stamp_rule.index(
+        "pip install"
+    )

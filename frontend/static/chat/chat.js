@@ -7,8 +7,9 @@
 //   and are sent again after every reconnect (the server stores a client_id once);
 // - after a lost connection the client reconnects with backoff and asks for
 //   everything after the last id it is sure of ("sync").
-// All user text goes into the page through textContent: nothing a user typed
-// is ever parsed as HTML.
+// User text goes into the page through textContent, except a message's body:
+// that is the "html" the server rendered and sanitised (nh3, an allow-list), so
+// the page, the history and live messages look the same.
 (function () {
   "use strict";
 
@@ -36,11 +37,16 @@
   var maxId = 0;
   var oldestId = null;
   var hasOlder = cfg.hasOlder;
-  // The highest id below which nothing can still be on its way: events from
-  // two server processes may arrive a little out of order, so an id only
-  // counts as settled a few seconds after it arrived (or when "synced" says so).
+  // The highest id below which nothing can be missing, where "sync" starts.
+  // Only a read of the database moves it, never a live frame: live frames may
+  // be lost (the channel layer delivers at most once; while Redis restarts
+  // every event is), so holding id 19 says nothing about 17 and 18. A read
+  // that returned everything up to L may still miss a message whose
+  // transaction was open at the time (a lower id, committed just after), so L
+  // counts only once a later read, begun at least SETTLE_MS after, has ended.
   var settledId = 0;
-  var arrivals = []; // [id, time]
+  var reads = []; // [the last id a read returned, when it ended]
+  var syncsSettling = []; // per "sync" on the socket, in order: what its "synced" settles
   var SETTLE_MS = 5000;
 
   function fmt(text, values) {
@@ -63,28 +69,13 @@
 
   // --- rendering -------------------------------------------------------
 
-  var URL_RE = /(?:https?:\/\/|www\.)[^\s<>"']*[^\s<>"'.,:;!?)\]]/gi; // the same as linkify() in views/chat.py
-
-  function linkify(parent, text) {
-    var last = 0;
-    text.replace(URL_RE, function (url, offset) {
-      parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var href = /^http/i.test(url) ? url : "https://" + url;
-      var a = el("a", null, url);
-      try {
-        var parsed = new URL(href);
-        if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
-        a.href = parsed.href;
-        a.target = "_blank";
-        a.rel = "noopener noreferrer nofollow";
-        parent.appendChild(a);
-      } catch (e) {
-        parent.appendChild(document.createTextNode(url));
-      }
-      last = offset + url.length;
-      return url;
-    });
-    parent.appendChild(document.createTextNode(text.slice(last)));
+  // A message's body as the server rendered it: "html" is its Markdown (bold, italics, lists,
+  // links, line breaks) made into HTML and sanitised with an allow-list by the server
+  // (wijklab/text.py render_chat), the same HTML the page itself shows. A frame without it
+  // (an older server) shows the plain text.
+  function showBody(parent, m) {
+    if (typeof m.html === "string") parent.innerHTML = m.html;
+    else parent.textContent = m.body;
   }
 
   var timeFmt = new Intl.DateTimeFormat(document.documentElement.lang || "nl", { hour: "2-digit", minute: "2-digit" });
@@ -117,7 +108,7 @@
     } else if (m.deleted) {
       bubble.appendChild(el("p", "msg__note", T.deleted));
     } else {
-      if (m.body) linkify(bubble.appendChild(el("div", "msg__body")), m.body);
+      if (m.body) showBody(bubble.appendChild(el("div", "msg__body")), m);
       m.attachments.forEach(function (file) {
         var a = bubble.appendChild(el("a", "msg__file msg__file--" + file.kind));
         a.href = file.url;
@@ -177,7 +168,7 @@
     }
   }
 
-  function upsert(m, opts) {
+  function upsert(m) {
     var empty = document.getElementById("chat-empty");
     if (empty) empty.remove();
     var existing = nodes.get(m.id);
@@ -191,16 +182,25 @@
       if (oldestId === null || m.id < oldestId) oldestId = m.id;
     }
     nodes.set(m.id, li);
-    if (opts && opts.live && !existing) {
-      arrivals.push([m.id, Date.now()]);
-    }
     return !existing;
   }
 
-  function settle(now) {
-    while (arrivals.length && arrivals[0][1] <= now - SETTLE_MS) {
-      settledId = Math.max(settledId, arrivals.shift()[0]);
-    }
+  // A read from settledId begins now: what it settles once it has ended.
+  function settling() {
+    var id = settledId;
+    var now = Date.now();
+    while (reads.length && reads[0][1] <= now - SETTLE_MS) id = Math.max(id, reads.shift()[0]);
+    return id;
+  }
+
+  function readEnded(lastId, settles) {
+    settledId = Math.max(settledId, settles);
+    reads.push([lastId, Date.now()]);
+  }
+
+  function sync() {
+    var settles = settling();
+    if (send({ type: "sync", after: settledId })) syncsSettling.push(settles);
   }
 
   // --- the "new messages" divider and the read marker --------------------
@@ -209,7 +209,7 @@
   function ensureDivider(beforeLi) {
     if (divider) return;
     divider = el("li", "chat__divider");
-    divider.setAttribute("role", "separator");
+    // A list item, not role="separator": a list holds only list items (axe-core, tests/e2e/test_accessibility.py).
     divider.appendChild(el("span", null, T.newMessages));
     list.insertBefore(divider, beforeLi);
   }
@@ -245,7 +245,8 @@
       var meta = bubble.appendChild(el("p", "msg__meta"));
       meta.appendChild(el("span", "msg__author", cfg.me.display_name));
       meta.appendChild(el("span", "msg__state"));
-      linkify(bubble.appendChild(el("div", "msg__body")), item.body || item.fileName || "");
+      // Until the server has it, the text as typed (the server's rendering replaces it).
+      bubble.appendChild(el("div", "msg__body msg__body--plain", item.body || item.fileName || ""));
       list.appendChild(li);
       pendingNodes.set(item.client_id, li);
     }
@@ -320,8 +321,8 @@
       attempt = 0;
       setStatus("open", T.connected);
       // First catch up, then resend what is still waiting: the server answers in this order.
-      settle(Date.now());
-      send({ type: "sync", after: Math.max(settledId, 0) });
+      syncsSettling = [];
+      sync();
       outbox.forEach(sendOutboxItem);
       startPing();
     };
@@ -346,15 +347,14 @@
       sock.onclose = sock.onmessage = sock.onopen = null;
       try { sock.close(); } catch (e) { /* already closing */ }
     }
-    settle(Date.now());
     if (code === 4403) { stop(); return; }
     if (navigator.onLine === false) { setStatus("offline", T.offline); return; }
     setStatus("connecting", T.reconnecting);
     attempt += 1;
     var delay = Math.min(15000, 500 * Math.pow(2, attempt - 1)) * (0.75 + Math.random() * 0.5);
     reconnectTimer = setTimeout(function () {
-      // A handshake refused with 4403 looks like a network error to a browser: ask the API who we are.
-      // The same request reads what was sent meanwhile, and what waits in the outbox goes over the
+      // Refused handshakes close with 4403 after opening; a socket that keeps failing otherwise
+      // (a proxy, Redis down) asks the API who we are. The same request reads what was sent meanwhile, and what waits in the outbox goes over the
       // API: when the server cannot serve sockets for a while (Redis down), the chat still works.
       if (attempt >= 2) probe().then(postOutbox).then(connect); else connect();
     }, delay);
@@ -367,7 +367,10 @@
   }
 
   function probe() {
-    return fetch(cfg.apiMessages + "?after=" + maxId + "&limit=100", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // A read of the database like "sync": from the settled id, and it settles like one.
+    var after = settledId;
+    var settles = settling();
+    return fetch(cfg.apiMessages + "?after=" + after + "&limit=100", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 401 || response.status === 403 || response.status === 404) { stop(); return; }
         if (!response.ok) return;
@@ -375,6 +378,8 @@
           var stick = nearBottom();
           page.results.forEach(function (m) { received(m); });
           if (stick) toBottom();
+          var last = page.results.length ? page.results[page.results.length - 1].id : after;
+          readEnded(last, settles);
         });
       })
       .catch(function () { /* still offline */ });
@@ -412,10 +417,7 @@
       // Live events may be lost on the way (the channel layer delivers at most
       // once); the database is the truth, so now and then ask what we missed.
       pings += 1;
-      if (pings % 2 === 0) {
-        settle(Date.now());
-        send({ type: "sync", after: settledId });
-      }
+      if (pings % 2 === 0) sync();
     }, 25000);
   }
   function stopPing() {
@@ -432,7 +434,7 @@
       forget(m.client_id);
       stick = true;
     }
-    var isNew = upsert(m, { live: true });
+    var isNew = upsert(m);
     if (isNew && !mine && (document.hidden || !stick)) ensureDivider(nodes.get(m.id));
     if (isNew && !mine) delete typers[m.author.id];
     if (stick) toBottom();
@@ -467,7 +469,7 @@
         if (messages.has(data.id)) upsert(data);
         break;
       case "synced":
-        settledId = Math.max(settledId, data.last_id || 0);
+        readEnded(data.last_id || 0, syncsSettling.length ? syncsSettling.shift() : settledId);
         markRead();
         break;
       case "error":

@@ -19,6 +19,12 @@
     toggle.setAttribute("aria-expanded", "false");
     toggle.focus();
   });
+  // A choice that takes effect at once (the language switch): <select data-autosubmit>.
+  // Without scripts the form's own button (in <noscript>) sends it.
+  document.addEventListener("change", function (event) {
+    var el = event.target.closest("[data-autosubmit]");
+    if (el && el.form) el.form.submit();
+  });
   // Confirm destructive actions: <button data-confirm="…">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");

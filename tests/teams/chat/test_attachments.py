@@ -9,9 +9,10 @@ from django.urls import reverse
 from PIL import Image
 
 from teams.models import Attachment, Message
+from tests.factories import pdf_bytes
 from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def _png(width=1200, height=800, color=(11, 95, 115)) -> bytes:
@@ -84,9 +85,63 @@ def test_the_type_comes_from_the_content_not_the_name(team, student4, client_for
         "image/jpeg"
     )
     assert _upload(client, team, "scan.jpg", PDF, "image/jpeg").data["attachments"][0]["kind"] == "pdf"
+    png = _upload(client, team, "kaart.pdf", _png(), "application/pdf").data["attachments"][0]
     stored = Attachment.objects.order_by("id")
     assert stored[0].file.name.endswith(".jpg")
     assert stored[1].file.name.endswith(".pdf")
+    assert stored[2].file.name.endswith(".png")
+    # The name offered for download carries the detected type too.
+    assert [a.original_name for a in stored] == ["foto.jpg", "scan.pdf", "kaart.png"]
+    assert png["name"] == "kaart.png"
+    assert 'filename="kaart.png"' in client.get(png["url"])["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("foto.jpeg", "foto.jpeg"),
+        ("foto.JPG", "foto.JPG"),
+        ("foto", "foto.jpg"),
+        ("...", "bijlage.jpg"),
+        ("a.b.exe", "a.b.jpg"),
+        ("../../etc/passwd", "passwd.jpg"),
+    ],
+)
+def test_the_name_ends_in_the_detected_type(team, student4, client_for, name, expected):
+    data = _upload(client_for(student4), team, name, _jpeg(), "image/jpeg", client_id="naam").data["attachments"][0]
+    assert data["name"] == expected
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-" + b"junk" * 200,  # the first five bytes of a PDF and nothing else
+        b"%PDF-1.7\n%%EOF\n",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",  # no pages
+        pdf_bytes()[:300],  # truncated
+    ],
+)
+def test_a_pdf_is_accepted_only_when_pypdf_reads_it(team, student4, client_for, content):
+    response = _upload(client_for(student4), team, "verslag.pdf", content, "application/pdf")
+    assert response.status_code == 400
+    assert "lijkt een PDF, maar is beschadigd" in response.data["file"][0]
+    assert not Attachment.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_password_protected_pdf_is_refused(team, student4, client_for):
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt(user_password="geheim", owner_password="geheim")
+    out = BytesIO()
+    writer.write(out)
+    response = _upload(client_for(student4), team, "geheim.pdf", out.getvalue(), "application/pdf")
+    assert response.status_code == 400
+    assert "wachtwoord" in response.data["file"][0]
 
 
 @pytest.mark.parametrize(

@@ -64,22 +64,31 @@ async def test_everyone_who_may_read_is_accepted(people, team, person):
     await socket.disconnect()
 
 
-@pytest.mark.parametrize("person", NOT_READERS)
-async def test_everyone_else_is_closed_with_4403_before_accept(people, team, person):
-    user = people[person]
-    socket, connected, code = await open_socket(user, team.pk)
-    assert (connected, code) == (False, 4403)
+async def assert_refused(socket) -> None:
+    """Accepted, then closed with 4403 at once, and not a byte about the team sent."""
+    output = await socket.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": 4403}
     assert await socket.receive_nothing()
 
 
+@pytest.mark.parametrize("person", NOT_READERS)
+async def test_everyone_else_is_accepted_and_closed_with_4403_seeing_nothing(people, team, person):
+    user = people[person]
+    socket, connected, _ = await open_socket(user, team.pk)
+    assert connected  # a browser sees a close code only on a connection that opened
+    await assert_refused(socket)
+
+
 async def test_an_anonymous_visitor_is_closed_with_4403(team):
-    _socket, connected, code = await open_socket(None, team.pk)
-    assert (connected, code) == (False, 4403)
+    socket, connected, _ = await open_socket(None, team.pk)
+    assert connected
+    await assert_refused(socket)
 
 
 async def test_an_unknown_session_cookie_is_closed_with_4403(team):
-    _socket, connected, code = await open_socket(None, team.pk, session="geen-echte-sessie")
-    assert (connected, code) == (False, 4403)
+    socket, connected, _ = await open_socket(None, team.pk, session="geen-echte-sessie")
+    assert connected
+    await assert_refused(socket)
 
 
 async def test_a_session_from_before_a_password_change_is_closed_with_4403(student4, team):
@@ -90,8 +99,9 @@ async def test_a_session_from_before_a_password_change_is_closed_with_4403(stude
         student4.save()
 
     await database_sync_to_async(change_password)()
-    _socket, connected, code = await open_socket(student4, team.pk, session=session)
-    assert (connected, code) == (False, 4403)
+    socket, connected, _ = await open_socket(student4, team.pk, session=session)
+    assert connected
+    await assert_refused(socket)
 
 
 async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_before(student4, team, monkeypatch):
@@ -112,14 +122,42 @@ async def test_the_socket_user_is_loaded_in_the_consumers_database_call_not_befo
 
 
 async def test_a_team_that_does_not_exist_looks_the_same_as_a_forbidden_one(student4, team):
-    _socket, connected, code = await open_socket(student4, team.pk + 1000)
-    assert (connected, code) == (False, 4403)
+    socket, connected, _ = await open_socket(student4, team.pk + 1000)
+    assert connected
+    await assert_refused(socket)
 
 
-@pytest.mark.parametrize("origin", [b"https://evil.example", None])
-async def test_a_foreign_or_missing_origin_is_refused(student4, team, origin):
-    _socket, connected, _ = await open_socket(student4, team.pk, origin=origin)
-    assert not connected
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"https://evil.example",
+        None,
+        b"null",
+        # The same host on another port or scheme is another site (as for CSRF).
+        b"http://127.0.0.1:9999",
+        b"https://127.0.0.1",
+        b"ws://127.0.0.1",
+        b"http://127.0.0.1.evil.example",
+    ],
+)
+async def test_a_foreign_or_missing_origin_is_accepted_and_closed_with_4403(student4, team, origin):
+    socket, connected, _ = await open_socket(student4, team.pk, origin=origin)
+    assert connected
+    await assert_refused(socket)
+
+
+async def test_a_websocket_path_that_is_no_chat_is_closed_with_4403_not_an_error(student4):
+    from channels.testing import WebsocketCommunicator
+
+    from wijklab.asgi import application
+
+    for path in ("/ws/teams/abc/chat/", "/ws/niets/", "/ws/teams/99999999999999999999999/chat/"):
+        socket = WebsocketCommunicator(
+            application, path, headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
+        )
+        connected, _ = await socket.connect(timeout=5)
+        assert connected
+        await assert_refused(socket)
 
 
 async def test_a_message_is_stored_before_it_is_broadcast(student4, student5, team, monkeypatch):
@@ -395,8 +433,9 @@ async def test_a_removed_member_is_disconnected_within_5_seconds(student4, stude
         {"type": "message", "body": "Sanne is van team gewisseld.", "client_id": new_client_id()}
     )
     assert (await receive(youssef, "message"))["body"] == "Sanne is van team gewisseld."
-    _, connected, code = await open_socket(student4, team.pk)
-    assert (connected, code) == (False, 4403)
+    again, connected, _ = await open_socket(student4, team.pk)
+    assert connected
+    await assert_refused(again)
     await youssef.disconnect()
 
 

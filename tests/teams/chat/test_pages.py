@@ -1,9 +1,11 @@
-"""The chat pages: who may open them, escaping, the no-JavaScript form, unread counts on the overview."""
+"""The chat pages: who may open them, escaping, the no-JavaScript form, unread counts on the overview.
+
+The formatting of a body (and its hostile corpus) is in test_formatting.py.
+"""
 
 import pytest
 from django.urls import reverse
 
-from frontend.views.chat import linkify
 from teams.models import Message, ReadMarker
 from tests.conftest import count_queries, queries_of_get
 from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
@@ -55,28 +57,6 @@ def test_bodies_are_escaped_and_links_are_safe(client, team, student4, student5)
         in body
     )
     assert 'href="javascript' not in body
-
-
-@pytest.mark.parametrize(
-    ("text", "html"),
-    [
-        (
-            "kijk op www.dock.nl!",
-            'kijk op <a href="https://www.dock.nl" target="_blank" rel="noopener noreferrer nofollow">www.dock.nl</a>!',
-        ),
-        (
-            "(http://a.nl/x)",
-            '(<a href="http://a.nl/x" target="_blank" rel="noopener noreferrer nofollow">http://a.nl/x</a>)',
-        ),
-        ('"><img src=x onerror=alert(1)>', "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
-        (
-            'http://x.nl/"onmouseover="alert(1)',
-            '<a href="http://x.nl/" target="_blank" rel="noopener noreferrer nofollow">http://x.nl/</a>&quot;onmouseover=&quot;alert(1)',
-        ),
-    ],
-)
-def test_linkify_escapes_everything_and_links_only_web_addresses(text, html):
-    assert linkify(text) == html
 
 
 def test_the_page_shows_a_divider_before_the_first_unread_message_and_marks_the_chat_read(

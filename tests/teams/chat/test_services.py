@@ -15,7 +15,7 @@ from teams.chat.selectors import (
     teams_with_chat_for,
 )
 from teams.chat.tasks import send_due_mention_emails, settle_mention
-from teams.models import Mention, Message, ReadMarker
+from teams.models import Mention, Message, ReadMarker, SupervisionAssignment
 from tests.conftest import count_queries
 from tests.factories import TeamFactory
 from tests.teams.chat.support import _fresh_chat_cache  # noqa: F401
@@ -233,14 +233,29 @@ def test_a_race_on_one_client_id_returns_the_message_that_won(team, student4, mo
     assert Message.objects.filter(client_id="same").count() == 1
 
 
-def test_a_client_id_is_unique_per_author_across_teams(team, student4, student5):
+def test_a_client_id_is_unique_per_author_across_teams(team, hbo_docent, student5):
+    # A supervisor of two teams: the one author who may post in both.
     other = TeamFactory(assignment=team.assignment, name="Ander")
-    services.message_post(team=team, author=student4, body="hier", client_id="k1")
+    SupervisionAssignment.objects.create(supervisor=hbo_docent, team=other)
+    services.message_post(team=team, author=hbo_docent, body="hier", client_id="k1")
     with pytest.raises(services.ChatError) as refused:
-        services.message_post(team=other, author=student4, body="daar", client_id="k1")
+        services.message_post(team=other, author=hbo_docent, body="daar", client_id="k1")
     assert refused.value.code == "bad_client_id"
     # Another author may use the same client_id.
     assert services.message_post(team=team, author=student5, body="ook", client_id="k1")[1] is True
+
+
+def test_someone_who_may_not_read_the_chat_posts_nothing_in_it(team, student4):
+    other = TeamFactory(assignment=team.assignment, name="Ander")
+    with pytest.raises(services.ChatError) as refused:
+        services.message_post(team=other, author=student4, body="daar", client_id="k1")
+    assert (refused.value.code, refused.value.status_code) == ("no_access", 403)
+    # Not even as a resend of a message stored where they may write.
+    services.message_post(team=team, author=student4, body="hier", client_id="k2")
+    with pytest.raises(services.ChatError) as refused:
+        services.message_post(team=other, author=student4, body="hier", client_id="k2")
+    assert refused.value.code == "no_access"
+    assert not Message.objects.filter(team=other).exists()
 
 
 def test_the_database_refuses_a_second_message_with_one_client_id(team, student4):
@@ -256,17 +271,19 @@ def test_read_markers_never_go_back(team, student4, student5):
     assert ReadMarker.objects.get(user=student5).last_read_id == ids[2]
 
 
-def test_the_rate_limit_counts_the_authors_messages_of_the_last_ten_seconds_in_every_team(team, student4):
+def test_the_rate_limit_counts_the_authors_messages_of_the_last_ten_seconds_in_every_team(team, hbo_docent):
+    # A supervisor of two teams: the one author who may post in both.
     other = TeamFactory(assignment=team.assignment, name="Ander")
+    SupervisionAssignment.objects.create(supervisor=hbo_docent, team=other)
     for i in range(10):
-        _post(team, student4, f"hier {i}", client_id=f"h{i}")
-        _post(other, student4, f"daar {i}", client_id=f"d{i}")
+        _post(team, hbo_docent, f"hier {i}", client_id=f"h{i}")
+        _post(other, hbo_docent, f"daar {i}", client_id=f"d{i}")
     with pytest.raises(services.ChatError) as refused:
-        _post(team, student4, "een te veel", client_id="x")
+        _post(team, hbo_docent, "een te veel", client_id="x")
     assert refused.value.code == "rate_limited"
-    assert Message.objects.filter(author=student4).count() == 20
+    assert Message.objects.filter(author=hbo_docent).count() == 20
     # A resend of a stored message is answered even now, and stores nothing.
-    assert services.message_post(team=team, author=student4, body="hier 0", client_id="h0")[1] is False
+    assert services.message_post(team=team, author=hbo_docent, body="hier 0", client_id="h0")[1] is False
 
 
 def test_messages_older_than_ten_seconds_no_longer_count_against_the_rate_limit(team, student4, student5):

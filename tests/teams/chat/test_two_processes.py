@@ -7,7 +7,6 @@ database (this test commits its data) and the same Redis as the test.
 
 import asyncio
 import json
-import os
 import subprocess
 import urllib.request
 import uuid
@@ -15,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from rest_framework.authtoken.models import Token
 
-from tests.servers import start_uvicorn, stop, wait_until_healthy
+from tests.factories import api_token
+from tests.servers import server_env, start_uvicorn, stop, wait_until_healthy
 from tests.teams.chat.support import _fresh_chat_cache, login_cookie  # noqa: F401
 
 MESSAGES_EACH = 10
@@ -27,24 +25,7 @@ MESSAGES_EACH = 10
 def _start_servers(
     redis_url: str, tmp_path: Path, layer: str, count: int = 2
 ) -> tuple[list[subprocess.Popen], list[int]]:
-    base, _, _name = os.environ["DATABASE_URL"].rpartition("/")
-    prefix = f"chat2p{uuid.uuid4().hex[:6]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(
-        {
-            "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
-            "REDIS_URL": redis_url,
-            # The same key as this test process: the sessions made here must hold over there.
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CHANNEL_LAYER_PREFIX": prefix,
-            "CACHE_PREFIX": prefix,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "false",
-            "WIJKLAB_DATA_DIR": str(tmp_path),
-            "CHANNEL_LAYER_BACKEND": layer,
-        }
-    )
+    env = server_env(tmp_path, redis_url=redis_url, prefix="chat2p", CHANNEL_LAYER_BACKEND=layer)
     servers = [start_uvicorn(env, tmp_path / f"server{i}.log") for i in range(count)]
     wait_until_healthy(servers, [tmp_path / f"server{i}.log" for i in range(count)])
     return [process for process, _ in servers], [port for _, port in servers]
@@ -109,7 +90,7 @@ async def _chat(
         request = urllib.request.Request(
             f"http://127.0.0.1:{other_port}/api/teams/{team_id}/leave/",
             method="POST",
-            headers={"Authorization": f"Token {leaver_token}"},
+            headers={"Authorization": f"Bearer {leaver_token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status
@@ -140,7 +121,7 @@ def test_every_message_reaches_every_client_on_two_server_processes(
         cookies = {name: login_cookie(user) for name, user in people.items()}
         # Alternate the servers, so every team conversation crosses processes.
         clients = [(name, ports[i % 2], cookies[name]) for i, name in enumerate(people)]
-        token = Token.objects.create(user=student5).key
+        token = api_token(student5)
         received, synced, close_code = asyncio.run(_chat(clients, team.pk, token))
     finally:
         stop(processes)

@@ -1,0 +1,152 @@
+"""Writes about how a person signs in: the password, the sessions, the second factor (docs/second-factor.md).
+
+A password change ends every other session of the person (ASVS 3.3.3): their sessions are found
+through ``UserSession``, written at every sign-in (``wijklab.account_receivers``), not by decoding
+every session there is. The chat's sockets of those sessions close by themselves: the password's
+save asks them to check their access again (teams.chat.receivers), and a session that is gone, or
+signed in with the old password, no longer reads the chat.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from wijklab.account_selectors import sign_in_locked_out, unconfirmed_device
+from wijklab.audit_services import audit_record
+from wijklab.models import AuditKind, User, UserSession
+
+# What the app is called in the person's list of devices (django-otp wants a name).
+DEVICE_NAME = "Authenticator-app"
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def session_signed_in(*, user: User, session_key: str) -> None:
+    """Remember that ``session_key`` is signed in as ``user``; forget that person's expired sessions."""
+    now = timezone.now()
+    UserSession.objects.filter(user=user).exclude(
+        session_key__in=Session.objects.filter(expire_date__gt=now).values("session_key")
+    ).exclude(session_key=session_key).delete()
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user, "created_at": now})
+
+
+def session_signed_out(*, session_key: str) -> None:
+    UserSession.objects.filter(session_key=session_key).delete()
+
+
+def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
+    """End every session of ``user`` but ``keep_session_key``; returns how many were ended."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    others = UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or "")
+    keys = list(others.values_list("session_key", flat=True))
+    for key in keys:
+        # The engine's own delete: the cached copy goes with the database row (wijklab.sessions).
+        store(key).delete(key)
+    others.delete()
+    if keep_session_key:
+        UserSession.objects.update_or_create(session_key=keep_session_key, defaults={"user": user})
+    return len(keys)
+
+
+# --- the password -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> None:
+    """Set a new password (already validated by the form) and record it.
+
+    The caller keeps its own session signed in (``update_session_auth_hash``) and then ends the
+    others (``sessions_end_others``): only the request knows which session is its own.
+    """
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        kind=AuditKind.PASSWORD_CHANGED,
+        actor=user,
+        subject=user,
+        object_type="user",
+        object_id=user.pk,
+        description=_("Wachtwoord gewijzigd; de andere sessies zijn beëindigd."),
+    )
+
+
+# --- the second factor ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def second_factor_start(*, user: User) -> TOTPDevice:
+    """A new secret for an authenticator app, not yet in use: the first correct code confirms it."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def second_factor_confirm(*, user: User, token: str) -> TOTPDevice | None:
+    """Turn the app being set up on when ``token`` is its current code; None (nothing changed) otherwise."""
+    device = unconfirmed_device(user)
+    if device is None or not device.verify_token(token):
+        return None
+    # One app at a time: a new one replaces the old.
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(
+        kind=AuditKind.SECOND_FACTOR,
+        actor=user,
+        subject=user,
+        object_type="user",
+        object_id=user.pk,
+        description=_("Tweestapsverificatie aangezet."),
+    )
+    return device
+
+
+@transaction.atomic
+def second_factor_disable(*, user: User) -> None:
+    """Turn the second factor off (the page has asked for the password first)."""
+    deleted, _counts = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(
+            kind=AuditKind.SECOND_FACTOR,
+            actor=user,
+            subject=user,
+            object_type="user",
+            object_id=user.pk,
+            description=_("Tweestapsverificatie uitgezet."),
+        )
+
+
+class CodeCheck:
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+def second_factor_sign_in(request: HttpRequest, *, user: User, device: TOTPDevice, token: str) -> str:
+    """Check the code of the sign-in's second step (``CodeCheck``).
+
+    A wrong code is a failed sign-in like a wrong password: django-axes counts it (and locks the
+    username and address out at ``LOGIN_FAILURE_LIMIT``; the request is then marked and answered
+    with the lockout page) and the audit log records it. A locked-out sign-in is not checked at all.
+    """
+    credentials = {"username": user.get_username()}
+    if sign_in_locked_out(request, user.get_username()):
+        request.axes_locked_out = True  # the lockout page answers (axes.middleware.AxesMiddleware)
+        request.axes_credentials = credentials
+        return CodeCheck.LOCKED
+    token = "".join(token.split())
+    if token.isdigit() and len(token) == device.digits and device.verify_token(token):
+        return CodeCheck.OK
+    if not (token.isdigit() and len(token) == device.digits):
+        # Not a code at all: still a try, so the app's throttle counts it too.
+        device.throttle_increment(commit=True)
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return CodeCheck.WRONG
