@@ -4,6 +4,7 @@ import sys
 
 import redis
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -92,6 +93,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     if not database_unreachable(sys.exc_info()[1]):
         return defaults.server_error(request)
+    # The middleware this answer passes on its way out asks ``request.user.is_authenticated``
+    # (no-store, the chat's session follow-up). A person that failed to load would be loaded
+    # again, each time waiting the pool's full timeout for a connection: 10 s became 30 s.
+    # Unknown from here on: the answer is the same for everyone, and no-store already.
+    request.user = AnonymousUser()
     message = _("Wijklab is even niet bereikbaar. Probeer het over een minuut opnieuw.")
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message, "code": "database_unavailable"}, status=503)
