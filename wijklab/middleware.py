@@ -198,12 +198,10 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def _refused(self, request: HttpRequest) -> HttpResponseBase | None:
-        from wijklab.account_selectors import confirmed_device, second_factor_required, signed_in_by_institution
+        from wijklab.account_selectors import confirmed_device, second_factor_outstanding
 
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not second_factor_required(user):
-            return None
-        if getattr(user, "is_verified", bool)() or signed_in_by_institution(request.session):
+        if user is None or not user.is_authenticated or not second_factor_outstanding(user, request.session):
             return None
         if request.path.startswith(_SECOND_FACTOR_OPEN):
             return None

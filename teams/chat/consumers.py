@@ -50,6 +50,7 @@ from teams.chat.selectors import (
     still_reads_chat,
 )
 from teams.models import Team
+from wijklab.account_selectors import second_factor_outstanding
 from wijklab.errors import REDIS_UNREACHABLE
 from wijklab.ids import MAX_ID
 from wijklab.models import User
@@ -96,7 +97,7 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int, session_key: str | None) -> tuple[Team, list[dict], list[dict], bool, Any] | None:
+def _open(user: Any, team_id: int, session: Any) -> tuple[Team, list[dict], list[dict], bool, Any] | None:
     """The team, the people whose presence shows, who is online, whether this user just came online,
     and when the session runs out.
 
@@ -106,6 +107,10 @@ def _open(user: Any, team_id: int, session_key: str | None) -> tuple[Team, list[
     """
     if user is None or not user.is_authenticated:
         return None
+    # Pages and the API send such a person to set up their second factor; the socket refuses them.
+    if second_factor_outstanding(user, session):
+        return None
+    session_key = getattr(session, "session_key", None)
     try:
         team, expires = access_chat_team_for_socket(user=user, team_id=team_id, session_key=session_key)
     except Http404:
@@ -310,7 +315,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             return
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        opened = await db(_open)(user, team_id, self.session_key)
+        opened = await db(_open)(user, team_id, session)
         if opened is None:
             await self._refuse()
             return
