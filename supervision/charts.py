@@ -7,11 +7,12 @@ legend; pages add a data table as the text alternative.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from supervision.models import Level
 from supervision.selectors import CHART_SOURCES, CriterionProgress, Point
@@ -36,17 +37,31 @@ STYLES = {
 NUDGE = {"docent": -3.0, "werkbegeleider": 0.0, "self": 3.0}
 
 
-def source_label(source: str) -> str:
-    return {
+@functools.lru_cache(maxsize=8)
+def _words(language: str | None) -> tuple[dict[str, str], dict[int, str], dict[int, str]]:
+    """The chart's words in ``language`` (the active one): a page draws a dozen charts with a
+    hundred labels each, and translating every one of them anew was half the page's time."""
+    sources = {
         "docent": gettext("Docent"),
         "werkbegeleider": gettext("Werkbegeleider"),
         "self": gettext("Zelf"),
         "peer": gettext("Teamgenoot"),
-    }[source]
+    }
+    short = {1: gettext("Onvoldoende"), 2: gettext("In ontw."), 3: gettext("Voldoende"), 4: gettext("Goed")}
+    levels = {level: str(Level(level).label) for level in Level.values}
+    return sources, short, levels
+
+
+def source_label(source: str) -> str:
+    return _words(get_language())[0][source]
 
 
 def short_level(level: int) -> str:
-    return {1: gettext("Onvoldoende"), 2: gettext("In ontw."), 3: gettext("Voldoende"), 4: gettext("Goed")}[level]
+    return _words(get_language())[1][level]
+
+
+def level_name(level: int) -> str:
+    return _words(get_language())[2][level]
 
 
 def _fmt(x: float) -> str:
@@ -80,7 +95,7 @@ def describe(progress: CriterionProgress) -> str:
             % {
                 "source": source_label(source),
                 "count": len(points),
-                "level": Level(last.level).label,
+                "level": level_name(last.level),
                 "date": last.date.strftime("%d-%m-%Y"),
             }
         )
@@ -156,7 +171,7 @@ def criterion_chart(
             tip = (
                 ""
                 if for_print
-                else f"{source_label(source)} {point.date.strftime('%d-%m-%Y')}: {Level(point.level).label}"
+                else f"{source_label(source)} {point.date.strftime('%d-%m-%Y')}: {level_name(point.level)}"
             )
             out.append(_marker(style.marker, x, y, style.colour, tip))
         out.append("</g>")

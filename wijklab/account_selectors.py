@@ -10,6 +10,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wijklab.models import Role, User
@@ -33,6 +35,26 @@ def second_factor_required(user: User) -> bool:
 
 def signed_in_by_institution(session: SessionBase) -> bool:
     return session.get(BACKEND_SESSION_KEY) == INSTITUTION_BACKEND
+
+
+def session_passed_second_factor(user: User, session: SessionBase) -> bool:
+    """Whether this session passed a code of one of the person's confirmed devices: what django-otp's
+    ``OTPMiddleware`` judges for a request (``user.is_verified()``), for places without it (sockets)."""
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def second_factor_outstanding(user: User, session: SessionBase) -> bool:
+    """A person who must use a second factor (``second_factor_required``), signed in with a password,
+    whose session has not passed one: they get the set-up page, and nothing else, on every channel."""
+    return (
+        second_factor_required(user)
+        and not signed_in_by_institution(session)
+        and not session_passed_second_factor(user, session)
+    )
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

@@ -10,7 +10,9 @@ signed in with the old password, no longer reads the chat.
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
@@ -54,6 +56,59 @@ def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     if keep_session_key:
         UserSession.objects.update_or_create(session_key=keep_session_key, defaults={"user": user})
     return len(keys)
+
+
+# Unix seconds, in the session: when the person signed in, and when the session was last renewed.
+SESSION_STARTED = "wijklab_signed_in_at"
+SESSION_RENEWED = "wijklab_renewed_at"
+# A session is renewed (written, its cookie sent again) at most once a minute, not on every request:
+# the idle timeout is then exact to within a minute and a page with polling writes no session per poll.
+RENEW_AFTER = 60
+
+
+def session_started(session: SessionBase, *, now: int) -> None:
+    """A sign-in starts the absolute limit afresh (signing in again keeps the session's data)."""
+    session[SESSION_STARTED] = now
+    session[SESSION_RENEWED] = now
+    session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+
+
+def session_timed_out(session: SessionBase, *, now: int) -> bool:
+    """Idle for longer than ``SESSION_IDLE_TIMEOUT``, or signed in longer than ``SESSION_ABSOLUTE_TIMEOUT`` ago."""
+    started = session.setdefault(SESSION_STARTED, now)
+    renewed = session.get(SESSION_RENEWED, now)
+    return now - renewed > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+
+
+def session_keep_alive(session: SessionBase, *, now: int) -> bool:
+    """The person did something: the idle time starts again (marks the session modified, at most
+    once a minute). Returns whether it was renewed. Not past the absolute limit, which no activity moves."""
+    if now - session.get(SESSION_RENEWED, now) < RENEW_AFTER and SESSION_RENEWED in session:
+        return False
+    session[SESSION_RENEWED] = now
+    session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+    return True
+
+
+def session_keep_alive_by_key(*, session_key: str, user_id: int) -> bool:
+    """``session_keep_alive`` for a session that no request carries: a chat socket's, while its person
+    chats (a socket sends no cookie back, and a conversation is activity as much as a page is).
+
+    Only a session that still exists, still signs in ``user_id`` and is within its limits; saved
+    as an update, so a session ended meanwhile (signed out, a password change) is never written
+    back into existence.
+    """
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(session.get(SESSION_KEY)) != str(user_id):
+        return False
+    now = int(timezone.now().timestamp())
+    if session_timed_out(session, now=now) or not session_keep_alive(session, now=now):
+        return False
+    try:
+        session.save()
+    except UpdateError:  # ended between reading and writing it
+        return False
+    return True
 
 
 # --- the password -----------------------------------------------------------------------------

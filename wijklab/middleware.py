@@ -16,16 +16,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wijklab.account_services import session_keep_alive, session_started, session_timed_out
 from wijklab.audit_services import audit_record, request_address
 from wijklab.client_address import client_address
 from wijklab.models import AuditKind
-
-# Unix seconds, in the session: when the person signed in, and when the session was last renewed.
-SESSION_STARTED = "wijklab_signed_in_at"
-SESSION_RENEWED = "wijklab_renewed_at"
-# A session is renewed (written, its cookie sent again) at most once a minute, not on every request:
-# the idle timeout is then exact to within a minute and a page with polling writes no session per poll.
-RENEW_AFTER = 60
 
 
 def _language_codes() -> set[str]:
@@ -70,10 +64,7 @@ class UserLanguageMiddleware:
 def _session_started(sender, request: HttpRequest | None, user, **kwargs) -> None:
     """Every sign-in starts the absolute limit afresh (signing in again keeps the session's data)."""
     if request is not None and hasattr(request, "session"):
-        now = int(time.time())
-        request.session[SESSION_STARTED] = now
-        request.session[SESSION_RENEWED] = now
-        request.session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+        session_started(request.session, now=int(time.time()))
 
 
 class SessionTimeoutMiddleware:
@@ -93,16 +84,13 @@ class SessionTimeoutMiddleware:
         user = getattr(request, "user", None)
         if session is not None and user is not None and user.is_authenticated:
             now = int(time.time())
-            started = session.setdefault(SESSION_STARTED, now)
-            renewed = session.get(SESSION_RENEWED, now)
-            if now - renewed > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+            if session_timed_out(session, now=now):
                 # logout() flushes the session and sends user_logged_out (the chat closes the sockets).
                 logout(request)
                 messages.info(request, _("Je bent uitgelogd omdat je sessie verlopen is. Log opnieuw in."))
-            elif now - renewed >= RENEW_AFTER or SESSION_RENEWED not in session:
-                # Modified: saved with a new expiry date, and the cookie is sent again.
-                session[SESSION_RENEWED] = now
-                session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+            else:
+                # Once a minute modified: saved with a new expiry date, and the cookie is sent again.
+                session_keep_alive(session, now=now)
         return self.get_response(request)
 
 
@@ -198,12 +186,10 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def _refused(self, request: HttpRequest) -> HttpResponseBase | None:
-        from wijklab.account_selectors import confirmed_device, second_factor_required, signed_in_by_institution
+        from wijklab.account_selectors import confirmed_device, second_factor_outstanding
 
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not second_factor_required(user):
-            return None
-        if getattr(user, "is_verified", bool)() or signed_in_by_institution(request.session):
+        if user is None or not user.is_authenticated or not second_factor_outstanding(user, request.session):
             return None
         if request.path.startswith(_SECOND_FACTOR_OPEN):
             return None

@@ -61,13 +61,37 @@ def sanitise_html(html: str, *, new_tab: bool = False) -> str:
     )
 
 
+_markdown = threading.local()
+
+
+def _markdown_converter() -> markdown.Markdown:
+    # One parser per thread, reset after each text: building one (its extensions, patterns and
+    # processors) cost more than converting a typical description.
+    converter = getattr(_markdown, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        _markdown.converter = converter
+    return converter
+
+
+# A list of assignments renders the same descriptions on every request: the HTML is a pure
+# function of the text, so each process keeps the last ones (a few MB at most).
+@functools.lru_cache(maxsize=512)
+def _markdown_html(text: str) -> str:
+    converter = _markdown_converter()
+    try:
+        html = converter.convert(text)
+    finally:
+        converter.reset()
+    html = _TOP_HEADING.sub(r"<\1h3\2", html)
+    return sanitise_html(html)
+
+
 def render_markdown(text: str | None) -> SafeString:
     """Markdown rendered and sanitised with an allow-list; safe to put in any page or e-mail."""
     if not text:
         return mark_safe("")
-    html = markdown.markdown(str(text), extensions=["sane_lists"], output_format="html")
-    html = _TOP_HEADING.sub(r"<\1h3\2", html)
-    return mark_safe(sanitise_html(html))  # sanitised by nh3 just above
+    return mark_safe(_markdown_html(str(text)))  # sanitised by nh3 in _markdown_html
 
 
 # --- chat messages -------------------------------------------------------------------

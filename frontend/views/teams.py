@@ -209,7 +209,7 @@ def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
     except RuleViolation as exc:
         messages.error(request, exc.message)
         return redirect("team-detail", team_id=team.pk)
-    messages.success(request, _("Je hebt %(team)s verlaten.") % {"team": team.name})
+    messages.success(request, _("Je hebt %(team)s verlaten.") % {"team": team.title})
     return redirect("team-list")
 
 

@@ -18,6 +18,7 @@ Supervisors read along silently: no presence, no typing.
 """
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import random
@@ -50,6 +51,8 @@ from teams.chat.selectors import (
     still_reads_chat,
 )
 from teams.models import Team
+from wijklab.account_selectors import second_factor_outstanding
+from wijklab.account_services import RENEW_AFTER, session_keep_alive_by_key
 from wijklab.errors import REDIS_UNREACHABLE
 from wijklab.ids import MAX_ID
 from wijklab.models import User
@@ -67,6 +70,8 @@ MAX_FRAME_CHARS = 64_000
 # A socket asks again whether its person may still read this often (with some jitter), for
 # changes no signal announces (a bulk update, a deleted team). Known losses close at once.
 ACCESS_RECHECK_SECONDS = settings.CHAT_ACCESS_RECHECK_SECONDS
+# Frames a browser sends by itself, not because its person did something: they keep no session alive.
+_NOT_ACTIVITY = frozenset({"ping", "sync"})
 # Checked a little after the session's expiry, so the session has surely run out by then.
 EXPIRY_MARGIN_SECONDS = 0.5
 RETRY_CHECK_SECONDS = 5.0
@@ -96,7 +101,7 @@ def _language(scope: dict) -> str:
 # --- the database side (runs in the database thread) ----------------------
 
 
-def _open(user: Any, team_id: int, session_key: str | None) -> tuple[Team, list[dict], list[dict], bool, Any] | None:
+def _open(user: Any, team_id: int, session: Any) -> tuple[Team, list[dict], list[dict], bool, Any] | None:
     """The team, the people whose presence shows, who is online, whether this user just came online,
     and when the session runs out.
 
@@ -106,6 +111,10 @@ def _open(user: Any, team_id: int, session_key: str | None) -> tuple[Team, list[
     """
     if user is None or not user.is_authenticated:
         return None
+    # Pages and the API send such a person to set up their second factor; the socket refuses them.
+    if second_factor_outstanding(user, session):
+        return None
+    session_key = getattr(session, "session_key", None)
     try:
         team, expires = access_chat_team_for_socket(user=user, team_id=team_id, session_key=session_key)
     except Http404:
@@ -310,7 +319,7 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             return
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        opened = await db(_open)(user, team_id, self.session_key)
+        opened = await db(_open)(user, team_id, session)
         if opened is None:
             await self._refuse()
             return
@@ -321,6 +330,8 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
         self.language = _language(self.scope)
         self.session_fp = services.session_fingerprint(self.session_key) if self.session_key else None
         self.last_typing = 0.0
+        # The page that opened the socket renewed the session a moment ago.
+        self.kept_alive_at = time.monotonic()
         self.team_group = services.team_group(self.team.pk)
         await self.channel_layer.group_add(self.team_group, self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
@@ -386,6 +397,23 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
             self.session_key, self.session_fp = key, services.session_fingerprint(key)
         self._watch_from(expires)
 
+    async def _keep_session_alive(self) -> None:
+        """Chatting is activity, as a page request is: the session's idle time starts again (at most
+        once a minute), so a conversation longer than the idle timeout is not signed out midway."""
+        now = time.monotonic()
+        if not self.session_key or now - self.kept_alive_at < RENEW_AFTER:
+            return
+        self.kept_alive_at = now
+        try:
+            renewed = await db(session_keep_alive_by_key)(session_key=self.session_key, user_id=self.user.pk)
+        except Exception:
+            # What the person did has been done; the next frame tries again.
+            logger.exception("chat: renewing the session failed")
+            self.kept_alive_at = 0.0
+            return
+        if renewed and self.expires is not None:
+            self._watch_from(timezone.now() + dt.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT))
+
     async def _close_forbidden(self) -> None:
         if not self.closing:
             self.closing = True
@@ -421,6 +449,8 @@ class TeamChatConsumer(AsyncJsonWebsocketConsumer):
                 if self.closing:
                     return
             await handler(self, content)
+            if kind not in _NOT_ACTIVITY:
+                await self._keep_session_alive()
         except _AccessLost:
             await self._close_forbidden()
         except services.ChatError as exc:

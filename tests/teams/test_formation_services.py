@@ -1,5 +1,6 @@
 """Forming a cohort's teams: the run, moves in the draft, locks, publishing once, repair."""
 
+import datetime as dt
 import time
 
 import pytest
@@ -113,23 +114,51 @@ def test_publishing_creates_exactly_the_teams_of_the_draft_and_tells_each_person
     assert "niveau" not in contact_mail.body.lower()
 
 
-def test_the_mail_goes_out_once_and_respects_the_mail_preference(
+def test_publishing_mails_each_placed_person_as_they_chose_once(
     small, start, coordinator, django_capture_on_commit_callbacks
 ):
-    quiet = small.students["anna"]
-    quiet.mail_preference = MailPreference.NONE
-    quiet.save()
+    from teams.tasks import email_formation_published
+    from wijklab import mail as wijklab_mail
+    from wijklab.models import User
+
     run = start(small.cohort)
+    placed = sorted(placement(run))
+    assert len(placed) >= 3
+    each, digest, none = User.objects.filter(pk__in=placed[:3]).order_by("pk")
+    for user, preference in ((each, MailPreference.EACH), (digest, MailPreference.DIGEST), (none, MailPreference.NONE)):
+        user.mail_preference = preference
+        user.save(update_fields=["mail_preference"])
     with django_capture_on_commit_callbacks(execute=True):
         services.formation_publish(run=run, by=coordinator)
-    from teams.tasks import email_formation_published
 
+    def mails_to(user) -> list:
+        return [m for m in mail.outbox if user.email in m.to]
+
+    # Everyone is told in Wijklab; mail as each chose: one now, in the digest, or none.
+    for user in (each, digest, none):
+        assert Notification.objects.filter(user=user, kind="team_formed").count() == 1
+    told = {user: Notification.objects.get(user=user).title for user in (each, digest)}
+    assert len(mails_to(each)) == 1
+    assert told[each] in mails_to(each)[0].body
+    assert mails_to(digest) == []
+    assert mails_to(none) == []
+
+    # A second delivery of the task, and the sweep, send nothing again.
     sent = len(mail.outbox)
-    assert email_formation_published(run.pk) == 0  # a second delivery of the task sends nothing
+    assert email_formation_published(run.pk) == 0
+    assert wijklab_mail.send_notification_mail(user_id=each.pk) == 0
     assert len(mail.outbox) == sent
-    if quiet.pk in placement(run):
-        assert Notification.objects.filter(user=quiet).exists()
-        assert not any(quiet.email in m.to for m in mail.outbox)
+
+    # The digest person finds it in the next day's digest, the one who wants none never.
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert list(wijklab_mail.users_due_for_digest(today=tomorrow).filter(pk__in=[each.pk, digest.pk, none.pk])) == [
+        digest
+    ]
+    assert wijklab_mail.send_daily_digest(user_id=digest.pk, today=tomorrow)
+    assert len(mails_to(digest)) == 1
+    assert told[digest] in mails_to(digest)[0].body
+    assert not wijklab_mail.send_daily_digest(user_id=none.pk, today=tomorrow)
+    assert mails_to(none) == []
 
 
 def test_a_run_publishes_once(small, start, coordinator):

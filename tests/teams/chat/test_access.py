@@ -223,6 +223,49 @@ async def test_a_session_extended_before_it_expires_keeps_its_socket(student4, t
     await socket.disconnect()
 
 
+@pytest.fixture
+def renew_at_once(monkeypatch):
+    # Renewed at most once a minute in production; here at every action, to see it happen.
+    monkeypatch.setattr("teams.chat.consumers.RENEW_AFTER", 0)
+    monkeypatch.setattr("wijklab.account_services.RENEW_AFTER", 0)
+
+
+async def test_chatting_keeps_the_session_alive_as_a_page_would(student4, team, renew_at_once):
+    key = await database_sync_to_async(_session_expiring_in)(student4, 2)
+    socket, _, _ = await open_socket(student4, team.pk, session=key)
+    await receive(socket, "presence")
+    await socket.send_json_to({"type": "message", "body": "ik typ nog", "client_id": new_client_id()})
+    await receive(socket, "message")
+    await asyncio.sleep(3)  # past the old expiry
+    await still_open(socket)
+    expires = await database_sync_to_async(lambda: Session.objects.get(session_key=key).expire_date)()
+    assert expires > timezone.now() + dt.timedelta(seconds=django_settings.SESSION_IDLE_TIMEOUT - 60)
+    await socket.disconnect()
+
+
+async def test_the_browsers_own_pings_keep_no_session_alive(student4, team, renew_at_once):
+    key = await database_sync_to_async(_session_expiring_in)(student4, 1.5)
+    socket, _, _ = await open_socket(student4, team.pk, session=key)
+    await receive(socket, "presence")
+    await socket.send_json_to({"type": "ping"})
+    await receive(socket, "pong")
+    await closed_with_4403_within(socket, seconds=5)
+
+
+async def test_a_signed_out_session_is_not_written_back_by_its_socket(student4, team, renew_at_once):
+    key = await database_sync_to_async(login_cookie)(student4)
+    socket, _, _ = await open_socket(student4, team.pk, session=key)
+    await receive(socket, "presence")
+    # Gone without a signal (the socket learns at its next check): the message still goes through,
+    # and renewing the session after it finds nothing to renew.
+    await database_sync_to_async(Session.objects.filter(session_key=key).delete)()
+    await socket.send_json_to({"type": "message", "body": "nog één", "client_id": new_client_id()})
+    await receive(socket, "message")
+    await still_open(socket)
+    assert not await database_sync_to_async(Session.objects.filter(session_key=key).exists)()
+    await socket.disconnect()
+
+
 async def test_a_change_no_signal_announces_closes_at_the_periodic_check(student4, team, monkeypatch):
     monkeypatch.setattr("teams.chat.consumers.ACCESS_RECHECK_SECONDS", 0.5)
     sanne, _, _ = await open_socket(student4, team.pk)

@@ -2,12 +2,16 @@
 
 import asyncio
 import datetime as dt
+from importlib import import_module
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from teams.models import Message, MessageRevision, ReadMarker
 from teams.signals import membership_ended
@@ -89,6 +93,30 @@ async def test_an_unknown_session_cookie_is_closed_with_4403(team):
     socket, connected, _ = await open_socket(None, team.pk, session="geen-echte-sessie")
     assert connected
     await assert_refused(socket)
+
+
+async def test_a_session_that_still_owes_its_second_factor_is_closed_with_4403(mbo_docent, team, settings):
+    # A docent who is staff must use a second factor outside the local mode: pages and the API
+    # send them to set it up first, and the socket does not open for them either.
+    settings.SECOND_FACTOR_REQUIRED = True
+    await database_sync_to_async(type(mbo_docent).objects.filter(pk=mbo_docent.pk).update)(is_staff=True)
+    session = await database_sync_to_async(login_cookie)(mbo_docent)
+    socket, connected, _ = await open_socket(None, team.pk, session=session)
+    assert connected
+    await assert_refused(socket)
+
+    def pass_second_factor() -> None:
+        device = TOTPDevice.objects.create(user=mbo_docent, name="app", confirmed=True)
+        store = import_module(django_settings.SESSION_ENGINE).SessionStore(session)
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store.save()
+
+    await database_sync_to_async(pass_second_factor)()
+    socket, connected, _ = await open_socket(None, team.pk, session=session)
+    assert connected
+    await socket.send_json_to({"type": "ping"})
+    assert (await receive(socket, "pong"))["type"] == "pong"
+    await socket.disconnect()
 
 
 async def test_a_session_from_before_a_password_change_is_closed_with_4403(student4, team):
