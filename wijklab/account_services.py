@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wijklab.account_selectors import sign_in_locked_out, unconfirmed_device
 from wijklab.audit_services import audit_record
-from wijklab.models import AuditKind, User, UserSession
+from wijklab.models import ApiToken, AuditKind, User, UserSession
 
 # What the app is called in the person's list of devices (django-otp wants a name).
 DEVICE_NAME = "Authenticator-app"
@@ -115,22 +115,31 @@ def session_keep_alive_by_key(*, session_key: str, user_id: int) -> bool:
 
 
 @transaction.atomic
-def password_change(*, user: User, new_password: str) -> None:
-    """Set a new password (already validated by the form) and record it.
+def password_change(*, user: User, new_password: str, revoke_api_tokens: bool = False) -> int:
+    """Set a new password (already validated by the form) and record it; with ``revoke_api_tokens``
+    the person's API tokens go too (a token works apart from the password: whoever knew the old
+    password may have made one). Returns the number of tokens revoked.
 
     The caller keeps its own session signed in (``update_session_auth_hash``) and then ends the
     others (``sessions_end_others``): only the request knows which session is its own.
     """
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    revoked = ApiToken.objects.filter(user=user).delete()[0] if revoke_api_tokens else 0
     audit_record(
         kind=AuditKind.PASSWORD_CHANGED,
         actor=user,
         subject=user,
         object_type="user",
         object_id=user.pk,
-        description=_("Wachtwoord gewijzigd; de andere sessies zijn beëindigd."),
+        description=(
+            _("Wachtwoord gewijzigd; de andere sessies zijn beëindigd en %(count)s API-token(s) ingetrokken.")
+            if revoked
+            else _("Wachtwoord gewijzigd; de andere sessies zijn beëindigd.")
+        ),
+        params={"count": revoked} if revoked else None,
     )
+    return revoked
 
 
 # --- the second factor ------------------------------------------------------------------------

@@ -23,10 +23,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from wijklab import account_selectors, account_services
+from wijklab import account_selectors, account_services, selectors
 from wijklab.account_services import CodeCheck
 
 # The session's note of a correct password waiting for its code.
@@ -132,6 +133,17 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         self.fields["new_password2"].help_text = _("Typ het nieuwe wachtwoord nog een keer, tegen tikfouten.")
         for name in ("old_password", "new_password1", "new_password2"):
             self.fields[name].widget.attrs.pop("autofocus", None)
+        if selectors.api_tokens_of(user=self.user).exists():
+            # A token works apart from the password: someone who knew the old one may have made one.
+            self.fields["revoke_api_tokens"] = forms.BooleanField(
+                required=False,
+                initial=True,
+                label=_("Trek ook al mijn API-tokens in"),
+                help_text=_(
+                    "Doe dit als iemand anders je wachtwoord kan hebben gekend: een API-token blijft anders "
+                    "werken. Koppelingen die je zelf maakte, hebben dan een nieuw token nodig."
+                ),
+            )
 
     def validate_password_for_user(self, user: Any, password_field_name: str = "password2") -> None:  # noqa: S107
         password = self.cleaned_data.get(password_field_name)
@@ -166,11 +178,21 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        account_services.password_change(user=user, new_password=form.cleaned_data["new_password1"])
+        revoked = account_services.password_change(
+            user=user,
+            new_password=form.cleaned_data["new_password1"],
+            revoke_api_tokens=form.cleaned_data.get("revoke_api_tokens", False),
+        )
         # This session stays signed in (under a new key); every other one ends.
         update_session_auth_hash(request, user)
         account_services.sessions_end_others(user=user, keep_session_key=request.session.session_key)
         messages.success(request, _("Je wachtwoord is gewijzigd. Op je andere apparaten en browsers ben je uitgelogd."))
+        if revoked:
+            messages.info(
+                request,
+                ngettext("Je API-token is ingetrokken.", "Je %(count)d API-tokens zijn ingetrokken.", revoked)
+                % {"count": revoked},
+            )
         return redirect("profile")
     return render(request, "profile/password.html", {"form": form})
 

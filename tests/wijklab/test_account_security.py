@@ -1,6 +1,7 @@
 """Changing the password ends the other sessions; the second factor (TOTP) at sign-in, who must use it,
 and the admin (docs/second-factor.md, README "Security settings")."""
 
+import re
 import time
 
 import pytest
@@ -85,6 +86,40 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(student4):
     ]
     entry = AuditEntry.objects.get(kind=AuditKind.PASSWORD_CHANGED)
     assert entry.actor_id == entry.subject_id == student4.pk
+
+
+def test_a_password_change_revokes_the_api_tokens_unless_the_person_keeps_them(student4):
+    from tests.factories import api_token
+
+    here = signed_in(Client(), student4)
+    assert "revoke_api_tokens" not in here.get(reverse("password-change")).content.decode()  # no tokens: no question
+    tokens = [api_token(student4, name) for name in ("Rooster", "Export")]
+    page = here.get(reverse("password-change")).content.decode()
+    assert re.search(r'<input type="checkbox" name="revoke_api_tokens"[^>]* checked', page), "ticked by default"
+
+    # Kept: the box unticked (a browser then sends nothing for it).
+    here.post(
+        reverse("password-change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    api = Client()
+    assert api.get(reverse("api-me"), headers={"Authorization": f"Bearer {tokens[0]}"}).status_code == 200
+
+    # Revoked: ticked, as it is by default.
+    response = here.post(
+        reverse("password-change"),
+        {
+            "old_password": NEW_PASSWORD,
+            "new_password1": PASSWORD + "-nieuw",
+            "new_password2": PASSWORD + "-nieuw",
+            "revoke_api_tokens": "on",
+        },
+    )
+    assert "Je 2 API-tokens zijn ingetrokken." in messages_of(response)
+    for token in tokens:
+        assert api.get(reverse("api-me"), headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    last = AuditEntry.objects.filter(kind=AuditKind.PASSWORD_CHANGED).latest("pk")
+    assert "2 API-token(s) ingetrokken" in last.description
 
 
 def test_a_wrong_current_password_changes_nothing(student4):
