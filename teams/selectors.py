@@ -613,6 +613,17 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
 # --- tasks and duos ---------------------------------------------------------
 
 
+def open_task_counts(*, owner: User, team_id: int, today: datetime.date) -> tuple[int, int]:
+    """How many tasks of ``team_id`` on ``owner``'s name are not done, and how many of those are late:
+    one query."""
+    counts = (
+        Task.objects.filter(team_id=team_id, owner=owner)
+        .exclude(status=TaskStatus.DONE)
+        .aggregate(open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today)))
+    )
+    return counts["open"], counts["late"]
+
+
 def team_tasks(*, team: Team) -> QuerySet[Task]:
     return team.tasks.select_related("owner")
 

@@ -466,10 +466,9 @@ def student_team_panel(request: HttpRequest) -> str:
         context["self_join_open"] = selectors.self_join_open_for(student=request.user)
     if membership is not None:
         context["placement_explanation"] = formation_selectors.placement_explanation_for(student=request.user)
-        mine = Task.objects.filter(team_id=membership.team_id, owner=request.user).exclude(status=TaskStatus.DONE)
-        today = timezone.localdate()
-        context["open_tasks"] = mine.count()
-        context["overdue_tasks"] = mine.filter(due_on__lt=today).count()
+        context["open_tasks"], context["overdue_tasks"] = selectors.open_task_counts(
+            owner=request.user, team_id=membership.team_id, today=timezone.localdate()
+        )
     return render_to_string("teams/panel_student.html", context, request=request)
 
 

@@ -681,3 +681,19 @@ def test_coordinator_starts_a_team_from_its_page(client, team, coordinator, stud
     assert team.status == "active"
     client.force_login(student4)
     assert client.post(reverse("team-status", args=[team.pk]), {"status": "open"}).status_code == 403
+
+
+def test_the_student_overview_counts_their_open_and_late_tasks(client, team, student4, student5):
+    today = timezone.localdate()
+    late, soon = today - datetime.timedelta(days=2), today + datetime.timedelta(days=3)
+    for title, owner, due_on, status in [
+        ("Te laat", student4, late, "todo"),
+        ("Bezig en te laat", student4, late, "doing"),
+        ("Binnenkort", student4, soon, "todo"),
+        ("Al klaar", student4, late, "done"),
+        ("Van een ander", student5, late, "todo"),
+    ]:
+        Task.objects.create(team=team, phase="verkenning", title=title, owner=owner, due_on=due_on, status=status)
+    html = page(client, student4, reverse("home")).content.decode()
+    assert "3 open taken op jouw naam" in html
+    assert "2 te laat" in html
