@@ -604,16 +604,21 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
 # --- for the student ----------------------------------------------------------
 
 
-def placement_explanation_for(*, student: User) -> str | None:
-    """Why the student is in their team, from the published run that placed them; None when no run did."""
+def placement_explanation_for(*, student: User, membership: Membership | None = None) -> str | None:
+    """Why the student is in their team, from the published run that placed them; None when no run did.
+
+    ``membership``: their active membership in their own cohort when the caller has it already
+    (``teams.selectors.active_membership_of``), saving the query for it.
+    """
     profile = getattr(student, "student_profile", None) if student.role == Role.STUDENT else None
     if profile is None:
         return None
-    membership = (
-        Membership.objects.filter(student=student, cohort_id=profile.cohort_id, left_at__isnull=True)
-        .select_related("team")
-        .first()
-    )
+    if membership is None or membership.cohort_id != profile.cohort_id or membership.left_at is not None:
+        membership = (
+            Membership.objects.filter(student=student, cohort_id=profile.cohort_id, left_at__isnull=True)
+            .select_related("team")
+            .first()
+        )
     if membership is None:
         return None
     runs = FormationRun.objects.filter(

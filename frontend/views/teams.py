@@ -71,7 +71,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def _student_teams(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = selectors.active_membership_of(student=user)
-    explanation = formation_selectors.placement_explanation_for(student=user) if current is not None else None
+    explanation = (
+        formation_selectors.placement_explanation_for(student=user, membership=current) if current is not None else None
+    )
     if current is None and not selectors.self_join_open_for(student=user):
         # The coordinator forms the teams: no list of teams to join.
         return render(request, "teams/student_teams.html", {"current": None, "self_join_open": False})
@@ -465,7 +467,9 @@ def student_team_panel(request: HttpRequest) -> str:
     if membership is None:
         context["self_join_open"] = selectors.self_join_open_for(student=request.user)
     if membership is not None:
-        context["placement_explanation"] = formation_selectors.placement_explanation_for(student=request.user)
+        context["placement_explanation"] = formation_selectors.placement_explanation_for(
+            student=request.user, membership=membership
+        )
         context["open_tasks"], context["overdue_tasks"] = selectors.open_task_counts(
             owner=request.user, team_id=membership.team_id, today=timezone.localdate()
         )

@@ -214,3 +214,16 @@ def test_a_placed_student_reads_why_after_publishing(small, run_of, coordinator)
     text = selectors.placement_explanation_for(student=anna)
     assert text
     assert text.startswith("Je ")
+    # A page that has her membership already passes it: the same text, one query fewer.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from teams.selectors import active_membership_of
+
+    anna = type(anna).objects.select_related("student_profile").get(pk=anna.pk)
+    membership = active_membership_of(student=anna)
+    with CaptureQueriesContext(connection) as without:
+        assert selectors.placement_explanation_for(student=anna) == text
+    with CaptureQueriesContext(connection) as given:
+        assert selectors.placement_explanation_for(student=anna, membership=membership) == text
+    assert len(given) == len(without) - 1
