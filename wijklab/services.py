@@ -18,6 +18,7 @@ from wijklab import selectors
 
 # The audit log's recording function, public here so every app records the same way
 # (its writes live in wijklab.audit_services; an erasure records ``AuditKind.ERASURE``).
+from wijklab.account_services import sessions_end_others
 from wijklab.audit_services import audit_record as audit_record
 
 # The one rule for the client's address (trusted proxies only), public here for the pages'
@@ -41,7 +42,6 @@ from wijklab.models import (
     StudentProfile,
     SupervisorProfile,
     User,
-    UserSession,
     Weekday,
 )
 
@@ -356,22 +356,6 @@ def pending_tasks_send(*, limit: int = 500) -> int:
 ERASED_DISPLAY_NAME = "Verwijderde gebruiker"
 
 
-def sessions_end_for(*, user: User) -> int:
-    """End every session of ``user`` (database and cached copy); returns how many."""
-    from importlib import import_module
-
-    from django.contrib.sessions.models import Session
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    ended = 0
-    # Session data is encoded: the user id can only be read by decoding each live session.
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            store(session_key=session.session_key).delete()
-            ended += 1
-    return ended
-
-
 def _scrub_import_rows(*, user: User, student_number: str) -> None:
     """Remove the person's row from every stored import of a student list (it holds their name and e-mail)."""
     needles = {v.casefold() for v in (user.email, user.get_display_name(), student_number) if v and v.strip()}
@@ -410,8 +394,10 @@ def account_erase(*, user: User) -> None:
     if profile is not None:
         profile.delete()
     SupervisorProfile.objects.filter(user=user).delete()
-    sessions_end_for(user=user)
-    UserSession.objects.filter(user=user).delete()
+    # Their sessions, as recorded at every sign-in (UserSession): ended in the store and its cache.
+    # (A session older than that record could not sign in anyway: the account is inactive, its
+    # password unusable.)
+    sessions_end_others(user=user, keep_session_key=None)
     TOTPDevice.objects.filter(user=user).delete()  # the second factor's secret
     user.username = f"verwijderd-{uuid.uuid4().hex[:16]}"
     user.display_name = ERASED_DISPLAY_NAME

@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
@@ -162,7 +163,9 @@ def test_erasure_leaves_nothing_queryable_about_the_person(
     assert username not in erased.username
     assert not StudentProfile.objects.filter(user_id=student_id).exists()
     assert not Membership.objects.filter(student_id=student_id, left_at__isnull=True).exists()
-    # Sessions ended: the student's browser is signed out.
+    # Sessions ended: gone from the store (not only refused for the inactive account), and the
+    # student's browser is signed out.
+    assert not Session.objects.filter(session_key=other.session.session_key).exists()
     assert other.get(reverse("privacy-my-data")).status_code == 302
     # Messages kept (under the anonymous account), attachments and their files gone.
     assert Message.objects.filter(author_id=student_id, body="Mijn verslag").exists()
