@@ -10,10 +10,11 @@ signed in with the old password, no longer reads the chat.
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, password_validation
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -112,6 +113,25 @@ def session_keep_alive_by_key(*, session_key: str, user_id: int) -> bool:
 
 
 # --- the password -----------------------------------------------------------------------------
+
+
+def validate_new_password(password: str, user: User | None) -> None:
+    """The project's password rules (``AUTH_PASSWORD_VALIDATORS``), in our words: Django's Dutch
+    lacks the length rule's message (it answers in English), so ours replaces it, same code."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError([_in_our_words(problem) for problem in error.error_list]) from None
+
+
+def _in_our_words(problem: ValidationError) -> ValidationError:
+    if problem.code == "password_too_short":
+        return ValidationError(
+            _("Dit wachtwoord is te kort: gebruik minstens %(min_length)d tekens."),
+            code=problem.code,
+            params=problem.params,
+        )
+    return problem
 
 
 @transaction.atomic

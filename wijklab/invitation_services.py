@@ -18,7 +18,6 @@ import datetime as dt
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
@@ -29,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wijklab import invitation_selectors as selectors
+from wijklab.account_services import validate_new_password
 from wijklab.celery import enqueue_on_commit
 from wijklab.errors import RuleViolation
 from wijklab.invitation_selectors import InvitationInvalid, invitation_role_phrase, token_matches
@@ -349,7 +349,7 @@ def _link_to_cohort(invitation: Invitation, user: User) -> None:
 
 def _validated_password(password: str, user: User) -> None:
     try:
-        validate_password(password, user)
+        validate_new_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": list(exc.messages)}) from None
 

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model, login, password_validation, update_session_auth_hash
+from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -150,20 +150,9 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         if not password:
             return
         try:
-            password_validation.validate_password(password, user)
+            account_services.validate_new_password(password, user)
         except ValidationError as error:
-            self.add_error(password_field_name, [_in_our_words(problem) for problem in error.error_list])
-
-
-def _in_our_words(problem: ValidationError) -> ValidationError:
-    """Django's Dutch lacks the length rule's message (it answers in English): ours, with the same code."""
-    if problem.code == "password_too_short":
-        return ValidationError(
-            _("Dit wachtwoord is te kort: gebruik minstens %(min_length)d tekens."),
-            code=problem.code,
-            params=problem.params,
-        )
-    return problem
+            self.add_error(password_field_name, error.error_list)
 
 
 def _password_only(request: HttpRequest) -> None:
