@@ -9,6 +9,7 @@ the team she joined hears that a member changed, level-blind.
 import json
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import login, screenshot
@@ -30,7 +31,32 @@ print(json.dumps({"kaap": kaap.pk, "emma": emma.pk, "contact": contact}))
 """
 
 
-def test_a_moved_student_her_former_teammate_and_the_organisation_each_read_it_for_them(new_context, e2e_server):
+# The demo data is shared by the journeys: Emma goes back to Team Vreewijk afterwards, or the
+# formation journey (run last) would find Team Kaap's locked team short of a niveau 6 student.
+PUT_BACK = """
+from teams.models import Team
+from teams.services import membership_move
+from wijklab.models import User
+
+emma = User.objects.get(username="emma.smit")
+vreewijk = Team.objects.get(name="Team Vreewijk")
+if not vreewijk.memberships.filter(student=emma, left_at__isnull=True).exists():
+    membership_move(
+        student=emma, to_team=vreewijk, by=User.objects.get(username="coordinator"), override=True,
+        reason="Terug na de test",
+    )
+"""
+
+
+@pytest.fixture
+def puts_emma_back(e2e_server):
+    yield
+    e2e_server.shell(PUT_BACK)
+
+
+def test_a_moved_student_her_former_teammate_and_the_organisation_each_read_it_for_them(
+    new_context, e2e_server, puts_emma_back
+):
     data = json.loads(e2e_server.shell(FIND).strip().splitlines()[-1])
     assert data["contact"], "the demo organisation of Team Kaap has a contact"
 
