@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import DisallowedHost
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, ResolverMatch, resolve, reverse
@@ -20,6 +21,30 @@ from wijklab.account_services import session_keep_alive, session_started, sessio
 from wijklab.audit_services import audit_record, request_address
 from wijklab.client_address import client_address
 from wijklab.models import AuditKind
+
+
+class HealthChecksAnyHostMiddleware:
+    """First in the stack: ``/healthz`` and ``/livez`` answer whatever host a request names.
+
+    A load balancer or orchestrator asks them at the process's own address (``10.0.0.5:8000``),
+    which is no name in ``ALLOWED_HOSTS``: Django's host check would answer 400 and take a healthy
+    process out of service. Only for such a host are they answered here, without the rest of the
+    stack; with the site's own name they go through it like any page (its headers included).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        from wijklab.views import healthz, livez
+
+        view = {"/healthz": healthz, "/livez": livez}.get(request.path_info)
+        if view is not None:
+            try:
+                request.get_host()
+            except DisallowedHost:
+                return view(request)
+        return self.get_response(request)
 
 
 def _language_codes() -> set[str]:

@@ -70,3 +70,24 @@ def test_healthz_reuses_one_redis_connection(client, settings, redis_url):
         pool.disconnect()
         views._redis_pool.cache_clear()
         probe.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/livez"])
+def test_a_load_balancer_asking_by_the_process_address_gets_an_answer(settings, path):
+    # It asks at the process's own address, which is no site name in ALLOWED_HOSTS.
+    from django.test import Client
+
+    settings.REDIS_URL = ""
+    settings.ALLOWED_HOSTS = ["wijklab.example.nl"]
+    by_address = Client(HTTP_HOST="10.0.0.5:8000", raise_request_exception=False)
+    response = by_address.get(path)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
+    # Every other path keeps Django's host check.
+    assert by_address.get("/").status_code == 400
+    assert by_address.get("/inloggen/").status_code == 400
+    # With the site's own name the check goes through the whole stack, headers and all.
+    by_name = Client(HTTP_HOST="wijklab.example.nl")
+    assert "Content-Security-Policy" in by_name.get(path)
