@@ -11,6 +11,7 @@ import functools
 import re
 import threading
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from typing import Any
 
 import markdown
@@ -61,29 +62,31 @@ def sanitise_html(html: str, *, new_tab: bool = False) -> str:
     )
 
 
-_markdown = threading.local()
+# One parser of each kind per thread, reset after each text: building one (its extensions,
+# patterns and processors) cost more than converting a typical description or message.
+_parsers = threading.local()
+_PARSER_KINDS: dict[str, Callable[[], markdown.Markdown]] = {
+    "page": lambda: markdown.Markdown(extensions=["sane_lists"], output_format="html"),
+    "chat": lambda: markdown.Markdown(extensions=["sane_lists", "nl2br", _ChatMarkdown()], output_format="html"),
+}
 
 
-def _markdown_converter() -> markdown.Markdown:
-    # One parser per thread, reset after each text: building one (its extensions, patterns and
-    # processors) cost more than converting a typical description.
-    converter = getattr(_markdown, "converter", None)
-    if converter is None:
-        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-        _markdown.converter = converter
-    return converter
+def _convert(kind: str, text: str) -> str:
+    parser = getattr(_parsers, kind, None)
+    if parser is None:
+        parser = _PARSER_KINDS[kind]()
+        setattr(_parsers, kind, parser)
+    try:
+        return parser.convert(text)
+    finally:
+        parser.reset()
 
 
 # A list of assignments renders the same descriptions on every request: the HTML is a pure
 # function of the text, so each process keeps the last ones (a few MB at most).
 @functools.lru_cache(maxsize=512)
 def _markdown_html(text: str) -> str:
-    converter = _markdown_converter()
-    try:
-        html = converter.convert(text)
-    finally:
-        converter.reset()
-    html = _TOP_HEADING.sub(r"<\1h3\2", html)
+    html = _TOP_HEADING.sub(r"<\1h3\2", _convert("page", text))
     return sanitise_html(html)
 
 
@@ -176,17 +179,6 @@ class _ChatMarkdown(markdown.extensions.Extension):
         md.treeprocessors.register(_BareLinks(md), "bare_links", 15)
 
 
-_chat_markdown = threading.local()
-
-
-def _chat_converter() -> markdown.Markdown:
-    converter = getattr(_chat_markdown, "converter", None)
-    if converter is None:
-        converter = markdown.Markdown(extensions=["sane_lists", "nl2br", _ChatMarkdown()], output_format="html")
-        _chat_markdown.converter = converter
-    return converter
-
-
 # Most messages are a line of plain words: no Markdown can act on them, and they render (exactly
 # as below, tests/teams/chat/test_formatting.py holds the two together) without the parser.
 _MARKUP_CHARS = frozenset("*_`[]<>&\\~")
@@ -205,12 +197,7 @@ def _plain_line(text: str) -> bool:
 
 
 def _chat_markdown_html(text: str) -> str:
-    converter = _chat_converter()
-    try:
-        html = converter.convert(_blank_lines_around_lists(text))
-    finally:
-        converter.reset()
-    return sanitise_html(html, new_tab=True)
+    return sanitise_html(_convert("chat", _blank_lines_around_lists(text)), new_tab=True)
 
 
 @functools.lru_cache(maxsize=1024)
