@@ -40,6 +40,9 @@ def signed_in_by_institution(session: SessionBase) -> bool:
 def session_passed_second_factor(user: User, session: SessionBase) -> bool:
     """Whether this session passed a code of one of the person's confirmed devices: what django-otp's
     ``OTPMiddleware`` judges for a request (``user.is_verified()``), for places without it (sockets)."""
+    verified = getattr(user, "is_verified", None)
+    if callable(verified):  # a request's user: OTPMiddleware has looked the device up already
+        return verified()
     persistent_id = session.get(DEVICE_ID_SESSION_KEY)
     if not persistent_id:
         return False

@@ -36,14 +36,13 @@ class HealthChecksAnyHostMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        from wijklab.views import healthz, livez
-
-        view = {"/healthz": healthz, "/livez": livez}.get(request.path_info)
-        if view is not None:
+        if request.path_info in ("/healthz", "/livez"):
             try:
                 request.get_host()
             except DisallowedHost:
-                return view(request)
+                from wijklab.views import healthz, livez  # the views import the database layer
+
+                return (healthz if request.path_info == "/healthz" else livez)(request)
         return self.get_response(request)
 
 

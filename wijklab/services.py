@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from wijklab import mail as mail_module
 from wijklab import selectors
+from wijklab.account_services import sessions_end_others
 
 # The audit log's recording function, public here so every app records the same way
 # (its writes live in wijklab.audit_services; an erasure records ``AuditKind.ERASURE``).
-from wijklab.account_services import sessions_end_others
 from wijklab.audit_services import audit_record as audit_record
 
 # The one rule for the client's address (trusted proxies only), public here for the pages'
