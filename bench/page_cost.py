@@ -12,6 +12,9 @@ which other processes can only add to.
         SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECOND_FACTOR_REQUIRED=false \\
         taskset -c 1 .venv/bin/python bench/page_cost.py --requests 40 [--only coordinator:/begeleiding/,…]
 
+``--pages person:url,…`` measures those instead of the demo's pages (the scale data's accounts,
+``seed_scale``: ``--pages scale.coordinator:/begeleiding/,scale.docent.mbo:/``).
+
 To compare two versions, run it in two checkouts in alternating order, several rounds.
 """
 
@@ -58,10 +61,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="timed requests per URL")
     parser.add_argument("--only", default="", help="comma-separated person:url pairs")
+    parser.add_argument("--pages", default="", help="comma-separated person:url pairs instead of the demo's")
     args = parser.parse_args()
     wanted = {pair for pair in args.only.split(",") if pair}
+    pages: dict[str, list[str]] = PAGES
+    if args.pages:
+        pages = {}
+        for pair in args.pages.split(","):
+            username, url = pair.split(":", 1)
+            pages.setdefault(username, []).append(url)
     settings.ALLOWED_HOSTS = ["testserver"]
-    for username, urls in PAGES.items():
+    for username, urls in pages.items():
         client = Client()
         client.force_login(User.objects.get(username=username))
         for url in urls:
@@ -72,11 +82,11 @@ def main() -> None:
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)
             print(
-                f"{username:12} {url:22} median {statistics.median(times):6.1f} ms  min {min(times):6.1f}  "
+                f"{username:18} {url:22} median {statistics.median(times):6.1f} ms  min {min(times):6.1f}  "
                 f"queries {len(queries)}"
             )
     times = _timed(Client(), "/healthz", args.requests)
-    print(f"{'anonymous':12} {'/healthz':22} median {statistics.median(times):6.1f} ms  min {min(times):6.1f}")
+    print(f"{'anonymous':18} {'/healthz':22} median {statistics.median(times):6.1f} ms  min {min(times):6.1f}")
 
 
 if __name__ == "__main__":
