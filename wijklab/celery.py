@@ -1,5 +1,6 @@
 import logging
 import os
+import threading
 from typing import Any
 
 from celery import Celery, Task
@@ -13,10 +14,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+# Celery marks the task modules imported before it has imported them: a second thread asking at the
+# same moment found no task ("never registered") while the first was still importing.
+_import_lock = threading.Lock()
+
+
 def task_by_name(name: str) -> Task:
     """The registered task called ``name`` (a worker imports every task module; a web process on first use)."""
     if name not in app.tasks:
-        app.loader.import_default_modules()  # each app's tasks.py and CELERY_IMPORTS
+        with _import_lock:
+            app.loader.import_default_modules()  # each app's tasks.py and CELERY_IMPORTS
     return app.tasks[name]
 
 
