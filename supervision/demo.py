@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from supervision import selectors
+from supervision import selectors, services
 from supervision.models import Category, Criterion, FeedbackEntry, FeedbackKind, Score
 from teams.models import Membership, SupervisionAssignment
 from teams.selectors import students_sharing_team_with, students_supervised_by
@@ -198,6 +198,7 @@ def seed(ctx: DemoContext) -> None:
             rng=random.Random(f"wijklab-{student.username}"),
         )
         _history(plan, list(selectors.criteria_for_student(student=student).prefetch_related("descriptors")), today)
+    services.standings_refresh(student_ids=[s.pk for s in students])
 
 
 def _level(plan: _Plan, criterion: Criterion, week: int, base: int) -> int:

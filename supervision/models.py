@@ -180,6 +180,46 @@ class Score(models.Model):
         verbose_name_plural = _("scores")
 
 
+class CriterionStanding(models.Model):
+    """Where a student stands on one criterion: what the overview grid shows and sorts by.
+
+    Derived from the student's scores (``supervision.analysis.standing_of``) and rewritten by
+    ``services.standings_refresh`` whenever their feedback changes, in the same transaction.
+    The grid of a cohort of 1,250 students read every score (39,000 rows) to sort by alerts
+    and show 50 (docs/benchmarks.md); it now sorts and counts these rows in the database.
+    Criteria removed since keep their standing under the name the scores gave them
+    (``criterion`` empty).
+    """
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standings")
+    criterion = models.ForeignKey(Criterion, on_delete=models.SET_NULL, null=True, blank=True, related_name="standings")
+    name = models.CharField(max_length=150)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    # The supervisors' latest rating and the trend of their last three; empty without one.
+    latest_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    trend = models.CharField(max_length=10, blank=True)
+    declining = models.BooleanField(default=False)
+    # 1: the latest self-rating far above the supervisors', -1 far below, 0 neither.
+    self_side = models.SmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "criterion"],
+                condition=models.Q(criterion__isnull=False),
+                name="standing_once_per_criterion",
+            ),
+        ]
+        # The few standings that raise an alert, per student: the grid asks "has this student one?"
+        # of a whole cohort at once, which read every standing (53,000 at scale) three times.
+        indexes = [
+            models.Index(fields=["student"], condition=models.Q(declining=True), name="standing_declining"),
+            models.Index(fields=["student"], condition=models.Q(self_side__gt=0), name="standing_self_above"),
+            models.Index(fields=["student"], condition=models.Q(self_side__lt=0), name="standing_self_below"),
+        ]
+
+
 class SentMail(models.Model):
     """A mail that went out, keyed by what it is about, so sending it again is a no-op.
 

@@ -5,7 +5,8 @@ student's self-assessments and peer feedback from a teammate, over the last eigh
 
 import datetime as dt
 
-from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Score
+from supervision import services
+from supervision.models import Criterion, CriterionStanding, FeedbackEntry, FeedbackKind, Score
 from wijklab.models import SupervisorKind
 from wijklab.scale import ScaleContext, bulk, dutch_count, scale_cohorts
 
@@ -109,9 +110,12 @@ def seed(ctx: ScaleContext) -> None:
                 )
         bulk(Score, scores)
         ctx.out(f"  {dutch_count(len(scores))} scores")
+        standings = services.standings_refresh(student_ids={entry.student_id for entry in entries})
+        ctx.out(f"  {dutch_count(standings)} standen per student en criterium")
 
 
 def reset(ctx: ScaleContext) -> None:
     entries = FeedbackEntry.objects.filter(student__student_profile__cohort__in=scale_cohorts())
     Score.objects.filter(entry__in=entries).delete()
     entries.delete()
+    CriterionStanding.objects.filter(student__student_profile__cohort__in=scale_cohorts()).delete()

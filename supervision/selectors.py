@@ -15,14 +15,32 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supervision import analysis
 from supervision.models import (
     Category,
     Criterion,
+    CriterionStanding,
     FeedbackEntry,
     FeedbackKind,
     Level,
@@ -558,34 +576,137 @@ class OverviewRow:
         return {a.code for a in self.alerts}
 
 
+# The overview's counts, by name (``Overview.counts``).
+ALERT_CODES = (
+    analysis.ALERT_NO_FEEDBACK,
+    analysis.ALERT_DECLINING,
+    analysis.ALERT_SELF_ABOVE,
+    analysis.ALERT_SELF_BELOW,
+)
+
+
 @dataclass
 class Overview:
+    """The grid over a viewer's students: ``students`` in the chosen order (annotated, in the
+    database, with what the sorting and the counts use), ``rows_for`` builds the rows of one page
+    and ``rows`` those of everyone (the CSV export, the mails)."""
+
     criteria: list[Criterion]
-    rows: list[OverviewRow]
+    students: QuerySet[User]
+    # total (the students listed), all (before only_alerts), flagged, without_team and one per
+    # alert code (ALERT_CODES).
+    counts: dict[str, int]
     today: dt.date
+    standings: QuerySet["CriterionStanding"]
     # Whether the viewer may see the students' niveau (the grid's and the CSV's niveau column).
     shows_niveau: bool = True
 
+    def rows_for(self, students: Sequence[User]) -> list["OverviewRow"]:
+        """The rows of these students (of ``self.students``): four queries whatever their number."""
+        return _overview_rows(self, list(students))
 
-def _sort_rows(
-    rows: list[OverviewRow], criteria: Sequence[Criterion], sort: str, descending: bool
-) -> list[OverviewRow]:
-    by_name = sorted(rows, key=lambda r: (r.student.get_display_name().casefold(), r.student.pk))
+    @cached_property
+    def rows(self) -> list["OverviewRow"]:
+        return self.rows_for(self.students)
+
+
+def standings_visible_to(*, viewer: User) -> QuerySet[CriterionStanding]:
+    """Standings as ``viewer`` may read them: as ``scores_visible_to``, without a programme's criteria for
+    people of an organisation."""
+    standings = CriterionStanding.objects.all()
+    if not viewer_sees_niveaus(viewer=viewer):
+        standings = standings.exclude(criterion__programme__gt="")
+    return standings
+
+
+def _name_key() -> Lower:
+    """``User.get_display_name`` in SQL, lower-cased: the grid's order by name."""
+    full = Trim(Concat("first_name", Value(" "), "last_name"))
+    return Lower(Coalesce(NullIf("display_name", Value("")), NullIf(full, Value("")), "username"))
+
+
+def _overview_scope(*, viewer: User, team_id: int | None, without_team: bool) -> QuerySet[User]:
+    students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
+    if team_id is not None:
+        students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
+    elif without_team:
+        students = students.exclude(pk__in=Membership.objects.filter(left_at__isnull=True).values("student_id"))
+    return students
+
+
+def overview_students(
+    *, viewer: User, today: dt.date, team_id: int | None = None, without_team: bool = False
+) -> QuerySet[User]:
+    """The students of the viewer's grid, each annotated with their last supervisor feedback, whether
+    they are in a team or followed, and their alerts as 0/1 per kind and in total: the rules of
+    ``analysis.alerts_from_standings``, asked of the database so that the grid sorts, counts and
+    pages without reading anyone's history (``tests/supervision/test_overview_table.py`` checks
+    both agree on every student)."""
+    students = _overview_scope(viewer=viewer, team_id=team_id, without_team=without_team)
+    standings = standings_visible_to(viewer=viewer).filter(student=OuterRef("pk"))
+    cutoff = today - dt.timedelta(days=analysis.NO_FEEDBACK_DAYS)
+
+    def flag(condition: Q | Exists) -> Case:
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    return (
+        User.objects.filter(pk__in=students.values("pk"))
+        .select_related("student_profile")
+        .annotate(
+            last_feedback=Subquery(
+                FeedbackEntry.objects.filter(student=OuterRef("pk"), kind=FeedbackKind.SUPERVISOR)
+                .order_by("-date")
+                .values("date")[:1]
+            ),
+            in_team=Exists(Membership.objects.filter(student=OuterRef("pk"), left_at__isnull=True)),
+            linked=Exists(SupervisionAssignment.objects.filter(student=OuterRef("pk"))),
+            first_team=Subquery(
+                Membership.objects.filter(student=OuterRef("pk"), left_at__isnull=True)
+                .order_by("team__name")
+                .values("team__name")[:1]
+            ),
+        )
+        .annotate(
+            alert_no_feedback=flag(
+                (Q(in_team=True) | Q(linked=True)) & (Q(last_feedback__isnull=True) | Q(last_feedback__lte=cutoff))
+            ),
+            alert_declining=flag(Exists(standings.filter(declining=True))),
+            alert_self_above=flag(Exists(standings.filter(self_side__gt=0))),
+            alert_self_below=flag(Exists(standings.filter(self_side__lt=0))),
+        )
+        .annotate(
+            alert_count=F("alert_no_feedback") + F("alert_declining") + F("alert_self_above") + F("alert_self_below")
+        )
+    )
+
+
+def _order(students: QuerySet[User], criteria: Sequence[Criterion], sort: str, descending: bool) -> QuerySet[User]:
+    """The grid's order: by name, or by a column with ties by name. Descending turns the column
+    round, not the names within a tie (as a stable sort does)."""
+    name = _name_key()
     if sort == "name":
-        return list(reversed(by_name)) if descending else by_name
+        return students.order_by(name.desc(), F("pk").desc()) if descending else students.order_by(name, "pk")
     if sort == "team":
-        key = lambda r: ((r.team_names or ["\uffff"])[0].casefold(),)  # noqa: E731 - students without a team last
+        # Students without a team last (first when descending).
+        key = Lower("first_team").desc(nulls_first=True) if descending else Lower("first_team").asc(nulls_last=True)
     elif sort == "last":
         # Never any feedback counts as the longest ago.
-        key = lambda r: (r.last_feedback or dt.date.min,)  # noqa: E731
-    elif sort.startswith("c") and sort[1:].isdigit():
-        index = next((i for i, c in enumerate(criteria) if c.pk == int(sort[1:])), None)
-        if index is None:
-            return by_name
-        key = lambda r: (r.cells[index].level or 0,)  # noqa: E731
+        key = F("last_feedback").desc(nulls_last=True) if descending else F("last_feedback").asc(nulls_first=True)
+    elif sort.startswith("c") and sort[1:].isdigit() and any(c.pk == int(sort[1:]) for c in criteria):
+        level = Coalesce(
+            Subquery(
+                CriterionStanding.objects.filter(student=OuterRef("pk"), criterion_id=int(sort[1:])).values(
+                    "latest_level"
+                )[:1]
+            ),
+            Value(0),
+        )
+        key = level.desc() if descending else level.asc()
+    elif sort.startswith("c"):
+        return students.order_by(name, "pk")
     else:  # alerts: most alerts first by default
-        key = lambda r: (-len(r.alerts),)  # noqa: E731
-    return sorted(by_name, key=key, reverse=descending)
+        key = F("alert_count").asc() if descending else F("alert_count").desc()
+    return students.order_by(key, name, "pk")
 
 
 def progress_overview(
@@ -596,104 +717,112 @@ def progress_overview(
     descending: bool = False,
     team_id: int | None = None,
     without_team: bool = False,
+    only_alerts: bool = False,
 ) -> Overview:
-    """The docent's (or coordinator's) grid; a constant number of queries whatever the size.
+    """The docent's (or coordinator's) grid: three queries whatever the size, and four per page of rows.
 
     ``team_id`` keeps one team's current members, ``without_team`` the students in no team
-    now. Those not followed by anyone (no team, no supervisor of their own) get no "no
-    feedback" alert (``analysis.alerts_for``)."""
-    students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
-    if team_id is not None:
-        students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
-    elif without_team:
-        students = students.exclude(pk__in=Membership.objects.filter(left_at__isnull=True).values("student_id"))
-    student_list = list(students.select_related("student_profile").order_by("display_name", "username").distinct())
-    student_ids = students.values("pk")
-    profiles = {s.pk: getattr(s, "student_profile", None) for s in student_list}
-    cohort_ids = {p.cohort_id for p in profiles.values() if p}
+    now, ``only_alerts`` those with an alert. Those not followed by anyone (no team, no supervisor
+    of their own) get no "no feedback" alert (``analysis.alerts_for``). ``counts["without_team"]``
+    is counted before ``only_alerts``: how many the "Zonder team" choice would show."""
+    students = overview_students(viewer=viewer, today=today, team_id=team_id, without_team=without_team)
+    counts = students.aggregate(
+        total=Count("pk"),
+        flagged=Count("pk", filter=Q(alert_count__gt=0)),
+        without_team=Count("pk", filter=Q(in_team=False)),
+        **{code: Coalesce(Sum(f"alert_{code}"), 0) for code in ALERT_CODES},
+    )
+    counts["all"] = counts["total"]
+    if only_alerts:
+        students = students.filter(alert_count__gt=0)
+        counts["total"] = counts["flagged"]
     # Level-blind viewers (werkbegeleiders): no niveau column, no programme's criteria (docs/visibility.md).
     sees_niveaus = viewer_sees_niveaus(viewer=viewer)
-    programmes = {p.programme for p in profiles.values() if p} if sees_niveaus else set()
+    profiles = StudentProfile.objects.filter(
+        user__in=_overview_scope(viewer=viewer, team_id=team_id, without_team=without_team).values("pk")
+    )
     criteria = list(
         default_criteria()
-        .filter(Q(cohort__isnull=True) | Q(cohort__in=cohort_ids))
-        .filter(Q(programme="") | Q(programme__in=programmes))
+        .filter(Q(cohort__isnull=True) | Q(cohort__in=profiles.values("cohort_id")))
+        .filter(Q(programme="") | Q(programme__in=profiles.values("programme")) if sees_niveaus else Q(programme=""))
     )
     # Grouped by category (the grid's header groups them), in rubric order within each.
     criteria.sort(key=lambda c: c.category != Category.WERKNEMERSVAARDIGHEDEN)
-    histories: dict[tuple[int, object], analysis.CriterionHistory] = {}
-    score_rows = (
-        scores_visible_to(viewer=viewer)
-        .filter(entry__student__in=student_ids, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF])
-        .order_by("entry__date", "entry__id")
-        .values_list("entry__student_id", "criterion_id", "criterion_name", "category", "level", "entry__kind")
+    return Overview(
+        criteria=criteria,
+        students=_order(students, criteria, sort, descending),
+        counts=counts,
+        today=today,
+        standings=standings_visible_to(viewer=viewer),
+        shows_niveau=sees_niveaus,
     )
-    for student_id, crit_id, name, category, level, kind in score_rows:
-        key = (student_id, crit_id)
-        if key not in histories:
-            histories[key] = analysis.CriterionHistory(
-                name=name, work_attitude=category == Category.WERKNEMERSVAARDIGHEDEN
-            )
-        target = histories[key].supervisor_levels if kind == FeedbackKind.SUPERVISOR else histories[key].self_levels
-        target.append(level)
-    last_dates = dict(
-        FeedbackEntry.objects.filter(student__in=student_ids, kind=FeedbackKind.SUPERVISOR)
-        .values("student_id")
-        .annotate(last=Max("date"))
-        .values_list("student_id", "last")
-    )
+
+
+def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow]:
+    ids = [s.pk for s in students]
     team_names: dict[int, list[str]] = defaultdict(list)
     for student_id, name in (
-        Membership.objects.filter(student__in=student_ids, left_at__isnull=True)
+        Membership.objects.filter(student__in=ids, left_at__isnull=True)
         .order_by("team__name")
         .values_list("student_id", "team__name")
     ):
         team_names[student_id].append(name)
-    # Linked to a supervisor of their own (not through a team): followed without a team.
-    linked = set(SupervisionAssignment.objects.filter(student__in=student_ids).values_list("student_id", flat=True))
+    criteria = overview.criteria
+    position = {c.pk: i for i, c in enumerate(criteria)}
     names = {c.pk: c.name for c in criteria}
-    # Alerts use the current names; archived criteria keep their snapshot name. Grouped per student
-    # once: looking through every history for each student made a cohort's grid quadratic
-    # (1,250 students: 11 s of a coordinator's /begeleiding/, docs/benchmarks.md).
-    histories_of: dict[int, list[analysis.CriterionHistory]] = defaultdict(list)
-    for (sid, crit_id), h in histories.items():
-        h.name = names.get(crit_id, h.name)
-        histories_of[sid].append(h)
+    standings_of: dict[int, list[CriterionStanding]] = defaultdict(list)
+    for standing in overview.standings.filter(student__in=ids):
+        standings_of[standing.student_id].append(standing)
     rows = []
-    for student in student_list:
-        profile = profiles[student.pk]
+    for student in students:
+        profile = getattr(student, "student_profile", None)
+        own = sorted(
+            standings_of.get(student.pk, []),
+            key=lambda s: (
+                s.category != Category.WERKNEMERSVAARDIGHEDEN,
+                position.get(s.criterion_id, len(position)),
+                s.pk,
+            ),
+        )
+        by_criterion = {s.criterion_id: s for s in own if s.criterion_id is not None}
         cells = []
         for crit in criteria:
-            h = histories.get((student.pk, crit.pk))
-            levels = h.supervisor_levels if h else []
+            standing = by_criterion.get(crit.pk)
             cells.append(
                 Cell(
-                    level=levels[-1] if levels else None,
-                    trend=analysis.trend(levels),
+                    level=standing.latest_level if standing else None,
+                    trend=(standing.trend or None) if standing else None,
                     applies=criterion_applies(crit, profile),
                 )
             )
-        student_histories = histories_of.get(student.pk, [])
-        last = last_dates.get(student.pk)
+        last = student.last_feedback
         rows.append(
             OverviewRow(
                 student=student,
                 team_names=team_names.get(student.pk, []),
-                niveau=profile.niveau if profile and sees_niveaus else None,
+                niveau=profile.niveau if profile and overview.shows_niveau else None,
                 last_feedback=last,
-                days_since=analysis.days_without_feedback(last, today),
+                days_since=analysis.days_without_feedback(last, overview.today),
                 cells=cells,
-                alerts=analysis.alerts_for(
+                alerts=analysis.alerts_from_standings(
                     last_supervisor_feedback=last,
-                    histories=student_histories,
-                    today=today,
-                    followed=student.pk in team_names or student.pk in linked,
+                    # Alerts use the current names; archived criteria keep their snapshot name.
+                    standings=[
+                        analysis.Standing(
+                            name=names.get(s.criterion_id, s.name),
+                            latest_level=s.latest_level,
+                            trend=s.trend or None,
+                            declining=s.declining,
+                            self_side=s.self_side,
+                        )
+                        for s in own
+                    ],
+                    today=overview.today,
+                    followed=student.in_team or student.linked,
                 ),
             )
         )
-    return Overview(
-        criteria=criteria, rows=_sort_rows(rows, criteria, sort, descending), today=today, shows_niveau=sees_niveaus
-    )
+    return rows
 
 
 def overview_teams(*, viewer: User) -> QuerySet[Team]:
@@ -704,7 +833,7 @@ def overview_teams(*, viewer: User) -> QuerySet[Team]:
 def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[OverviewRow]:
     """The supervisor's followed students without supervisor feedback for 14 days (or ever)."""
     overview = progress_overview(viewer=supervisor, today=today, sort="last")
-    return [r for r in overview.rows if analysis.ALERT_NO_FEEDBACK in r.alert_codes]
+    return overview.rows_for(overview.students.filter(alert_no_feedback=1))
 
 
 # --- coordination -----------------------------------------------------------

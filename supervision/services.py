@@ -6,7 +6,7 @@ field messages (the API answers 400) and nothing is stored.
 """
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from supervision import selectors
+from supervision import analysis, selectors
 from supervision.defaults import CATEGORY_OFFSET
 from supervision.models import (
     Category,
     Criterion,
+    CriterionStanding,
     FeedbackEntry,
     FeedbackKind,
     Level,
@@ -350,9 +351,50 @@ def feedback_create(
         is_observation=bool(is_observation),
     )
     Score.objects.bulk_create(_score(entry, criterion, level) for criterion, level in cleaned)
+    if cleaned and kind in {FeedbackKind.SUPERVISOR, FeedbackKind.SELF}:
+        standings_refresh(student_ids=[student.pk])
     if kind != FeedbackKind.SELF:
         _notify_student(entry)
     return entry
+
+
+# Students per query when standings are rewritten in bulk (the demo, the scale data): SQLite
+# allows 32,766 parameters per statement.
+STANDINGS_BATCH = 500
+
+
+def standings_refresh(*, student_ids: Iterable[int]) -> int:
+    """Rewrite these students' standings (``CriterionStanding``) from their scores; returns how many
+    rows were written.
+
+    Called in the transaction of every change to a student's supervisor or self-ratings. The
+    students' rows are locked first and the scores read after that: two entries for one student
+    written at once each rewrite the standings from both (on PostgreSQL; SQLite writes one at a
+    time anyway)."""
+    ids = sorted(set(student_ids))
+    written = 0
+    for start in range(0, len(ids), STANDINGS_BATCH):
+        batch = ids[start : start + STANDINGS_BATCH]
+        with transaction.atomic():
+            # NO KEY UPDATE: serialises the refreshes of one student without holding up what merely
+            # points at them (a foreign key's check takes KEY SHARE, which FOR UPDATE would block).
+            list(
+                User.objects.select_for_update(no_key=True)
+                .filter(pk__in=batch)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            scores = (
+                Score.objects.filter(
+                    entry__student__in=batch, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF]
+                )
+                .order_by("entry__date", "entry__id")
+                .values_list("entry__student_id", "criterion_id", "criterion_name", "category", "level", "entry__kind")
+            )
+            standings = [CriterionStanding(**fields) for fields in analysis.standings_from_scores(scores)]
+            CriterionStanding.objects.filter(student__in=batch).delete()
+            written += len(CriterionStanding.objects.bulk_create(standings, batch_size=2000))
+    return written
 
 
 def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:

@@ -408,14 +408,18 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
     if raw_team.isdigit() and any(str(t.pk) == raw_team for t in teams):
         team_id = int(raw_team)
     without_team = raw_team == WITHOUT_TEAM
+    only_alerts = request.GET.get("signalen") == "1"
     overview = selectors.progress_overview(
-        viewer=viewer, today=_today(), sort=sort, descending=descending, team_id=team_id, without_team=without_team
+        viewer=viewer,
+        today=_today(),
+        sort=sort,
+        descending=descending,
+        team_id=team_id,
+        without_team=without_team,
+        only_alerts=only_alerts,
     )
     # Counted before the alerts filter: how many the "Zonder team" choice would show.
-    without_team_count = sum(1 for r in overview.rows if not r.team_names) if team_id is None else 0
-    only_alerts = request.GET.get("signalen") == "1"
-    if only_alerts:
-        overview.rows = [r for r in overview.rows if r.alerts]
+    without_team_count = overview.counts["without_team"] if team_id is None else 0
     filters = {"team": team_id or (WITHOUT_TEAM if without_team else ""), "signalen": "1" if only_alerts else ""}
     return overview, {
         "teams": teams,
@@ -492,8 +496,11 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         }
         for c in data.criteria
     ]
-    page = Paginator(data.rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = {code: sum(1 for r in data.rows if code in r.alert_codes) for code in ALERT_BADGES}
+    paginator = Paginator(data.students, OVERVIEW_PAGE_SIZE)
+    paginator.count = data.counts["total"]  # counted already, with the alerts (no second COUNT query)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = data.rows_for(page.object_list)
+    counts = {code: data.counts[code] for code in ALERT_BADGES}
     query = urlencode({**base, "sort": extra["sort"], **({"dir": "desc"} if extra["descending"] else {})})
     partial = wants_partial(request)
     return render(
@@ -502,6 +509,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         {
             "overview": data,
             "page": page,
+            "rows": rows,
             "columns": columns,
             "criteria_columns": criteria_columns,
             "criteria_groups": _category_groups(data.criteria),
@@ -790,11 +798,14 @@ def student_panel(request: HttpRequest) -> str:
 
 @overview_panel(Role.SUPERVISOR, order=40)
 def supervisor_panel(request: HttpRequest) -> str:
-    data = selectors.progress_overview(viewer=request.user, today=_today(), sort="alerts")
-    flagged = [r for r in data.rows if r.alerts]
+    data = selectors.progress_overview(viewer=request.user, today=_today(), sort="alerts", only_alerts=True)
     return render_to_string(
         "supervision/panels/supervisor.html",
-        {"overview": data, "flagged": flagged[:5], "flagged_count": len(flagged)},
+        {
+            "student_count": data.counts["all"],
+            "flagged": data.rows_for(data.students[:5]),
+            "flagged_count": data.counts["flagged"],
+        },
         request=request,
     )
 

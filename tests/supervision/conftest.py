@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
-from supervision import selectors
+from supervision import selectors, services
 from supervision.models import Criterion, FeedbackEntry, FeedbackKind, Rubric, Score
 from wijklab.models import User
 
@@ -64,6 +64,8 @@ def history(criteria, today) -> Callable[..., FeedbackEntry]:
                 level=level,
                 descriptor=next(d.text for d in criterion.descriptors.all() if d.level == level),
             )
+        # What feedback_create does after storing the scores.
+        services.standings_refresh(student_ids=[student.pk])
         return entry
 
     return make
