@@ -180,6 +180,13 @@ if DATABASE_URL:
         # libpq waits forever for a server that does not answer (a host that is down drops the
         # packets); a request, or the pool's few connecting threads, would hang with it.
         _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1))
+        # PostgreSQL compiles a query to machine code when its estimated cost is high: the overview
+        # grid's query (a few hundred rows, estimated at thousands) spent 97 ms compiling to run in
+        # 30 (docs/benchmarks.md). Pages here run many short queries, which JIT never pays back.
+        # A DATABASE_URL with ?options=… of its own keeps those (a pooler that refuses startup
+        # options: DB_JIT=true sends none, README).
+        if not env_bool("DB_JIT", False):
+            _db["OPTIONS"].setdefault("options", "-c jit=off")
         # psycopg's connection pool, one per process: a request (or a chat database call)
         # borrows a connection and gives it back when it ends, so a process never holds more
         # than DB_POOL_MAX_SIZE. Size it so processes × DB_POOL_MAX_SIZE stays below the

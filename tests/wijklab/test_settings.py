@@ -63,6 +63,7 @@ def _database_settings(**env: str) -> dict:
         "from django.conf import settings; d = settings.DATABASES['default']; "
         "o = d.get('OPTIONS', {}); r = {'CONN_MAX_AGE': d['CONN_MAX_AGE'], 'pool': o.get('pool')}; "
         "r.update({'connect_timeout': o['connect_timeout']} if 'connect_timeout' in o else {}); "
+        "r.update({'options': o['options']} if 'options' in o else {}); "
         "print(json.dumps(r))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
@@ -76,6 +77,7 @@ def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connect
         "CONN_MAX_AGE": 0,
         "pool": {"min_size": 2, "max_size": 10, "timeout": 10, "reconnect_timeout": 10},
         "connect_timeout": 5,
+        "options": "-c jit=off",
     }
     sized = _database_settings(
         DATABASE_URL=url,
@@ -92,8 +94,17 @@ def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connect
         "CONN_MAX_AGE": 30,
         "pool": None,
         "connect_timeout": 5,
+        "options": "-c jit=off",
     }
     assert _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3", DB_CONN_MAX_AGE="5")["CONN_MAX_AGE"] == 5
+
+
+def test_postgresql_runs_without_jit_unless_asked_or_the_url_says_otherwise():
+    url = "postgres://postgres@127.0.0.1:5432/x"
+    assert "options" not in _database_settings(DATABASE_URL=url, DB_JIT="true")
+    own = _database_settings(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")
+    assert own["options"] == "-c statement_timeout=5000"
+    assert "options" not in _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3")
 
 
 def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
