@@ -116,8 +116,11 @@ def prepare(users: int, out: Path) -> None:
     django.setup()
     from django.conf import settings
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from teams.models import Membership, SupervisionAssignment, Team
+    from wijklab.account_selectors import second_factor_required
     from wijklab.models import Role, SupervisorKind, User
 
     def accounts(role: str) -> list:
@@ -172,6 +175,13 @@ def prepare(users: int, out: Path) -> None:
             ids["cohort"] = user.coordinated_cohorts.order_by("pk").first().pk
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
+        if second_factor_required(user):
+            # As after signing in with a code of their authenticator app (a coordinator's session
+            # without one only reaches the set-up page).
+            device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         urls = _urls_for(role, user, ids)
         for label, path in urls:
             response = client.get(path)
