@@ -640,7 +640,7 @@ def overview_students(
     """The students of the viewer's grid, each annotated with their last supervisor feedback, whether
     they are in a team or followed, and their alerts as 0/1 per kind and in total: the rules of
     ``analysis.alerts_from_standings``, asked of the database so that the grid sorts, counts and
-    pages without reading anyone's history (``tests/supervision/test_overview_table.py`` checks
+    pages without reading anyone's history (``tests/supervision/test_standings.py`` checks
     both agree on every student)."""
     students = _overview_scope(viewer=viewer, team_id=team_id, without_team=without_team)
     standings = standings_visible_to(viewer=viewer).filter(student=OuterRef("pk"))
