@@ -96,6 +96,9 @@ def test_coordinator_links_supervisors_to_a_team_and_a_student_on_a_phone(new_co
     choice.select_option(index=1)
     row.get_by_role("button", name="Koppelen", exact=True).click()
     page.get_by_text(f"{supervisor} begeleidt nu {team_name}.").wait_for()
+    # The form posted and the page loaded anew: its text shows while the page is still parsed, before
+    # htmx listens for typing (a loaded machine showed it: the search below then never ran).
+    page.wait_for_load_state()
 
     # One student: found by typing part of the name, linked, listed, and unlinked again.
     page.get_by_label("Student zoeken").fill("sanne")
