@@ -37,8 +37,15 @@ EXPECT_SERVICES = os.environ.get("WIJKLAB_EXPECT_SERVICES") == "1"
 @pytest.fixture(autouse=True)
 def _test_runtime(settings, tmp_path):
     """Celery runs eagerly in tests; files and e-mail stay inside the test."""
+    from celery import _state as celery_state
+
     from wijklab.celery import app
 
+    # Celery runs an eager job with a process-wide "inside a job" flag set, putting back what it found
+    # when the job ends. Eager jobs running at once in several threads (the PostgreSQL races) can
+    # leave it set, and every later `.get()` in this process then fails with "Never call result.get()
+    # within a task". No public call resets it.
+    celery_state._set_task_join_will_block(False)
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
