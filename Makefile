@@ -35,13 +35,16 @@ run-prod: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho start --no-colour --port $(PORT) release
 	PATH="$(abspath $(BIN)):$$PATH" PYTHONUNBUFFERED=1 HOST=$(HOST) $(BIN)/honcho start --no-colour --port $(PORT) web worker beat
 
-## test: install and run the whole suite (browser tests when Chromium is present)
+## test: install and run the whole suite (browser tests when Chromium is present), one process per core
+## (at most 4; TEST_WORKERS=0 runs it in one): each process takes whole test files in the order collected,
+## so the browser tests come last in every process (tests/conftest.py says why; tests/parallel.py)
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	@if [ ! -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then \
 		echo "NOTE: Chromium not found at $${CHROMIUM_PATH:-/usr/bin/chromium}: browser tests (tests/e2e) will be SKIPPED."; \
 		echo "      Install it with: apt-get install -y chromium"; \
 	fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,9 @@
 One server per test session, started like ``make run`` does (migrate,
 seed_demo, an ASGI server with websockets) on a free port of 127.0.0.1, on its
 own database: a temporary SQLite file in the default runtime, or a fresh
-``<name>_e2e`` PostgreSQL database (with Redis) when DATABASE_URL is set.
+``<name>_e2e`` PostgreSQL database (with Redis) when DATABASE_URL is set;
+in ``make test``'s parallel workers, one server per worker that runs browser
+tests (``<name>_e2e_gw1``).
 Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
 
 Before the server, a test OpenID Connect provider starts (tests/oidc_provider/),
@@ -97,7 +99,9 @@ def _server_env(tmp: Path) -> dict[str, str]:
         import psycopg
 
         base, _, name = database_url.rpartition("/")
-        e2e_name = f"{name.split('?')[0]}_e2e"
+        # Each parallel worker of `make test` that runs browser tests has a server and a database of its own.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        e2e_name = f"{name.split('?')[0]}_e2e{'_' + worker if worker else ''}"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{e2e_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{e2e_name}"')
