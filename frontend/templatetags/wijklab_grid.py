@@ -16,7 +16,7 @@ from supervision.models import Level
 
 register = template.Library()
 
-# The arrow of each trend and its class; the words are translated per page.
+# The arrow of each trend and its class; the words are translated once per row (each call).
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 
 
