@@ -1,9 +1,15 @@
 """Reads about teams: who sees niveau, suggested duos."""
 
 import pytest
+from django.utils import timezone
 
-from teams.models import SupervisionAssignment
-from teams.selectors import niveau_visible_student_ids, team_overview
+from teams.models import Membership, SupervisionAssignment
+from teams.selectors import (
+    niveau_visible_student_ids,
+    students_supervised_by,
+    team_overview,
+    teams_supervised_by,
+)
 from tests.factories import add_member
 from tests.teams.builders import open_team, student
 
@@ -47,3 +53,26 @@ def test_suggested_duos_pair_the_lowest_with_the_highest_niveau(team, cohort, st
 def test_no_suggestions_for_viewers_outside_the_team(team, coordinator, org_contact):
     assert team_overview(team=team, viewer=coordinator).suggestions == []
     assert team_overview(team=team, viewer=org_contact).suggestions == []
+
+
+def test_a_supervisor_follows_the_members_of_their_teams_and_the_students_linked_to_them_alone(
+    team, cohort, student4, student5, student6, other_supervisor
+):
+    # other_supervisor follows ``team``'s student4 alone and one team of their own; a student who left
+    # that team is no longer followed, and a student in neither is not.
+    own = open_team(team.assignment)
+    member, leaver, elsewhere = student(cohort, 4), student(cohort, 6), student(cohort, 5)
+    add_member(own, member)
+    add_member(own, leaver)
+    Membership.objects.filter(student=leaver).update(left_at=timezone.now())
+    add_member(open_team(team.assignment), elsewhere)
+    SupervisionAssignment.objects.create(supervisor=other_supervisor, team=own)
+    SupervisionAssignment.objects.create(supervisor=other_supervisor, student=student4)
+
+    assert set(students_supervised_by(supervisor=other_supervisor)) == {member, student4}
+    assert set(teams_supervised_by(supervisor=other_supervisor)) == {own, team}
+    # Each team once, also where both ways lead to it (a count of teams is a count).
+    SupervisionAssignment.objects.create(supervisor=other_supervisor, team=team)
+    assert teams_supervised_by(supervisor=other_supervisor).count() == 2
+    assert set(students_supervised_by(supervisor=other_supervisor)) == {member, student4, student5, student6}
+    assert students_supervised_by(supervisor=other_supervisor).count() == 4
