@@ -43,7 +43,7 @@ COMPLETENESS_HELP = (
 
 
 class TeamSummaryOut(OmitNoneMixin, serializers.Serializer):
-    """A team in a list; the team is annotated by ``selectors.with_niveau_counts``; ``context["viewer"]``
+    """A team in a list; the team is annotated by ``selectors.with_niveau_counts_for``; ``context["viewer"]``
     is who reads it (``is_complete`` is left out where they may not read a verdict)."""
 
     omit_if_none = ("is_complete",)
@@ -358,9 +358,11 @@ class TeamListView(GenericAPIView):
         responses=TeamSummaryOut(many=True),
     )
     def get(self, request: Request) -> Response:
-        teams = selectors.with_niveau_counts(
-            selectors.teams_visible_to(user=request.user).select_related("assignment", "assignment__organisation")
-        ).order_by("assignment__title", "name", "pk")
+        teams = (
+            selectors.teams_visible_to(user=request.user)
+            .select_related("assignment", "assignment__organisation")
+            .order_by("assignment__title", "name", "pk")
+        )
         assignment = request.query_params.get("assignment")
         if assignment:
             if not assignment.isdigit() or not selectors.is_id(int(assignment)):
@@ -371,7 +373,7 @@ class TeamListView(GenericAPIView):
             if wanted_status not in TeamStatus.values:
                 raise serializers.ValidationError({"status": [_("Onbekende status.")]})
             teams = teams.filter(status=wanted_status)
-        page = self.paginate_queryset(teams)
+        page = selectors.with_niveau_counts_for(self.paginate_queryset(teams))
         return self.get_paginated_response(TeamSummaryOut(page, many=True, context={"viewer": request.user}).data)
 
     @extend_schema(request=TeamCreateInput, responses={201: TeamOut})

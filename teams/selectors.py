@@ -224,6 +224,22 @@ def with_niveau_counts(teams: QuerySet[Team]) -> QuerySet[Team]:
     )
 
 
+def with_niveau_counts_for(teams: Iterable[Team]) -> list[Team]:
+    """``with_niveau_counts`` for teams already read (a page of a list): one query over just those teams.
+
+    Annotating the whole list before paging made the database count every team's members by
+    niveau (and the paginator's COUNT group them again) to show 25 of them.
+    """
+    teams = list(teams)
+    names = ["member_count", *(f"niveau_{n}_count" for n in NIVEAUS)]
+    counted = with_niveau_counts(Team.objects.filter(pk__in=[t.pk for t in teams])).values("pk", *names)
+    by_pk = {row["pk"]: row for row in counted}
+    for team in teams:
+        for name in names:
+            setattr(team, name, by_pk[team.pk][name])
+    return teams
+
+
 def counts_from_annotation(team: Team) -> Counts:
     return Counts({n: getattr(team, f"niveau_{n}_count", 0) for n in NIVEAUS})
 

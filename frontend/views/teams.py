@@ -43,9 +43,11 @@ def team_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if selectors.joins_teams(user):
         return _student_teams(request)
-    teams = selectors.with_niveau_counts(
-        selectors.teams_visible_to(user=user).select_related("assignment", "assignment__organisation")
-    ).order_by("assignment__title", "name", "pk")
+    teams = (
+        selectors.teams_visible_to(user=user)
+        .select_related("assignment", "assignment__organisation")
+        .order_by("assignment__title", "name", "pk")
+    )
     assignments = Assignment.objects.filter(pk__in=selectors.teams_visible_to(user=user).values("assignment_id"))
     assignment_id = request.GET.get("opdracht", "")
     if not (assignment_id.isdigit() and selectors.is_id(int(assignment_id))):
@@ -53,7 +55,9 @@ def team_list(request: HttpRequest) -> HttpResponse:
     if assignment_id:
         teams = teams.filter(assignment_id=int(assignment_id))
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
-    rows = [(team, selectors.team_completeness_for(team, viewer=user)) for team in page]
+    rows = [
+        (team, selectors.team_completeness_for(team, viewer=user)) for team in selectors.with_niveau_counts_for(page)
+    ]
     return render(
         request,
         "teams/team_list.html",
@@ -478,10 +482,10 @@ def student_team_panel(request: HttpRequest) -> str:
 
 @overview_panel(Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=30)
 def teams_panel(request: HttpRequest) -> str:
-    teams = list(
-        selectors.with_niveau_counts(
-            selectors.teams_visible_to(user=request.user).select_related("assignment", "assignment__organisation")
-        ).order_by("assignment__title", "name", "pk")[:6]
+    teams = selectors.with_niveau_counts_for(
+        selectors.teams_visible_to(user=request.user)
+        .select_related("assignment", "assignment__organisation")
+        .order_by("assignment__title", "name", "pk")[:6]
     )
     total = selectors.teams_visible_to(user=request.user).count()
     rows = [(team, selectors.team_completeness_for(team, viewer=request.user)) for team in teams]

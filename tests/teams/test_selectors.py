@@ -3,12 +3,14 @@
 import pytest
 from django.utils import timezone
 
-from teams.models import Membership, SupervisionAssignment
+from teams.models import Membership, SupervisionAssignment, Team
 from teams.selectors import (
     niveau_visible_student_ids,
     students_supervised_by,
     team_overview,
     teams_supervised_by,
+    with_niveau_counts,
+    with_niveau_counts_for,
 )
 from tests.factories import add_member
 from tests.teams.builders import open_team, student
@@ -76,3 +78,24 @@ def test_a_supervisor_follows_the_members_of_their_teams_and_the_students_linked
     assert teams_supervised_by(supervisor=other_supervisor).count() == 2
     assert set(students_supervised_by(supervisor=other_supervisor)) == {member, student4, student5, student6}
     assert students_supervised_by(supervisor=other_supervisor).count() == 4
+
+
+def test_niveau_counts_for_a_page_of_teams_are_those_of_the_whole_list(
+    team, cohort, student4, django_assert_num_queries
+):
+    other = open_team(team.assignment)
+    for niveau in (4, 6, 6):
+        add_member(other, student(cohort, niveau))
+    empty = open_team(team.assignment)
+    page = list(Team.objects.filter(pk__in=[team.pk, other.pk, empty.pk]).order_by("pk"))
+    names = ["member_count", "niveau_4_count", "niveau_5_count", "niveau_6_count"]
+    expected = {
+        t.pk: [getattr(t, n) for n in names]
+        for t in with_niveau_counts(Team.objects.filter(pk__in=[team.pk, other.pk, empty.pk]))
+    }
+    with django_assert_num_queries(1):
+        counted = with_niveau_counts_for(page)
+    assert counted == page
+    assert {t.pk: [getattr(t, n) for n in names] for t in counted} == expected
+    assert expected[other.pk] == [3, 1, 0, 2]
+    assert expected[empty.pk] == [0, 0, 0, 0]
