@@ -861,3 +861,35 @@ def user_may_open_team(*, user: User, assignment: Assignment) -> bool:
 def assignments_open_for_teams(*, user: User) -> QuerySet[Assignment]:
     """Open assignments on which ``user`` may open a team."""
     return assignments_teams_may_be_opened_on_by(user=user).filter(status=AssignmentStatus.OPEN).order_by("title", "pk")
+
+
+# How many open assignments the "new team" picker offers at once: a region has hundreds.
+ASSIGNMENT_PICKER_LIMIT = 10
+
+
+def search_assignments_open_for_teams(*, user: User, query: str) -> tuple[list[Assignment], bool]:
+    """At most ``ASSIGNMENT_PICKER_LIMIT`` open assignments ``user`` may open a team on, whose title or
+    organisation contains ``query`` (the first ones by title without a query), and whether there are more."""
+    found = assignments_open_for_teams(user=user).select_related("organisation")
+    query = query.strip()
+    if "\x00" in query:
+        # No title holds a NUL (PostgreSQL text cannot): nothing found, never a 500.
+        return [], False
+    if query:
+        found = found.filter(Q(title__icontains=query) | Q(organisation__name__icontains=query))
+    rows = list(found[: ASSIGNMENT_PICKER_LIMIT + 1])
+    return rows[:ASSIGNMENT_PICKER_LIMIT], len(rows) > ASSIGNMENT_PICKER_LIMIT
+
+
+def teams_matching(teams: QuerySet[Team], query: str) -> QuerySet[Team]:
+    """The teams of a list whose name, assignment or organisation contains ``query`` (all without one)."""
+    query = query.strip()
+    if not query:
+        return teams
+    if "\x00" in query:
+        return teams.none()
+    return teams.filter(
+        Q(name__icontains=query)
+        | Q(assignment__title__icontains=query)
+        | Q(assignment__organisation__name__icontains=query)
+    )

@@ -5,6 +5,7 @@ Thin: selector (404 for outsiders) → service → render, the partial when htmx
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -43,31 +44,43 @@ def team_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if selectors.joins_teams(user):
         return _student_teams(request)
-    teams = (
-        selectors.teams_visible_to(user=user)
-        .select_related("assignment", "assignment__organisation")
-        .order_by("assignment__title", "name", "pk")
+    new_query = request.GET.get("nieuw", "").strip()
+    choices, more_choices = selectors.search_assignments_open_for_teams(user=user, query=new_query)
+    picker = {"new_query": new_query, "choices": choices, "more_choices": more_choices}
+    if wants_partial(request, target="new-team-choices"):
+        return render(request, "teams/_new_team_choices.html", picker)
+    visible = selectors.teams_visible_to(user=user)
+    query = request.GET.get("q", "").strip()
+    teams = selectors.teams_matching(visible, query)
+    # From a link to one assignment's teams; an id of nothing the user sees filters nothing.
+    assignment_id = _int(request.GET.get("opdracht"))
+    assignment = (
+        Assignment.objects.filter(pk=assignment_id, pk__in=visible.values("assignment_id")).first()
+        if assignment_id is not None and selectors.is_id(assignment_id)
+        else None
     )
-    assignments = Assignment.objects.filter(pk__in=selectors.teams_visible_to(user=user).values("assignment_id"))
-    assignment_id = request.GET.get("opdracht", "")
-    if not (assignment_id.isdigit() and selectors.is_id(int(assignment_id))):
-        assignment_id = ""  # not an id of anything: no filter
-    if assignment_id:
-        teams = teams.filter(assignment_id=int(assignment_id))
+    if assignment is not None:
+        teams = teams.filter(assignment=assignment)
+    teams = teams.select_related("assignment", "assignment__organisation").order_by("assignment__title", "name", "pk")
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
     rows = [
         (team, selectors.team_completeness_for(team, viewer=user)) for team in selectors.with_niveau_counts_for(page)
     ]
+    kept = {"q": query} if query else {}
+    if assignment is not None:
+        kept["opdracht"] = assignment.pk
     return render(
         request,
         "teams/team_list.html",
         {
             "page": page,
             "rows": rows,
-            "assignments": assignments.order_by("title", "pk"),
-            "assignment_id": assignment_id,
-            "querystring": f"opdracht={assignment_id}" if assignment_id.isdigit() else "",
-            "creatable": selectors.assignments_open_for_teams(user=user),
+            "query": query,
+            "assignment": assignment,
+            "querystring": urlencode(kept),
+            # The picker only for who may open a team on an open assignment.
+            "opens_teams": selectors.opens_teams(user) and bool(choices or new_query),
+            **picker,
         },
     )
 

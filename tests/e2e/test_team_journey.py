@@ -155,3 +155,36 @@ def test_three_niveaus_join_a_team_form_a_duo_and_finish_a_task(new_context, fre
     expect(org.locator(".duo").first).to_contain_text("Procesrol")
     assert not re.search(r"niveau", org.content(), re.IGNORECASE)
     screenshot(org, "team-page-organisation")
+
+
+def test_a_coordinator_finds_a_team_and_opens_one_by_searching_the_assignment(new_context, fresh_team, e2e_server):
+    """The list searches instead of offering every assignment of the region in a menu."""
+    team_id, _free = fresh_team
+    page = new_context().new_page()
+    login(page, "coordinator")
+    page.goto("/teams/")
+    page.get_by_label("Zoeken", exact=True).fill("katendrecht")
+    page.get_by_label("Zoeken", exact=True).press("Enter")
+    page.wait_for_url("**/teams/?q=katendrecht")
+    expect(page.get_by_role("link", name="Team Katendrecht")).to_have_attribute("href", f"/teams/{team_id}/")
+    expect(page.locator("tbody tr")).to_have_count(1)
+
+    # Typing in the picker narrows the open assignments to choose from, without leaving the page.
+    page.wait_for_load_state("load")  # htmx listens once the page has loaded
+    page.get_by_label("Opdracht zoeken").fill("buurtkamer kat")
+    choice = page.locator("#new-team-assignment option")
+    expect(choice).to_have_count(1)
+    expect(choice).to_contain_text("Buurtkamer Katendrecht")
+    page.get_by_label("Teamnaam").fill("Team Pendrecht-Zuid")
+    screenshot(page, "team-list-coordinator")
+    page.get_by_role("button", name="Team openen").click()
+    page.wait_for_url(re.compile(r"/teams/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team Pendrecht-Zuid")
+
+    # On a phone the list and its search fit the screen.
+    phone = new_context(phone=True).new_page()
+    login(phone, "coordinator")
+    phone.goto("/teams/?q=pendrecht-zuid")
+    expect(phone.get_by_role("link", name="Team Pendrecht-Zuid")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "team-list-coordinator-phone")

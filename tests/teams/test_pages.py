@@ -697,3 +697,99 @@ def test_the_student_overview_counts_their_open_and_late_tasks(client, team, stu
     html = page(client, student4, reverse("home")).content.decode()
     assert "3 open taken op jouw naam" in html
     assert "2 te laat" in html
+
+
+# --- the list's search and the "new team" picker (a region has hundreds of assignments) ----------
+
+
+def test_the_team_list_searches_by_team_assignment_and_organisation(
+    client, coordinator, team, cohort, organisation, neighbourhood
+):
+    other = open_team(small_assignment(cohort, organisation, neighbourhood, coordinator, title="Buurtkeuken Tarwewijk"))
+    other.name = "Team Maas"
+    other.save()
+    url = reverse("team-list")
+    for query in ("maas", "TARWEWIJK"):
+        html = page(client, coordinator, url, data={"q": query}).content.decode()
+        assert "Team Maas" in html, query
+        assert team.name not in html, query
+        assert f"Gezocht op „{query}”" in html
+    html = page(client, coordinator, url, data={"q": organisation.name[:6]}).content.decode()
+    assert "Team Maas" in html
+    assert team.name in html
+    html = page(client, coordinator, url, data={"q": "niemand heet zo"}).content.decode()
+    assert "Geen teams gevonden." in html
+    # A NUL or a huge assignment id finds nothing or filters nothing; never a 500.
+    assert page(client, coordinator, url, data={"q": "a\x00b"}).status_code == 200
+    html = page(client, coordinator, url, data={"opdracht": str(10**30)}).content.decode()
+    assert "Team Maas" in html
+    assert team.name in html
+
+
+def test_the_team_list_keeps_its_search_across_pages(client, coordinator, cohort, organisation, neighbourhood):
+    assignment = small_assignment(cohort, organisation, neighbourhood, coordinator, title="Zomerschool")
+    for i in range(27):
+        open_team(assignment, name=f"Zomerteam {i:02}")
+    html = page(client, coordinator, reverse("team-list"), data={"q": "zomer"}).content.decode()
+    assert "q=zomer&amp;page=2" in html
+    html = page(client, coordinator, reverse("team-list"), data={"q": "zomer", "page": 2}).content.decode()
+    assert "Zomerteam 26" in html
+    assert "Zomerteam 00" not in html
+
+
+def test_the_team_list_shows_one_assignments_teams_from_a_link(client, coordinator, team, small, other_coordinator):
+    other = open_team(small)
+    url = reverse("team-list")
+    html = page(client, coordinator, url, data={"opdracht": small.pk}).content.decode()
+    assert other.name in html
+    assert team.name not in html
+    assert f"Teams op {small.title}." in html
+    # Someone else's assignment filters nothing and says nothing about it.
+    html = page(client, other_coordinator, url, data={"opdracht": small.pk}).content.decode()
+    assert small.title not in html
+
+
+def test_the_new_team_picker_offers_a_few_open_assignments_and_finds_the_others(
+    client, coordinator, cohort, organisation, neighbourhood
+):
+    for i in range(12):
+        small_assignment(cohort, organisation, neighbourhood, coordinator, title=f"Opdracht {i:02}")
+    small_assignment(
+        cohort, organisation, neighbourhood, coordinator, title="Gesloten", status=AssignmentStatus.COMPLETED
+    )
+    url = reverse("team-list")
+    html = page(client, coordinator, url).content.decode()
+    offered = re.findall(r'<option value="\d+">([^<]*) ·', html)
+    assert len(offered) == 10
+    assert "Opdracht 11" not in offered
+    assert "Alleen de eerste 10 open opdrachten" in html
+    # htmx asks for the choices alone while the coordinator types.
+    part = page(client, coordinator, url, data={"nieuw": "11"}, headers={**HTMX, "HX-Target": "new-team-choices"})
+    assert "<html" not in part.content.decode()
+    assert re.findall(r'<option value="\d+">([^<]*) ·', part.content.decode()) == ["Opdracht 11"]
+    html = page(client, coordinator, url, data={"nieuw": "Gesloten"}).content.decode()
+    assert not re.findall(r'<option value="\d+">([^<]*) ·', html)
+    assert "Geen open opdracht gevonden voor „Gesloten”" in html
+
+
+@pytest.mark.parametrize("name", ["mbo_docent", "student4"])
+def test_who_opens_no_teams_gets_no_picker(client, people, small, name):
+    html = page(client, people[name], reverse("team-list"), data={"nieuw": "x"}).content.decode()
+    assert "Nieuw team openen" not in html
+
+
+def test_the_team_list_asks_a_constant_number_of_queries(client, coordinator, cohort, organisation, neighbourhood):
+    def grow():
+        assignment = small_assignment(cohort, organisation, neighbourhood, coordinator)
+        for _ in range(3):
+            team = open_team(assignment)
+            for niveau in (4, 5, 6):
+                add_member(team, student(cohort, niveau))
+
+    client.force_login(coordinator)
+    url = reverse("team-list") + "?q=team"
+    grow()
+    before = queries_of_get(client, url)
+    for _ in range(4):
+        grow()
+    assert queries_of_get(client, url) == before
