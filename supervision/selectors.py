@@ -850,6 +850,23 @@ def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
     )
 
 
+def coordination_summary(*, coordinator: User) -> dict[str, int]:
+    """The coordinator's home panel in three counts asked of the database: the teams of their cohorts,
+    those without any supervisor, and youth-case teams without an hbo docent (``rules.lacks_hbo_docent``
+    in SQL; ``tests/supervision/test_coordination.py`` checks both agree). Reading every team with its
+    links to count them made the panel the costliest part of the coordinator's home page."""
+    teams = teams_visible_to(user=coordinator) if coordinates_supervision(coordinator) else Team.objects.none()
+    links = SupervisionAssignment.objects.filter(team=OuterRef("pk"))
+    return teams.annotate(
+        supervised=Exists(links),
+        with_hbo=Exists(links.filter(supervisor__supervisor_profile__kind=SupervisorKind.HBO_DOCENT)),
+    ).aggregate(
+        teams=Count("pk"),
+        without=Count("pk", filter=Q(supervised=False)),
+        missing_hbo=Count("pk", filter=Q(assignment__requires_hbo=True, with_hbo=False)),
+    )
+
+
 def student_assignments_for_coordination(*, coordinator: User) -> QuerySet[SupervisionAssignment]:
     if not coordinates_supervision(coordinator):
         return SupervisionAssignment.objects.none()

@@ -820,17 +820,8 @@ def organisation_panel(request: HttpRequest) -> str:
 
 @overview_panel(Role.COORDINATOR, order=40)
 def coordinator_panel(request: HttpRequest) -> str:
-    teams = selectors.teams_for_coordination(coordinator=request.user)
-    rows = [_team_row(team) for team in teams]
-    return render_to_string(
-        "supervision/panels/coordinator.html",
-        {
-            "team_count": len(rows),
-            "without": [r["team"] for r in rows if not r["links"]],
-            "missing_hbo": [r["team"] for r in rows if r["missing_hbo"]],
-        },
-        request=request,
-    )
+    summary = selectors.coordination_summary(coordinator=request.user)
+    return render_to_string("supervision/panels/coordinator.html", summary, request=request)
 
 
 urlpatterns = [
