@@ -4,6 +4,7 @@ Thin: access helper (wijklab.selectors.access_managed_cohort, 404 for anyone
 else) → form → service (wijklab.services) → render.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from wijklab.models import Cohort, Competence, Organisation, Role, School, Stude
 
 STUDENTS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 25
+# A regional cohort has hundreds of assignments; the page lists them ten at a time.
+ASSIGNMENTS_PER_PAGE = 10
 # The readiness summary names at most this many students per list; the count is always complete.
 READINESS_NAMES = 40
 
@@ -165,18 +168,33 @@ class Readiness:
 
 
 def _students_of(cohort: Cohort) -> QuerySet[StudentProfile]:
-    """The cohort's students with what the coordinator needs per row, in a fixed number of queries."""
+    """The cohort's students in the table's order; ``_with_row_facts`` adds what each row shows."""
+    return cohort.students.select_related("user", "school").order_by("user__display_name", "user__username", "pk")
+
+
+def _with_row_facts(cohort: Cohort, profiles: Iterable[StudentProfile]) -> list[StudentProfile]:
+    """Profile completeness, preferences and team of a page of students, in one query over just that page.
+
+    Asked of the whole cohort before paging, PostgreSQL read every preference and competence of the
+    cohort for the 25 rows shown (docs/benchmarks.md).
+    """
+    profiles = list(profiles)
     team_name = Membership.objects.filter(
         student_id=OuterRef("user_id"), cohort_id=cohort.pk, left_at__isnull=True
     ).values("team__name")[:1]
-    return (
-        selectors.with_profile_completeness(cohort.students.select_related("user", "school"))
+    facts = {
+        row["pk"]: row
+        for row in selectors.with_profile_completeness(StudentProfile.objects.filter(pk__in=[p.pk for p in profiles]))
         .annotate(
             has_preferences=Exists(Preference.objects.filter(student_id=OuterRef("user_id"))),
             team_name=Subquery(team_name),
         )
-        .order_by("user__display_name", "user__username")
-    )
+        .values("pk", "profile_complete", "has_preferences", "team_name")
+    }
+    for profile in profiles:
+        for name in ("profile_complete", "has_preferences", "team_name"):
+            setattr(profile, name, facts[profile.pk][name])
+    return profiles
 
 
 def _names(profiles: QuerySet[StudentProfile]) -> list[str]:
@@ -200,6 +218,7 @@ def cohort_readiness(*, cohort: Cohort) -> Readiness:
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = selectors.access_managed_cohort(user=request.user, cohort_id=cohort_id)
     students = Paginator(_students_of(cohort), STUDENTS_PER_PAGE).get_page(request.GET.get("studenten"))
+    students.object_list = _with_row_facts(cohort, students.object_list)
     supervisors = Paginator(
         cohort.supervisors.select_related("supervisor_profile__school", "supervisor_profile__organisation").order_by(
             "display_name", "username"
@@ -217,7 +236,9 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "coordinators": cohort.coordinators.order_by("display_name", "username"),
         "schools": cohort.schools.all(),
         "competences": cohort.competences.all(),
-        "assignments": cohort.assignments.select_related("organisation").order_by("status", "title"),
+        "assignments": Paginator(
+            cohort.assignments.select_related("organisation").order_by("status", "title", "pk"), ASSIGNMENTS_PER_PAGE
+        ).get_page(request.GET.get("opdrachten")),
         "readiness": cohort_readiness(cohort=cohort),
     }
     return render(request, "cohorts/detail.html", context)

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from assignments.models import Preference
 from tests.conftest import count_queries
-from tests.factories import CompetenceFactory, SchoolFactory, StudentFactory
+from tests.factories import AssignmentFactory, CompetenceFactory, SchoolFactory, StudentFactory
 from wijklab import services
 from wijklab.models import Cohort, StudentProfile
 
@@ -115,6 +115,27 @@ def test_the_detail_names_who_is_not_ready_for_team_formation(
     assert "Lotte Jansen" not in ready
 
 
+def test_each_student_row_says_profile_preferences_and_team(
+    client, coordinator, cohort, student4, student5, student6, assignment, team, competences
+):
+    _complete(student5, competences[0])
+    Preference.objects.create(student=student5, assignment=assignment, rank=1)
+    outsider = StudentFactory(username="zonder-team", display_name="Zora Zonder", profile__cohort=cohort)
+    client.force_login(coordinator)
+    page = client.get(reverse("cohort-detail", args=[cohort.pk])).content.decode()
+    rows = {
+        name: page[page.index(f'<th scope="row">{name}</th>') :].split("</tr>")[0]
+        for name in (student4.display_name, student5.display_name, outsider.display_name)
+    }
+    assert "onvolledig" in rows[student4.display_name]
+    assert "nog niet" in rows[student4.display_name]
+    assert team.name in rows[student4.display_name]
+    assert ">volledig<" in rows[student5.display_name]
+    assert "<td>ja</td>" in rows[student5.display_name]
+    assert team.name in rows[student5.display_name]
+    assert "<td>—</td>" in rows[outsider.display_name]
+
+
 def test_the_detail_page_costs_the_same_queries_for_many_students(client, coordinator, cohort, student4):
     client.force_login(coordinator)
     url = reverse("cohort-detail", args=[cohort.pk])
@@ -127,6 +148,27 @@ def test_the_detail_page_costs_the_same_queries_for_many_students(client, coordi
     with count_queries() as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_detail_lists_the_cohorts_assignments_ten_at_a_time(
+    client, coordinator, cohort, organisation, neighbourhood
+):
+    for n in range(23):
+        AssignmentFactory(
+            cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, title=f"Opdracht {n:02}"
+        )
+    client.force_login(coordinator)
+    url = reverse("cohort-detail", args=[cohort.pk])
+    page = client.get(url).content.decode()
+    section = page[page.index('id="opdrachten"') :]
+    assert 'Opdrachten <span class="muted">(23)</span>' in section
+    assert "Opdracht 09" in section
+    assert "Opdracht 10" not in section
+    assert "?opdrachten=2#opdrachten" in section
+    last = client.get(url, {"opdrachten": 3}).content.decode()
+    assert "Opdracht 20" in last
+    assert "Opdracht 19" not in last
+    assert "Pagina 3 van 3" in last
 
 
 def test_the_detail_links_to_import_invitations_and_formation_only_when_they_exist(client, coordinator, cohort):
