@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -25,8 +25,7 @@ from wijklab.models import Cohort, Competence, Role, School, StudentProfile, Use
 from wijklab.selectors import (
     access_managed_cohort,
     cohorts_managed_by,
-    student_profile_is_complete,
-    with_profile_completeness,
+    incomplete_profile_q,
 )
 
 if TYPE_CHECKING:
@@ -239,11 +238,17 @@ def engine_cohort(data: dict) -> dict:
 # --- readiness ----------------------------------------------------------------
 
 
+# How many names each readiness list shows; the counts say how many there are in all.
+READINESS_NAMES = 40
+
+
 @dataclass
 class FormationReadiness:
     students_total: int
-    without_preferences: list[User]
-    incomplete_profiles: list[User]  # no weekdays or no competences
+    without_preferences: list[User]  # the first READINESS_NAMES, by name
+    without_preferences_count: int
+    incomplete_profiles: list[User]  # no weekdays or no competences; the first READINESS_NAMES
+    incomplete_profiles_count: int
     in_team: int
     teamless: int
     open_assignments: int
@@ -257,22 +262,36 @@ class FormationReadiness:
 
 
 def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
-    profiles = list(with_profile_completeness(cohort_students(cohort=cohort).select_related("user")))
-    with_prefs = set(
-        Preference.objects.filter(
-            student_id__in=[p.user_id for p in profiles], assignment__status=AssignmentStatus.OPEN
-        ).values_list("student_id", flat=True)
+    """Counted in the database, with the first names of each list: reading the whole cohort's profiles
+    made this the slowest part of the formation page for a regional cohort (docs/benchmarks.md)."""
+    students = cohort_students(cohort=cohort)
+    without = students.exclude(
+        Exists(Preference.objects.filter(student_id=OuterRef("user_id"), assignment__status=AssignmentStatus.OPEN))
     )
-    in_team = set(Membership.objects.filter(cohort=cohort, left_at__isnull=True).values_list("student_id", flat=True))
-    assignments = list(open_assignments_of(cohort=cohort).only("team_size_max"))
+    incomplete = students.filter(incomplete_profile_q())
+    counts = students.aggregate(
+        total=Count("pk"),
+        in_team=Count(
+            "pk",
+            filter=Q(Exists(Membership.objects.filter(student_id=OuterRef("user_id"), cohort=cohort, left_at=None))),
+        ),
+    )
+    seats = open_assignments_of(cohort=cohort).aggregate(n=Count("pk"), seats=Sum("team_size_max"))
+
+    def first(profiles: QuerySet[StudentProfile]) -> list[User]:
+        named = profiles.select_related("user").order_by("user__display_name", "user__username", "pk")
+        return [p.user for p in named[:READINESS_NAMES]]
+
     return FormationReadiness(
-        students_total=len(profiles),
-        without_preferences=[p.user for p in profiles if p.user_id not in with_prefs],
-        incomplete_profiles=[p.user for p in profiles if not student_profile_is_complete(p)],
-        in_team=sum(1 for p in profiles if p.user_id in in_team),
-        teamless=sum(1 for p in profiles if p.user_id not in in_team),
-        open_assignments=len(assignments),
-        seats=sum(a.team_size_max for a in assignments),
+        students_total=counts["total"],
+        without_preferences=first(without),
+        without_preferences_count=without.count(),
+        incomplete_profiles=first(incomplete),
+        incomplete_profiles_count=incomplete.count(),
+        in_team=counts["in_team"],
+        teamless=counts["total"] - counts["in_team"],
+        open_assignments=seats["n"],
+        seats=seats["seats"] or 0,
         preferences_open=cohort.preferences_open,
         self_join_open=cohort.self_join_open,
     )

@@ -88,11 +88,44 @@ def test_existing_teams_become_locks_closed_unless_open(small, coordinator):
     assert {e["team"] for e in data["existing"]} == {started.pk, open_team.pk}
 
 
+def test_readiness_counts_the_cohort_and_names_the_first_students_of_each_list(
+    cohort, other_cohort, organisation, neighbourhood, coordinator, competences, monkeypatch
+):
+    monkeypatch.setattr(selectors, "READINESS_NAMES", 2)
+    open_one, done = (
+        AssignmentFactory(
+            cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, created_by=coordinator, **extra
+        )
+        for extra in ({"team_size_max": 5}, {"status": "completed", "team_size_max": 6})
+    )
+    people = [StudentFactory(username=f"s{n}", display_name=f"Student {n}", profile__cohort=cohort) for n in range(5)]
+    for person in people[:3]:
+        person.student_profile.competences.add(competences[0])
+    people[2].student_profile.available_days = []
+    people[2].student_profile.save()
+    Preference.objects.create(student=people[0], assignment=open_one, rank=1)
+    Preference.objects.create(student=people[1], assignment=done, rank=1)  # a closed choice counts for nothing
+    add_member(TeamFactory(assignment=open_one), people[0])
+    gone = StudentFactory(username="weg", profile__cohort=cohort)
+    gone.is_active = False
+    gone.save()
+    StudentFactory(username="elders", profile__cohort=other_cohort)
+
+    r = selectors.formation_readiness(cohort=cohort)
+    assert (r.students_total, r.in_team, r.teamless) == (5, 1, 4)
+    assert r.without_preferences_count == 4
+    assert [u.display_name for u in r.without_preferences] == ["Student 1", "Student 2"]
+    assert r.incomplete_profiles_count == 3
+    assert [u.display_name for u in r.incomplete_profiles] == ["Student 2", "Student 3"]
+    assert (r.open_assignments, r.seats) == (1, 5)
+
+
 def test_the_demo_cohort_is_ready_to_form(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     cohort = Cohort.objects.get(name__startswith="Wijklab Rotterdam")
     readiness = selectors.formation_readiness(cohort=cohort)
     assert readiness.without_preferences == []
+    assert readiness.without_preferences_count == 0
     assert 20 <= readiness.teamless <= 30
     assert readiness.seats >= readiness.teamless + readiness.in_team
     data = selectors.formation_input(cohort=cohort)
