@@ -67,11 +67,20 @@ SESSION_RENEWED = "wijklab_renewed_at"
 RENEW_AFTER = 60
 
 
+def _expire_with_the_browser(session: SessionBase) -> None:
+    """The cookie lives as long as the browser (no expiry date of its own); the stored session expires
+    ``SESSION_COOKIE_AGE`` (the idle time) after its last save, and ``session_timed_out`` enforces
+    both limits. A cookie with its own expiry date was renewed by page answers only, so after a chat
+    longer than the idle time (which renews the session through the socket) the next page asked to
+    sign in again. Marks the session modified: it is saved, with a new expiry date."""
+    session.set_expiry(0)
+
+
 def session_started(session: SessionBase, *, now: int) -> None:
     """A sign-in starts the absolute limit afresh (signing in again keeps the session's data)."""
     session[SESSION_STARTED] = now
     session[SESSION_RENEWED] = now
-    session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+    _expire_with_the_browser(session)
 
 
 def session_timed_out(session: SessionBase, *, now: int) -> bool:
@@ -87,7 +96,7 @@ def session_keep_alive(session: SessionBase, *, now: int) -> bool:
     if now - session.get(SESSION_RENEWED, now) < RENEW_AFTER and SESSION_RENEWED in session:
         return False
     session[SESSION_RENEWED] = now
-    session.set_expiry(settings.SESSION_IDLE_TIMEOUT)
+    _expire_with_the_browser(session)
     return True
 
 

@@ -95,9 +95,10 @@ class SessionTimeoutMiddleware:
     """Signs a person out after ``SESSION_IDLE_TIMEOUT`` seconds without a request (sliding: each
     request renews the session) and ``SESSION_ABSOLUTE_TIMEOUT`` seconds after signing in.
 
-    The stored session and its cookie expire after the idle time too (``SESSION_COOKIE_AGE``), so a
-    session left alone is gone from the database as well; this middleware extends them while the
-    person is active and enforces the absolute limit, which no expiry date can.
+    The stored session expires after the idle time too (``SESSION_COOKIE_AGE``), so a session left
+    alone is gone from the database as well; this middleware extends it while the person is active
+    and enforces the absolute limit, which no expiry date can. The cookie itself lasts as long as
+    the browser (``account_services``), so a session the chat socket kept alive still signs in.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:

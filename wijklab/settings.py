@@ -640,8 +640,11 @@ if SESSION_ABSOLUTE_TIMEOUT < SESSION_IDLE_TIMEOUT:
         f"SESSION_ABSOLUTE_TIMEOUT ({SESSION_ABSOLUTE_TIMEOUT}) must not be shorter than "
         f"SESSION_IDLE_TIMEOUT ({SESSION_IDLE_TIMEOUT})."
     )
-# The stored session and its cookie expire after the idle time; the middleware extends both.
+# The stored session expires after the idle time; the middleware and the chat socket extend it. The
+# cookie has no expiry date of its own: it lasts as long as the browser, and the server decides
+# when the session ends (wijklab.account_services).
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Content-Security-Policy (django-csp): only this site's own files. No inline script, handler
 # or style attribute anywhere, no eval (htmx is configured without it in base.html). The API
