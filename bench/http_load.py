@@ -213,16 +213,31 @@ class Connection:
     writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str, cookie: str) -> tuple[int, int]:
-        """GET over a kept-alive connection; returns (status, body bytes)."""
-        if self.writer is None:
+        """GET over a kept-alive connection; returns (status, body bytes).
+
+        A kept-alive connection the server closed while the user paused (uvicorn closes one idle
+        for 5 s; the pauses are 1-5 s) fails before a byte of the answer comes back. A browser
+        then sends the GET again on a new connection, and so does this client, once; any other
+        failure counts as an error.
+        """
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         request = (
             f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {cookie}\r\n"
             "Accept: text/html,application/json\r\nAccept-Language: nl\r\nConnection: keep-alive\r\n\r\n"
         )
-        self.writer.write(request.encode())
+        try:
+            self.writer.write(request.encode())
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError) as exc:
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            await self.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.writer.write(request.encode())
+            head = await self.reader.readuntil(b"\r\n\r\n")
         reader = self.reader
-        head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = {}
