@@ -343,6 +343,24 @@ def niveau_visible_student_ids(*, viewer: User, student_ids: Iterable[int]) -> s
 SELF_JOIN_CLOSED = _("De coördinator maakt de teams; je hoort het zodra je team bekend is.")
 
 
+LEAVE_ASK_COORDINATOR = _("Dit team is al aan de slag. Wil je wisselen, vraag het dan aan de coördinator.")
+LEAVE_FORMED_BY_COORDINATOR = _(
+    "De coördinator maakt de teams. Wil je uit dit team, vraag het dan aan de coördinator: jij kunt je nu "
+    "niet zelf bij een ander team aansluiten."
+)
+
+
+def leave_refusal(team: Team) -> Refusal | None:
+    """Why a member may not leave ``team`` on their own, or None. A team at work keeps its members; and
+    while the coordinator forms the teams (self-join closed) a student who left could not join any
+    team again, and would leave a formed team short: the coordinator moves them instead."""
+    if team.assignment.status != AssignmentStatus.OPEN or team.status != TeamStatus.OPEN:
+        return Refusal("team_not_open", str(LEAVE_ASK_COORDINATOR))
+    if not team.assignment.cohort.self_join_open:
+        return Refusal("self_join_closed", str(LEAVE_FORMED_BY_COORDINATOR))
+    return None
+
+
 def status_refusals(team: Team, *, for_move: bool = False) -> list[Refusal]:
     """The refusals that come from the state of the cohort, the assignment and the team, not from who is in it.
 

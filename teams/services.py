@@ -29,6 +29,7 @@ from teams.selectors import (
     already_in_team_refusal,
     departure_problems,
     is_id,
+    leave_refusal,
     may_read_completeness,
     niveau_counts,
     organisation_people,
@@ -310,11 +311,9 @@ def membership_leave(*, team: Team, student: User) -> MembershipChange:
     if membership is None:
         raise RuleViolation("not_a_member", _("Je zit niet in dit team."))
     _ensure_writable(team)
-    if team.assignment.status != AssignmentStatus.OPEN or team.status != TeamStatus.OPEN:
-        raise RuleViolation(
-            "team_not_open",
-            _("Dit team is al aan de slag. Wil je wisselen, vraag het dan aan de coördinator."),
-        )
+    refusal = leave_refusal(team)
+    if refusal is not None:
+        raise RuleViolation(refusal.code, refusal.message)
     _release(membership=membership, now=timezone.now())
     change = MembershipChange.objects.create(
         kind=MembershipChange.Kind.LEFT, student=student, from_team=team, by=student

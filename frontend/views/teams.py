@@ -187,6 +187,8 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         },
         "is_coordinator": user.role == Role.COORDINATOR,
         "team_open": team.status == TeamStatus.OPEN,
+        # Members leave on their own only where the rules let them; else the page says whom to ask.
+        "leave_refusal": selectors.leave_refusal(team) if overview.viewer_is_member else None,
         "team_statuses": TeamStatus.choices,
         "task_history": selectors.task_history(team=team),
     }

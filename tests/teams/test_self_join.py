@@ -171,3 +171,33 @@ def test_the_coordinator_reopens_self_join_from_the_cohort_controls(client, clos
     client.post(url, {"action": "close"})
     closed.refresh_from_db()
     assert not closed.self_join_reopened
+
+
+LEAVE_REFUSED = "De coördinator maakt de teams. Wil je uit dit team, vraag het dan aan de coördinator"
+
+
+def test_a_member_does_not_leave_a_formed_team_on_their_own_while_self_join_is_closed(
+    client, client_for, small, closed, coordinator
+):
+    team = open_team(small)
+    member = student(closed, 4)
+    add_member(team, member)
+    with pytest.raises(RuleViolation) as refused:
+        services.membership_leave(team=team, student=member)
+    assert refused.value.code == "self_join_closed"
+    assert str(refused.value.message).startswith(LEAVE_REFUSED)
+    # The API says the same with its code; the page has no leave button but says whom to ask.
+    response = client_for(member).post(f"/api/teams/{team.pk}/leave/")
+    assert (response.status_code, response.json()["code"]) == (409, "self_join_closed")
+    client.force_login(member)
+    page = client.get(reverse("team-detail", args=[team.pk])).content.decode()
+    assert reverse("team-leave", args=[team.pk]) not in page
+    assert LEAVE_REFUSED in page
+    client.post(reverse("team-leave", args=[team.pk]))
+    assert team.memberships.filter(student=member, left_at__isnull=True).exists()
+    # Reopened by the coordinator, leaving (and joining) is the student's own choice again.
+    assignment_services.cohort_self_join_set(cohort=closed, by=coordinator, reopened=True)
+    page = client.get(reverse("team-detail", args=[team.pk])).content.decode()
+    assert reverse("team-leave", args=[team.pk]) in page
+    services.membership_leave(team=team, student=member)
+    assert not team.memberships.filter(student=member, left_at__isnull=True).exists()
