@@ -127,7 +127,11 @@ def organisation_people(*, assignment: Assignment) -> QuerySet[User]:
 def access_team_by_id(*, user: User, team_id: int) -> Team:
     """The team if ``user`` may see it; otherwise 404, exactly as if it did not exist."""
     try:
-        return teams_visible_to(user=user).select_related("assignment", "assignment__organisation").get(pk=team_id)
+        return (
+            teams_visible_to(user=user)
+            .select_related("assignment", "assignment__organisation", "assignment__cohort")
+            .get(pk=team_id)
+        )
     except (Team.DoesNotExist, ValueError, TypeError):
         raise Http404("Team niet gevonden.") from None
 

@@ -172,12 +172,15 @@ def _board(team: Team, *, only_phase: str | None = None) -> list[dict]:
 def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
     user = request.user
     overview = selectors.team_overview(team=team, viewer=user)
+    # An archived cohort's team is history: everything shows, no form does (its services refuse anyway).
+    archived = team.assignment.cohort.is_archived
     context: dict = {
         "team": team,
         "o": overview,
         "board": _board(team),
         "today": timezone.localdate(),
-        "can_work": overview.viewer_is_member,
+        "archived": archived,
+        "can_work": overview.viewer_is_member and not archived,
         "phases": Phase.choices,
         "statuses": TaskStatus.choices,
         "roles": DuoRole.choices,
@@ -186,7 +189,7 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
             "begeleidingsrol": _int(request.GET.get("begeleidingsrol")),
         },
         "is_coordinator": user.role == Role.COORDINATOR,
-        "team_open": team.status == TeamStatus.OPEN,
+        "team_open": team.status == TeamStatus.OPEN and not archived,
         # Members leave on their own only where the rules let them; else the page says whom to ask.
         "leave_refusal": selectors.leave_refusal(team) if overview.viewer_is_member else None,
         "team_statuses": TeamStatus.choices,
@@ -196,8 +199,9 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         # Placed by a published formation run: why here, in the second person.
         context["placement_explanation"] = formation_selectors.placement_explanation_for(student=user)
     if user.role == Role.COORDINATOR:
-        context["candidates"] = selectors.placement_candidates(team=team)
-        context["in_other_teams"] = selectors.placement_candidates_in_other_teams(team=team)
+        if not archived:
+            context["candidates"] = selectors.placement_candidates(team=team)
+            context["in_other_teams"] = selectors.placement_candidates_in_other_teams(team=team)
         context["changes"] = list(selectors.membership_changes(team=team)[:10])
     context.update(extra)
     return context

@@ -231,6 +231,26 @@ def test_pages_of_an_archived_cohort_show_history_and_refuse_changes(
     assert any("gearchiveerd" in str(m) for m in get_messages(response.wsgi_request))
 
 
+def test_an_archived_cohorts_team_page_shows_its_history_without_forms(
+    client, coordinator, cohort, team, assignment, student4
+):
+    team.tasks.create(phase="verkenning", title="Bellen met de wijkagent")
+    services.cohort_archive(cohort=cohort, by=coordinator)
+    url = reverse("team-detail", args=[team.pk])
+    client.force_login(student4)
+    page = client.get(url).content.decode()
+    assert "Dit team hoort bij een gearchiveerd cohort" in page
+    assert "Bellen met de wijkagent" in page
+    for action in ("team-task-create", "team-duo-create", "team-leave"):
+        assert reverse(action, args=[team.pk]) not in page, action
+    client.force_login(coordinator)
+    page = client.get(url).content.decode()
+    assert "Teambeheer" in page
+    assert "Wijzigingen" in page  # the history stays
+    for action in ("team-move", "team-remove", "team-status"):
+        assert reverse(action, args=[team.pk]) not in page, action
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 
