@@ -21,10 +21,9 @@ def _by_the_rule(coordinator) -> dict[str, int]:
     return summary
 
 
-def test_the_summary_agrees_with_the_rule_team_by_team(
-    team, assignment, coordinator, other_coordinator, other_cohort, mbo_docent, hbo_docent, org_contact
-):
-    youth = AssignmentFactory(
+def _youth_case(assignment, coordinator):
+    """An assignment of the same cohort whose teams need an hbo docent."""
+    return AssignmentFactory(
         cohort=assignment.cohort,
         organisation=assignment.organisation,
         neighbourhood=assignment.neighbourhood,
@@ -32,6 +31,12 @@ def test_the_summary_agrees_with_the_rule_team_by_team(
         requires_hbo=True,
         min_niveau_6=1,
     )
+
+
+def test_the_summary_agrees_with_the_rule_team_by_team(
+    team, assignment, coordinator, other_coordinator, other_cohort, mbo_docent, hbo_docent, org_contact
+):
+    youth = _youth_case(assignment, coordinator)
     TeamFactory(assignment=assignment, name="Zonder begeleider")
     TeamFactory(assignment=youth, name="Jeugd zonder begeleider")
     with_mbo = TeamFactory(assignment=youth, name="Jeugd met mbo-docent")
@@ -60,14 +65,7 @@ def test_anyone_but_a_coordinator_gets_nothing_counted(team, mbo_docent, student
 
 
 def test_the_panel_shows_the_counts(client, team, assignment, coordinator):
-    youth = AssignmentFactory(
-        cohort=assignment.cohort,
-        organisation=assignment.organisation,
-        neighbourhood=assignment.neighbourhood,
-        created_by=coordinator,
-        requires_hbo=True,
-        min_niveau_6=1,
-    )
+    youth = _youth_case(assignment, coordinator)
     TeamFactory(assignment=youth, name="Jeugd")
     TeamFactory(assignment=youth, name="Jeugd 2")
     client.force_login(coordinator)
