@@ -44,8 +44,11 @@ def team_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if selectors.joins_teams(user):
         return _student_teams(request)
+    opens_teams = selectors.opens_teams(user)
     new_query = request.GET.get("nieuw", "").strip()
-    choices, more_choices = selectors.search_assignments_open_for_teams(user=user, query=new_query)
+    choices, more_choices = (
+        selectors.search_assignments_open_for_teams(user=user, query=new_query) if opens_teams else ([], False)
+    )
     picker = {"new_query": new_query, "choices": choices, "more_choices": more_choices}
     if wants_partial(request, target="new-team-choices"):
         return render(request, "teams/_new_team_choices.html", picker)
@@ -79,7 +82,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
             "assignment": assignment,
             "querystring": urlencode(kept),
             # The picker only for who may open a team on an open assignment.
-            "opens_teams": selectors.opens_teams(user) and bool(choices or new_query),
+            "opens_teams": opens_teams and bool(choices or new_query),
             **picker,
         },
     )
