@@ -625,8 +625,25 @@ def _name_key() -> Lower:
     return Lower(Coalesce(NullIf("display_name", Value("")), NullIf(full, Value("")), "username"))
 
 
-def _overview_scope(*, viewer: User, team_id: int | None, without_team: bool) -> QuerySet[User]:
+# The grid's search: at most this many characters of a name (a longer one matches nobody anyway).
+OVERVIEW_QUERY_MAX = 100
+
+
+def _overview_scope(*, viewer: User, team_id: int | None, without_team: bool, query: str = "") -> QuerySet[User]:
     students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
+    query = query.strip()[:OVERVIEW_QUERY_MAX]
+    if query:
+        # No name holds a NUL (PostgreSQL text cannot): such a search finds nobody, never a 500.
+        students = (
+            students.none()
+            if "\x00" in query
+            else students.filter(
+                Q(display_name__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+                | Q(username__icontains=query)
+            )
+        )
     if team_id is not None:
         students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
     elif without_team:
@@ -635,14 +652,14 @@ def _overview_scope(*, viewer: User, team_id: int | None, without_team: bool) ->
 
 
 def overview_students(
-    *, viewer: User, today: dt.date, team_id: int | None = None, without_team: bool = False
+    *, viewer: User, today: dt.date, team_id: int | None = None, without_team: bool = False, query: str = ""
 ) -> QuerySet[User]:
     """The students of the viewer's grid, each annotated with their last supervisor feedback, whether
     they are in a team or followed, and their alerts as 0/1 per kind and in total: the rules of
     ``analysis.alerts_from_standings``, asked of the database so that the grid sorts, counts and
     pages without reading anyone's history (``tests/supervision/test_standings.py`` checks
     both agree on every student)."""
-    students = _overview_scope(viewer=viewer, team_id=team_id, without_team=without_team)
+    students = _overview_scope(viewer=viewer, team_id=team_id, without_team=without_team, query=query)
     standings = standings_visible_to(viewer=viewer).filter(student=OuterRef("pk"))
     cutoff = today - dt.timedelta(days=analysis.NO_FEEDBACK_DAYS)
 
@@ -718,14 +735,16 @@ def progress_overview(
     team_id: int | None = None,
     without_team: bool = False,
     only_alerts: bool = False,
+    query: str = "",
 ) -> Overview:
     """The docent's (or coordinator's) grid: three queries whatever the size, and four per page of rows.
 
     ``team_id`` keeps one team's current members, ``without_team`` the students in no team
     now, ``only_alerts`` those with an alert. Those not followed by anyone (no team, no supervisor
     of their own) get no "no feedback" alert (``analysis.alerts_for``). ``counts["without_team"]``
-    is counted before ``only_alerts``: how many the "Zonder team" choice would show."""
-    students = overview_students(viewer=viewer, today=today, team_id=team_id, without_team=without_team)
+    is counted before ``only_alerts``: how many the "Zonder team" choice would show. ``query`` keeps
+    the students whose name or username contains it, like a team filter (the counts follow)."""
+    students = overview_students(viewer=viewer, today=today, team_id=team_id, without_team=without_team, query=query)
     counts = students.aggregate(
         total=Count("pk"),
         flagged=Count("pk", filter=Q(alert_count__gt=0)),

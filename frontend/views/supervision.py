@@ -409,6 +409,7 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
         team_id = int(raw_team)
     without_team = raw_team == WITHOUT_TEAM
     only_alerts = request.GET.get("signalen") == "1"
+    query = request.GET.get("q", "").strip()[: selectors.OVERVIEW_QUERY_MAX]
     overview = selectors.progress_overview(
         viewer=viewer,
         today=_today(),
@@ -417,10 +418,15 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
         team_id=team_id,
         without_team=without_team,
         only_alerts=only_alerts,
+        query=query,
     )
     # Counted before the alerts filter: how many the "Zonder team" choice would show.
     without_team_count = overview.counts["without_team"] if team_id is None else 0
-    filters = {"team": team_id or (WITHOUT_TEAM if without_team else ""), "signalen": "1" if only_alerts else ""}
+    filters = {
+        "q": query,
+        "team": team_id or (WITHOUT_TEAM if without_team else ""),
+        "signalen": "1" if only_alerts else "",
+    }
     return overview, {
         "teams": teams,
         "sort": sort,

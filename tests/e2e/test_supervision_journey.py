@@ -8,6 +8,8 @@ without feedback for more than 14 days.
 import re
 import time
 
+from playwright.sync_api import expect
+
 from tests.e2e.helpers import login, screenshot
 
 COMMENT = "Vandaag op tijd en het huisbezoek bij de familie goed voorbereid."
@@ -75,6 +77,16 @@ def test_docent_overview_flags_a_student_without_recent_feedback(new_context):
     first_row = grid.locator("tbody tr").first
     assert first_row.locator(".flag--no_feedback").count() == 1
     screenshot(page, "supervision-docent-overview")
+
+    # Looking for one student: the search narrows the grid in place and keeps the sort.
+    name = first_row.locator("th a").first.inner_text().strip()
+    page.wait_for_load_state("load")  # htmx listens once the page has loaded
+    page.get_by_label("Student zoeken").fill(name.split()[0])
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url(re.compile(r"[?&]q=[^&]"))
+    expect(grid.locator("tbody tr").filter(has_text=name)).to_have_count(1)
+    assert "sort=last" in page.url
+    screenshot(page, "supervision-docent-overview-search")
 
 
 def test_coordinator_links_supervisors_to_a_team_and_a_student_on_a_phone(new_context):

@@ -185,3 +185,33 @@ def test_the_zonder_team_page_query_count_is_constant(
     with django_assert_num_queries(len(few.captured_queries)):
         page = client.get(url, {"team": "zonder"}).content.decode()
     assert "8 studenten" in page
+
+
+# --- searching the grid by name (a coordinator's grid holds a whole cohort) ----------------------
+
+
+def test_the_grid_finds_students_by_name_or_username_and_counts_what_it_shows(
+    client, team, loner, outsider_student, coordinator
+):
+    page = _page(client, coordinator, q="vries")
+    assert "Sanne de Vries" in page
+    assert "Lotte Jansen" not in page
+    assert "1 student." in page
+    assert 'name="q" id="overview-search" value="vries"' in page
+    # The sort links and the CSV keep the search.
+    assert "?q=vries&amp;sort=name" in page
+    assert "q=vries" in re.search(r'href="([^"]*overzicht\.csv[^"]*)"', page).group(1)
+    assert "Lotte Jansen" in _page(client, coordinator, q="LOTTE")  # username, any case
+    assert "Geen studenten bij deze keuze." in _page(client, coordinator, q="niemand heet zo")
+    # With the team filter and "only alerts", all three apply.
+    assert "Sanne de Vries" not in _page(client, coordinator, q="vries", team="zonder")
+
+
+@pytest.mark.parametrize("query", ["\x00", "x" * 500, "%", "_", "'; drop table"])
+def test_an_odd_search_finds_nobody_or_something_and_never_a_500(client, team, coordinator, query):
+    _page(client, coordinator, q=query)
+
+
+def test_a_docent_searches_only_their_own_students(client, team, loner, mbo_docent):
+    assert "Ali Alleen" not in _page(client, mbo_docent, q="alleen")
+    assert "Sanne de Vries" in _page(client, mbo_docent, q="sanne")
