@@ -74,7 +74,9 @@ def _js_strings() -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = access_chat_team_by_id(user=request.user, team_id=team_id)
+    team = access_chat_team_by_id(
+        user=request.user, team_id=team_id, related=("assignment__organisation", "assignment__cohort")
+    )
     user = request.user
     if request.method == "POST":
         # The form without JavaScript; the client_id in the form makes a double submit harmless.
@@ -107,12 +109,14 @@ def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
         (_("Organisatie"), [r for r in readers if r.group == "organisation"]),
         (_("Begeleiders (lezen mee, niet zichtbaar als online)"), [r for r in readers if r.group == "supervisor"]),
     ]
+    archived = team.assignment.cohort.is_archived
     config = {
         "team": team.pk,
         "me": {"id": user.pk, "display_name": user.get_display_name()},
-        "canHide": may_hide_messages(user=user),
+        # In an archived cohort nothing is edited, deleted or hidden any more: the script offers none of it.
+        "canHide": may_hide_messages(user=user) and not archived,
         "silent": not presence_is_shown(user=user),
-        "editWindowMs": int(services.EDIT_WINDOW.total_seconds() * 1000),
+        "editWindowMs": 0 if archived else int(services.EDIT_WINDOW.total_seconds() * 1000),
         "maxLength": services.BODY_MAX_LENGTH,
         "maxFileBytes": services.ATTACHMENT_MAX_BYTES,
         "wsPath": f"/ws/teams/{team.pk}/chat/",
@@ -128,6 +132,8 @@ def chat_page(request: HttpRequest, team_id: int) -> HttpResponse:
         "chat/chat.html",
         {
             "team": team,
+            # An archived cohort's chat is read back, not written in (its services refuse a message).
+            "archived": archived,
             "reader_groups": [(label, people) for label, people in groups if people],
             "reader_count": len(readers),
             "rows": rows,

@@ -1,6 +1,7 @@
 """The cohort pages and API: a coordinator's own cohorts only, readiness, archive read-only."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -243,6 +244,9 @@ def test_an_archived_cohorts_team_page_shows_its_history_without_forms(
     assert "Bellen met de wijkagent" in page
     for action in ("team-task-create", "team-duo-create", "team-leave"):
         assert reverse(action, args=[team.pk]) not in page, action
+    chat = client.get(reverse("chat-page", args=[team.pk])).content.decode()
+    assert "je kunt de chat teruglezen, maar er niets meer in sturen" in chat
+    assert re.search(r'<form class="chat__form" id="chat-form"[^>]* hidden>', chat)
     client.force_login(coordinator)
     page = client.get(url).content.decode()
     assert "Teambeheer" in page
