@@ -18,7 +18,7 @@ from operator import or_
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -254,27 +254,37 @@ def session_expiry(*, session_key: str) -> object:
     return model_class().objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
 
 
-def _unread_filter(user: User) -> Q:
+def chat_overview(*, user: User) -> QuerySet[Team]:
+    """The user's chats with ``unread`` and ``last_message_id``, newest activity first: one query.
+
+    Both per team, as subqueries: the newest message by the index on (team, id), the unread ones
+    from the team's read marker on. Counted over a join of every message instead, the read marker
+    was looked up again for each message (a docent's home: 4,200 lookups for 21 teams).
+    """
     last_read = Coalesce(
         Subquery(
-            ReadMarker.objects.filter(team_id=OuterRef("pk"), user_id=user.pk).values("last_read_id")[:1],
+            ReadMarker.objects.filter(team_id=OuterRef(OuterRef("pk")), user_id=user.pk).values("last_read_id")[:1],
             output_field=IntegerField(),
         ),
         Value(0),
     )
-    return (
-        Q(messages__id__gt=last_read)
-        & ~Q(messages__author_id=user.pk)
-        & Q(messages__deleted_at__isnull=True, messages__hidden_at__isnull=True)
+    unread = (
+        Message.objects.filter(team_id=OuterRef("pk"), id__gt=last_read)
+        .filter(deleted_at__isnull=True, hidden_at__isnull=True)
+        .exclude(author_id=user.pk)
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-
-
-def chat_overview(*, user: User) -> QuerySet[Team]:
-    """The user's chats with ``unread`` and ``last_message_id``, newest activity first: one query."""
+    newest = Message.objects.filter(team_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     return (
         teams_with_chat_for(user=user)
         .select_related("assignment")
-        .annotate(unread=Count("messages", filter=_unread_filter(user)), last_message_id=Max("messages__id"))
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            last_message_id=Subquery(newest, output_field=IntegerField()),
+        )
         .order_by(Coalesce("last_message_id", Value(0)).desc(), "name", "id")
     )
 
