@@ -858,11 +858,17 @@ def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[Overv
 # --- coordination -----------------------------------------------------------
 
 
-def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
+def _current_teams_of(coordinator: User) -> QuerySet[Team]:
+    """The teams a coordinator links supervisors to: those of their cohorts that are not archived (an
+    archived cohort changes no more; its teams stay readable on their own pages)."""
     if not coordinates_supervision(coordinator):
         return Team.objects.none()
+    return teams_visible_to(user=coordinator).filter(assignment__cohort__archived_at__isnull=True)
+
+
+def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
     return (
-        teams_visible_to(user=coordinator)
+        _current_teams_of(coordinator)
         .select_related("assignment", "assignment__organisation")
         .prefetch_related("supervision_assignments__supervisor__supervisor_profile")
         .order_by("assignment__title", "name", "id")
@@ -870,11 +876,11 @@ def teams_for_coordination(*, coordinator: User) -> QuerySet[Team]:
 
 
 def coordination_summary(*, coordinator: User) -> dict[str, int]:
-    """The coordinator's home panel in three counts asked of the database: the teams of their cohorts,
-    those without any supervisor, and youth-case teams without an hbo docent (``rules.lacks_hbo_docent``
+    """The coordinator's home panel in three counts asked of the database: the teams of their current
+    cohorts, those without any supervisor, and youth-case teams without an hbo docent (``rules.lacks_hbo_docent``
     in SQL; ``tests/supervision/test_coordination.py`` checks both agree). Reading every team with its
     links to count them made the panel the costliest part of the coordinator's home page."""
-    teams = teams_visible_to(user=coordinator) if coordinates_supervision(coordinator) else Team.objects.none()
+    teams = _current_teams_of(coordinator)
     links = SupervisionAssignment.objects.filter(team=OuterRef("pk"))
     return teams.annotate(
         supervised=Exists(links),

@@ -10,7 +10,7 @@ from tests.factories import AssignmentFactory, TeamFactory
 
 
 def _by_the_rule(coordinator) -> dict[str, int]:
-    teams = Team.objects.filter(assignment__cohort__coordinators=coordinator)
+    teams = Team.objects.filter(assignment__cohort__coordinators=coordinator, assignment__cohort__archived_at=None)
     summary = {"teams": 0, "without": 0, "missing_hbo": 0}
     for team in teams:
         links = list(SupervisionAssignment.objects.filter(team=team).select_related("supervisor"))
@@ -73,3 +73,24 @@ def test_the_panel_shows_the_counts(client, team, assignment, coordinator):
     assert "3 teams in jouw cohort." in page
     assert "2 teams zonder begeleider" in page
     assert "2 jeugdcasus-teams zonder hbo-docent" in page
+
+
+def test_an_archived_cohorts_teams_are_neither_counted_nor_offered_for_linking(
+    client, team, assignment, coordinator, other_cohort
+):
+    from wijklab import services as cohort_services
+
+    elsewhere = _youth_case(assignment, coordinator)
+    elsewhere.cohort = other_cohort
+    elsewhere.save()
+    old = TeamFactory(assignment=elsewhere, name="Vorig jaar")
+    other_cohort.coordinators.add(coordinator)
+    assert coordination_summary(coordinator=coordinator)["teams"] == 2
+    cohort_services.cohort_archive(cohort=other_cohort, by=coordinator)
+    assert coordination_summary(coordinator=coordinator) == _by_the_rule(coordinator)
+    assert coordination_summary(coordinator=coordinator)["teams"] == 1
+    client.force_login(coordinator)
+    page = client.get(reverse("supervision-assign")).content.decode()
+    assert team.name in page
+    assert "Vorig jaar" not in page
+    assert client.get(reverse("supervision-assign-team", args=[old.pk])).status_code == 404
