@@ -1,7 +1,8 @@
 """An archived cohort in a real browser: its student reads the team page and the chat back, with no
 form to change anything and the reason said at the top.
 
-A cohort of its own (the demo cohort stays open for the other journeys), archived by its coordinator.
+A cohort of its own, with its own coordinator and organisation, archived: the demo's people never
+meet it, so the other journeys (which share this server's database) see the demo as it was.
 """
 
 import json
@@ -19,13 +20,14 @@ from teams.chat import services as chat
 from wijklab import services
 from wijklab.models import Cohort, Neighbourhood, Organisation, Role, School, StudentProfile, User
 
-coordinator = User.objects.get(username="coordinator")
+coordinator = User.objects.create(username="archief.coordinator", display_name="Els Archief", role=Role.COORDINATOR)
+organisation = Organisation.objects.create(name="Stichting Bloemhof Bankjes", city="Rotterdam")
 cohort = Cohort.objects.create(name="Wijklab Archief 2025", starts_on=datetime.date(2025, 9, 1),
                                ends_on=datetime.date(2026, 7, 1), preferences_open=False)
 cohort.coordinators.add(coordinator)
 assignment = Assignment.objects.create(
     cohort=cohort, title="Buurtbankjes in Bloemhof", description="Samen met bewoners bankjes plaatsen.",
-    organisation=Organisation.objects.get(name="DOCK"), neighbourhood=Neighbourhood.objects.order_by("pk").first(),
+    organisation=organisation, neighbourhood=Neighbourhood.objects.order_by("pk").first(),
     team_size_min=3, team_size_max=4, min_niveau_4=1, min_niveau_5=0, min_niveau_6=1, status="in_progress",
     starts_on=datetime.date(2025, 10, 1), ends_on=datetime.date(2026, 1, 31), created_by=coordinator,
 )
