@@ -354,6 +354,14 @@ LEAVE_FORMED_BY_COORDINATOR = _(
 )
 
 
+def team_status_label(team: Team) -> str:
+    """A team's status as its pages show it. An open team is "open for joining" only while students
+    join teams themselves; while the coordinator forms them it has simply not started yet."""
+    if team.status == TeamStatus.OPEN and not team.assignment.cohort.self_join_open:
+        return str(_("Nog niet gestart"))
+    return team.get_status_display()
+
+
 def leave_refusal(team: Team) -> Refusal | None:
     """Why a member may not leave ``team`` on their own, or None. A team at work keeps its members; and
     while the coordinator forms the teams (self-join closed) a student who left could not join any

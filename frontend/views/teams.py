@@ -64,11 +64,15 @@ def team_list(request: HttpRequest) -> HttpResponse:
     )
     if assignment is not None:
         teams = teams.filter(assignment=assignment)
-    teams = teams.select_related("assignment", "assignment__organisation").order_by("assignment__title", "name", "pk")
+    teams = teams.select_related("assignment", "assignment__organisation", "assignment__cohort").order_by(
+        "assignment__title", "name", "pk"
+    )
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
     rows = [
         (team, selectors.team_completeness_for(team, viewer=user)) for team in selectors.with_niveau_counts_for(page)
     ]
+    for team, _complete in rows:
+        team.status_label = selectors.team_status_label(team)
     kept = {"q": query} if query else {}
     if assignment is not None:
         kept["opdracht"] = assignment.pk
@@ -193,6 +197,7 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict:
         },
         "is_coordinator": user.role == Role.COORDINATOR,
         "team_open": team.status == TeamStatus.OPEN and not archived,
+        "status_label": selectors.team_status_label(team),
         # Members leave on their own only where the rules let them; else the page says whom to ask.
         "leave_refusal": selectors.leave_refusal(team) if overview.viewer_is_member else None,
         "team_statuses": TeamStatus.choices,

@@ -201,3 +201,19 @@ def test_a_member_does_not_leave_a_formed_team_on_their_own_while_self_join_is_c
     assert reverse("team-leave", args=[team.pk]) in page
     services.membership_leave(team=team, student=member)
     assert not team.memberships.filter(student=member, left_at__isnull=True).exists()
+
+
+def test_an_open_team_reads_as_not_started_while_the_coordinator_forms_the_teams(client, small, cohort, coordinator):
+    team = open_team(small)
+    member = student(cohort, 4)
+    add_member(team, member)
+    client.force_login(member)
+    detail = reverse("team-detail", args=[team.pk])
+    assert "Open voor aanmelding" in client.get(detail).content.decode()
+    cohort.preferences_open = False
+    cohort.save()
+    assert "Nog niet gestart" in client.get(detail).content.decode()
+    client.force_login(coordinator)
+    listing = client.get(reverse("team-list")).content.decode()
+    assert "Nog niet gestart" in listing
+    assert "Open voor aanmelding" not in listing
