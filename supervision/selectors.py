@@ -51,7 +51,7 @@ from teams.models import Membership, SupervisionAssignment, Team
 from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
 from wijklab.ids import MAX_ID, as_id  # noqa: F401 - re-exported for the supervision modules
 from wijklab.models import Role, StudentProfile, SupervisorKind, User
-from wijklab.selectors import is_of_organisation, viewer_sees_niveaus
+from wijklab.selectors import containing, is_of_organisation, viewer_sees_niveaus
 
 # The chart series, in legend order. Peer ratings are in the API, not in the chart.
 SOURCES = ("docent", "werkbegeleider", "self", "peer")
@@ -631,19 +631,9 @@ OVERVIEW_QUERY_MAX = 100
 
 def _overview_scope(*, viewer: User, team_id: int | None, without_team: bool, query: str = "") -> QuerySet[User]:
     students = students_in_scope(viewer=viewer) if viewer.role != Role.STUDENT else User.objects.none()
-    query = query.strip()[:OVERVIEW_QUERY_MAX]
-    if query:
-        # No name holds a NUL (PostgreSQL text cannot): such a search finds nobody, never a 500.
-        students = (
-            students.none()
-            if "\x00" in query
-            else students.filter(
-                Q(display_name__icontains=query)
-                | Q(first_name__icontains=query)
-                | Q(last_name__icontains=query)
-                | Q(username__icontains=query)
-            )
-        )
+    students = containing(
+        students, query.strip()[:OVERVIEW_QUERY_MAX], "display_name", "first_name", "last_name", "username"
+    )
     if team_id is not None:
         students = students.filter(memberships__team_id=team_id, memberships__left_at__isnull=True)
     elif without_team:
@@ -952,13 +942,9 @@ STUDENT_SEARCH_LIMIT = 20
 def search_cohort_students(*, coordinator: User, query: str) -> list[User]:
     """At most ``STUDENT_SEARCH_LIMIT`` students of the coordinator's cohorts whose name or username
     contains the query: a picker that stays small however large the cohort is."""
-    query = query.strip()
-    # No name holds a NUL (PostgreSQL text cannot): such a query finds nobody, never a 500.
-    if not query or "\x00" in query:
+    if not query.strip():
         return []
-    matches = cohort_students(coordinator=coordinator).filter(
-        Q(display_name__icontains=query) | Q(username__icontains=query)
-    )
+    matches = containing(cohort_students(coordinator=coordinator), query, "display_name", "username")
     return list(matches[:STUDENT_SEARCH_LIMIT])
 
 

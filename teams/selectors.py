@@ -39,7 +39,7 @@ from teams.rules import (
 )
 from wijklab.ids import MAX_ID, as_id, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Cohort, Competence, Role, StudentProfile, User
-from wijklab.selectors import cohorts_managed_by, viewer_sees_niveaus
+from wijklab.selectors import cohorts_managed_by, containing, viewer_sees_niveaus
 
 
 def active_memberships() -> QuerySet[Membership]:
@@ -900,26 +900,13 @@ ASSIGNMENT_PICKER_LIMIT = 10
 def search_assignments_open_for_teams(*, user: User, query: str) -> tuple[list[Assignment], bool]:
     """At most ``ASSIGNMENT_PICKER_LIMIT`` open assignments ``user`` may open a team on, whose title or
     organisation contains ``query`` (the first ones by title without a query), and whether there are more."""
-    found = assignments_open_for_teams(user=user).select_related("organisation")
-    query = query.strip()
-    if "\x00" in query:
-        # No title holds a NUL (PostgreSQL text cannot): nothing found, never a 500.
-        return [], False
-    if query:
-        found = found.filter(Q(title__icontains=query) | Q(organisation__name__icontains=query))
+    found = containing(
+        assignments_open_for_teams(user=user).select_related("organisation"), query, "title", "organisation__name"
+    )
     rows = list(found[: ASSIGNMENT_PICKER_LIMIT + 1])
     return rows[:ASSIGNMENT_PICKER_LIMIT], len(rows) > ASSIGNMENT_PICKER_LIMIT
 
 
 def teams_matching(teams: QuerySet[Team], query: str) -> QuerySet[Team]:
     """The teams of a list whose name, assignment or organisation contains ``query`` (all without one)."""
-    query = query.strip()
-    if not query:
-        return teams
-    if "\x00" in query:
-        return teams.none()
-    return teams.filter(
-        Q(name__icontains=query)
-        | Q(assignment__title__icontains=query)
-        | Q(assignment__organisation__name__icontains=query)
-    )
+    return containing(teams, query, "name", "assignment__title", "assignment__organisation__name")

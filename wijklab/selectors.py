@@ -11,6 +11,21 @@ from wijklab.ids import as_id
 from wijklab.models import ApiToken, Cohort, Competence, Role, StudentProfile, SupervisorKind, User
 
 
+def containing(queryset: QuerySet, query: str, *fields: str) -> QuerySet:
+    """The rows of ``queryset`` where any of ``fields`` contains ``query`` (any case); all rows for an
+    empty query. The one search of the lists and pickers. No text holds a NUL (PostgreSQL text cannot
+    store one): such a query finds nothing, never a 500."""
+    query = query.strip()
+    if not query:
+        return queryset
+    if "\x00" in query:
+        return queryset.none()
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__icontains": query})
+    return queryset.filter(condition)
+
+
 def is_of_organisation(user: User) -> bool:
     """Whether ``user`` is a person of an organisation, whatever kind of account carries it.
 

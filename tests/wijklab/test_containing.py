@@ -1,0 +1,18 @@
+"""``wijklab.selectors.containing``: the one search of the lists and pickers."""
+
+from wijklab.models import User
+from wijklab.selectors import containing
+
+
+def test_any_field_any_case_and_an_empty_query_keeps_everything(student4, student5, student6):
+    people = User.objects.filter(pk__in=[student4.pk, student5.pk, student6.pk])
+    assert set(containing(people, "  ", "display_name")) == {student4, student5, student6}
+    assert set(containing(people, "VRIES", "display_name", "username")) == {student4}
+    assert set(containing(people, "lotte", "display_name", "username")) == {student6}  # the username
+    assert set(containing(people, "lotte", "display_name")) == {student6}
+
+
+def test_a_nul_or_nothing_matching_finds_nobody(student4):
+    people = User.objects.filter(pk=student4.pk)
+    assert list(containing(people, "a\x00b", "display_name")) == []
+    assert list(containing(people, "niemand", "display_name", "username")) == []
