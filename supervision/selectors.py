@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -27,11 +28,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.lookups import LessThanOrEqual
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -673,15 +674,20 @@ def overview_students(
                 .values("team__name")[:1]
             ),
         )
-        .annotate(
+        # Aliases, not columns: the sort, the filters and the counts read them, the rows do not
+        # (their alerts come from the standings), so the page's rows do not compute them again.
+        .alias(
+            # Never any feedback counts as long ago: one reading of the last feedback, not two
+            # (each reading is a subquery per student, and the flag is read three times per query).
             alert_no_feedback=flag(
-                (Q(in_team=True) | Q(linked=True)) & (Q(last_feedback__isnull=True) | Q(last_feedback__lte=cutoff))
+                (Q(in_team=True) | Q(linked=True))
+                & LessThanOrEqual(Coalesce("last_feedback", Value(dt.date.min)), Value(cutoff))
             ),
             alert_declining=flag(Exists(standings.filter(declining=True))),
             alert_self_above=flag(Exists(standings.filter(self_side__gt=0))),
             alert_self_below=flag(Exists(standings.filter(self_side__lt=0))),
         )
-        .annotate(
+        .alias(
             alert_count=F("alert_no_feedback") + F("alert_declining") + F("alert_self_above") + F("alert_self_below")
         )
     )
@@ -735,12 +741,7 @@ def progress_overview(
     is counted before ``only_alerts``: how many the "Zonder team" choice would show. ``query`` keeps
     the students whose name or username contains it, like a team filter (the counts follow)."""
     students = overview_students(viewer=viewer, today=today, team_id=team_id, without_team=without_team, query=query)
-    counts = students.aggregate(
-        total=Count("pk"),
-        flagged=Count("pk", filter=Q(alert_count__gt=0)),
-        without_team=Count("pk", filter=Q(in_team=False)),
-        **{code: Coalesce(Sum(f"alert_{code}"), 0) for code in ALERT_CODES},
-    )
+    counts = _overview_counts(students)
     counts["all"] = counts["total"]
     if only_alerts:
         students = students.filter(alert_count__gt=0)
@@ -767,6 +768,26 @@ def progress_overview(
     )
 
 
+def _overview_counts(students: QuerySet[User]) -> dict[str, int]:
+    """How many students, flagged, without a team and per alert: the flags read once per student
+    and added up here.
+
+    An aggregate in SQL cost twice as much: it counts over the annotated query as a subquery,
+    which PostgreSQL flattens, so every flag's subqueries ran again in the total of alerts and in
+    each count that used it (15 subqueries per student instead of 7; docs/benchmarks.md,
+    "2026-12-07 (later)")."""
+    counts = dict.fromkeys(("total", "flagged", "without_team", *ALERT_CODES), 0)
+    flags = [f"alert_{code}" for code in ALERT_CODES]
+    flagged = students.order_by().annotate(**{f"read_{flag}": F(flag) for flag in flags})
+    for in_team, *raised in flagged.values_list("in_team", *(f"read_{flag}" for flag in flags)):
+        counts["total"] += 1
+        counts["without_team"] += not in_team
+        counts["flagged"] += any(raised)
+        for code, value in zip(ALERT_CODES, raised, strict=True):
+            counts[code] += value
+    return counts
+
+
 def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow]:
     ids = [s.pk for s in students]
     team_names: dict[int, list[str]] = defaultdict(list)
@@ -779,8 +800,21 @@ def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow
     criteria = overview.criteria
     position = {c.pk: i for i, c in enumerate(criteria)}
     names = {c.pk: c.name for c in criteria}
-    standings_of: dict[int, list[CriterionStanding]] = defaultdict(list)
-    for standing in overview.standings.filter(student__in=ids):
+    # Plain rows, not models: a page has some 650 standings, and building a model for each cost
+    # more than the query.
+    standings_of: dict[int, list[Any]] = defaultdict(list)
+    for standing in overview.standings.filter(student__in=ids).values_list(
+        "pk",
+        "student_id",
+        "criterion_id",
+        "name",
+        "category",
+        "latest_level",
+        "trend",
+        "declining",
+        "self_side",
+        named=True,
+    ):
         standings_of[standing.student_id].append(standing)
     rows = []
     for student in students:
@@ -816,6 +850,7 @@ def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow
                 alerts=analysis.alerts_from_standings(
                     last_supervisor_feedback=last,
                     # Alerts use the current names; archived criteria keep their snapshot name.
+                    # Only the standings that raise one (the rest adds nothing to any alert).
                     standings=[
                         analysis.Standing(
                             name=names.get(s.criterion_id, s.name),
@@ -825,6 +860,7 @@ def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow
                             self_side=s.self_side,
                         )
                         for s in own
+                        if s.declining or s.self_side
                     ],
                     today=overview.today,
                     followed=student.in_team or student.linked,
@@ -834,9 +870,10 @@ def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow
     return rows
 
 
-def overview_teams(*, viewer: User) -> QuerySet[Team]:
-    """Teams to filter the overview by."""
-    return teams_visible_to(user=viewer).order_by("name", "id")
+def overview_teams(*, viewer: User) -> list[tuple[int, str]]:
+    """Teams to filter the overview by, as (id, name): a coordinator's menu lists a cohort's
+    hundreds of teams, and only these two fields of each."""
+    return list(teams_visible_to(user=viewer).order_by("name", "id").values_list("pk", "name"))
 
 
 def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[OverviewRow]:

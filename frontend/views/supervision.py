@@ -402,10 +402,10 @@ def _overview_for(request: HttpRequest) -> tuple[selectors.Overview, dict[str, A
     not_found_unless(selectors.sees_progress_alerts(viewer))
     sort = request.GET.get("sort", "alerts")
     descending = request.GET.get("dir") == "desc"
-    teams = list(selectors.overview_teams(viewer=viewer))
+    teams = selectors.overview_teams(viewer=viewer)
     team_id = None
     raw_team = request.GET.get("team", "")
-    if raw_team.isdigit() and any(str(t.pk) == raw_team for t in teams):
+    if raw_team.isdigit() and any(str(pk) == raw_team for pk, _name in teams):
         team_id = int(raw_team)
     without_team = raw_team == WITHOUT_TEAM
     only_alerts = request.GET.get("signalen") == "1"
