@@ -588,27 +588,33 @@ ALERT_CODES = (
 
 @dataclass
 class Overview:
-    """The grid over a viewer's students: ``students`` in the chosen order (annotated, in the
-    database, with what the sorting and the counts use), ``rows_for`` builds the rows of one page
-    and ``rows`` those of everyone (the CSV export, the mails)."""
+    """The grid over a viewer's students: ``order`` their ids in the chosen order (after
+    ``only_alerts``), ``rows_for`` builds the rows of some of them (a page) and ``rows`` those of
+    everyone (the CSV export, the mails). ``students`` is the annotated query the rows are read
+    from (with what the sorting and the counts use, as aliases)."""
 
     criteria: list[Criterion]
     students: QuerySet[User]
+    order: list[int]
     # total (the students listed), all (before only_alerts), flagged, without_team and one per
     # alert code (ALERT_CODES).
     counts: dict[str, int]
+    # Per alert code, the ids of the students who have it.
+    alerted: dict[str, set[int]]
     today: dt.date
     standings: QuerySet["CriterionStanding"]
     # Whether the viewer may see the students' niveau (the grid's and the CSV's niveau column).
     shows_niveau: bool = True
 
-    def rows_for(self, students: Sequence[User]) -> list["OverviewRow"]:
-        """The rows of these students (of ``self.students``): four queries whatever their number."""
-        return _overview_rows(self, list(students))
+    def rows_for(self, ids: Sequence[int]) -> list["OverviewRow"]:
+        """The rows of these students (ids of ``self.order``), in that order: four queries
+        whatever their number."""
+        by_id = {student.pk: student for student in self.students.filter(pk__in=list(ids))}
+        return _overview_rows(self, [by_id[pk] for pk in ids if pk in by_id])
 
     @cached_property
     def rows(self) -> list["OverviewRow"]:
-        return self.rows_for(self.students)
+        return self.rows_for(self.order)
 
 
 def standings_visible_to(*, viewer: User) -> QuerySet[CriterionStanding]:
@@ -693,12 +699,17 @@ def overview_students(
     )
 
 
-def _order(students: QuerySet[User], criteria: Sequence[Criterion], sort: str, descending: bool) -> QuerySet[User]:
+def _order(
+    students: QuerySet[User], criteria: Sequence[Criterion], sort: str, descending: bool
+) -> tuple[QuerySet[User], bool]:
     """The grid's order: by name, or by a column with ties by name. Descending turns the column
-    round, not the names within a tie (as a stable sort does)."""
+    round, not the names within a tie (as a stable sort does). The second value says the order
+    is by name and the alerts are still to be sorted on (``progress_overview`` does, in Python:
+    the count of alerts as a sort key in SQL computed every flag again for every student)."""
     name = _name_key()
     if sort == "name":
-        return students.order_by(name.desc(), F("pk").desc()) if descending else students.order_by(name, "pk")
+        ordered = students.order_by(name.desc(), F("pk").desc()) if descending else students.order_by(name, "pk")
+        return ordered, False
     if sort == "team":
         # Students without a team last (first when descending).
         key = Lower("first_team").desc(nulls_first=True) if descending else Lower("first_team").asc(nulls_last=True)
@@ -716,10 +727,10 @@ def _order(students: QuerySet[User], criteria: Sequence[Criterion], sort: str, d
         )
         key = level.desc() if descending else level.asc()
     elif sort.startswith("c"):
-        return students.order_by(name, "pk")
-    else:  # alerts: most alerts first by default
-        key = F("alert_count").asc() if descending else F("alert_count").desc()
-    return students.order_by(key, name, "pk")
+        return students.order_by(name, "pk"), False
+    else:  # alerts: most alerts first by default, then by name
+        return students.order_by(name, "pk"), True
+    return students.order_by(key, name, "pk"), False
 
 
 def progress_overview(
@@ -733,7 +744,7 @@ def progress_overview(
     only_alerts: bool = False,
     query: str = "",
 ) -> Overview:
-    """The docent's (or coordinator's) grid: three queries whatever the size, and four per page of rows.
+    """The docent's (or coordinator's) grid: two queries whatever the size, and four per page of rows.
 
     ``team_id`` keeps one team's current members, ``without_team`` the students in no team
     now, ``only_alerts`` those with an alert. Those not followed by anyone (no team, no supervisor
@@ -741,11 +752,6 @@ def progress_overview(
     is counted before ``only_alerts``: how many the "Zonder team" choice would show. ``query`` keeps
     the students whose name or username contains it, like a team filter (the counts follow)."""
     students = overview_students(viewer=viewer, today=today, team_id=team_id, without_team=without_team, query=query)
-    counts = _overview_counts(students)
-    counts["all"] = counts["total"]
-    if only_alerts:
-        students = students.filter(alert_count__gt=0)
-        counts["total"] = counts["flagged"]
     # Level-blind viewers (werkbegeleiders): no niveau column, no programme's criteria (docs/visibility.md).
     sees_niveaus = viewer_sees_niveaus(viewer=viewer)
     profiles = StudentProfile.objects.filter(
@@ -758,34 +764,52 @@ def progress_overview(
     )
     # Grouped by category (the grid's header groups them), in rubric order within each.
     criteria.sort(key=lambda c: c.category != Category.WERKNEMERSVAARDIGHEDEN)
+    ordered, by_alerts = _order(students, criteria, sort, descending)
+    alert_count, counts, alerted = _read_flags(ordered)
+    order = list(alert_count)
+    if by_alerts:
+        # Stable, so ties keep the database's order by name (also when reversed).
+        order.sort(key=alert_count.__getitem__, reverse=not descending)
+    counts["all"] = counts["total"]
+    if only_alerts:
+        order = [pk for pk in order if alert_count[pk]]
+        counts["total"] = counts["flagged"]
     return Overview(
         criteria=criteria,
-        students=_order(students, criteria, sort, descending),
+        students=students,
+        order=order,
         counts=counts,
+        alerted=alerted,
         today=today,
         standings=standings_visible_to(viewer=viewer),
         shows_niveau=sees_niveaus,
     )
 
 
-def _overview_counts(students: QuerySet[User]) -> dict[str, int]:
-    """How many students, flagged, without a team and per alert: the flags read once per student
-    and added up here.
+def _read_flags(students: QuerySet[User]) -> tuple[dict[int, int], dict[str, int], dict[str, set[int]]]:
+    """Each student's number of alerts by id (in the query's order), the counts (how many,
+    flagged, without a team and per alert) and per alert who has it: each flag read once per
+    student, in one query.
 
-    An aggregate in SQL cost twice as much: it counts over the annotated query as a subquery,
-    which PostgreSQL flattens, so every flag's subqueries ran again in the total of alerts and in
-    each count that used it (15 subqueries per student instead of 7; docs/benchmarks.md,
-    "2026-12-07 (later)")."""
+    Counted here, not in SQL: an aggregate over the annotated query is a subquery PostgreSQL
+    flattens, so every flag's subqueries ran again in the total of alerts and in each count that
+    used it (15 subqueries per student instead of 7), and the page's query then computed them all
+    once more to sort by the number of alerts (docs/benchmarks.md, "2026-12-07 (later)")."""
     counts = dict.fromkeys(("total", "flagged", "without_team", *ALERT_CODES), 0)
+    alerted: dict[str, set[int]] = {code: set() for code in ALERT_CODES}
+    alert_count: dict[int, int] = {}
     flags = [f"alert_{code}" for code in ALERT_CODES]
-    flagged = students.order_by().annotate(**{f"read_{flag}": F(flag) for flag in flags})
-    for in_team, *raised in flagged.values_list("in_team", *(f"read_{flag}" for flag in flags)):
+    read = students.annotate(**{f"read_{flag}": F(flag) for flag in flags})
+    for pk, in_team, *raised in read.values_list("pk", "in_team", *(f"read_{flag}" for flag in flags)):
+        alert_count[pk] = sum(raised)
         counts["total"] += 1
         counts["without_team"] += not in_team
         counts["flagged"] += any(raised)
         for code, value in zip(ALERT_CODES, raised, strict=True):
-            counts[code] += value
-    return counts
+            if value:
+                counts[code] += 1
+                alerted[code].add(pk)
+    return alert_count, counts, alerted
 
 
 def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow]:
@@ -879,7 +903,8 @@ def overview_teams(*, viewer: User) -> list[tuple[int, str]]:
 def students_needing_feedback(*, supervisor: User, today: dt.date) -> list[OverviewRow]:
     """The supervisor's followed students without supervisor feedback for 14 days (or ever)."""
     overview = progress_overview(viewer=supervisor, today=today, sort="last")
-    return overview.rows_for(overview.students.filter(alert_no_feedback=1))
+    due = overview.alerted[analysis.ALERT_NO_FEEDBACK]
+    return overview.rows_for([pk for pk in overview.order if pk in due])
 
 
 # --- coordination -----------------------------------------------------------

@@ -502,8 +502,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         }
         for c in data.criteria
     ]
-    paginator = Paginator(data.students, OVERVIEW_PAGE_SIZE)
-    paginator.count = data.counts["total"]  # counted already, with the alerts (no second COUNT query)
+    paginator = Paginator(data.order, OVERVIEW_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = data.rows_for(page.object_list)
     counts = {code: data.counts[code] for code in ALERT_BADGES}
@@ -809,7 +808,7 @@ def supervisor_panel(request: HttpRequest) -> str:
         "supervision/panels/supervisor.html",
         {
             "student_count": data.counts["all"],
-            "flagged": data.rows_for(data.students[:5]),
+            "flagged": data.rows_for(data.order[:5]),
             "flagged_count": data.counts["flagged"],
         },
         request=request,

@@ -185,6 +185,7 @@ def test_overview_shows_latest_level_and_trend_per_criterion(team, history, mbo_
         ("name", True, ["youssef", "sanne", "lotte"]),
         ("last", False, ["lotte", "youssef", "sanne"]),  # never, then longest ago first
         ("alerts", False, ["youssef", "lotte", "sanne"]),
+        ("alerts", True, ["sanne", "lotte", "youssef"]),
         ("CRIT", True, ["sanne", "youssef", "lotte"]),
     ],
 )

@@ -67,6 +67,12 @@ def test_the_grid_agrees_with_each_students_own_history_on_the_demo(demo, userna
         assert overview.counts[code] == sum(1 for r in rows if code in r.alert_codes), code
     only = selectors.progress_overview(viewer=viewer, today=today, only_alerts=True)
     assert [r.student.pk for r in only.rows] == [r.student.pk for r in rows if r.alerts]
+    # Sorted by alerts in Python, ties by name in the database's order: the order SQL gives
+    # sorting on the flags' total, both ways (the demo has many ties).
+    name = selectors._name_key()
+    for descending, key in ((False, F("alert_count").desc()), (True, F("alert_count").asc())):
+        sql = list(overview.students.order_by(key, name, "pk").values_list("pk", flat=True))
+        assert selectors.progress_overview(viewer=viewer, today=today, descending=descending).order == sql
 
 
 def test_the_demo_has_standings_and_a_second_refresh_changes_none(demo):
