@@ -217,7 +217,14 @@ def feedback_visible_to(*, viewer: User) -> QuerySet[FeedbackEntry]:
         scope = Q(student=viewer) | own
     elif viewer.role in {Role.SUPERVISOR, Role.COORDINATOR, Role.ORGANISATION}:
         # Organisation contacts: what they wrote, and as werkbegeleider the feedback on their students.
-        scope = Q(student__in=students_in_scope(viewer=viewer).values("pk")) | own
+        students = students_in_scope(viewer=viewer).values("pk")
+        if viewer.role != Role.COORDINATOR:
+            # A supervisor's few students (some 90 at scale) as ids, read first: "on these students
+            # or by me" over a subquery made PostgreSQL read every entry of the region (50,000) to
+            # count a docent's 1,000; over a list it combines two indexes. A coordinator's cohort
+            # sees a quarter of them, which a scan reads best (docs/benchmarks.md, "2026-12-07 (later)").
+            students = list(students.values_list("pk", flat=True))
+        scope = Q(student__in=students) | own
     else:
         return FeedbackEntry.objects.none()
     return FeedbackEntry.objects.filter(scope)
