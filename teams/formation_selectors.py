@@ -25,6 +25,7 @@ from wijklab.models import Cohort, Competence, Role, School, StudentProfile, Use
 from wijklab.selectors import (
     access_managed_cohort,
     cohorts_managed_by,
+    first_and_count,
     incomplete_profile_q,
 )
 
@@ -278,16 +279,19 @@ def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
     )
     seats = open_assignments_of(cohort=cohort).aggregate(n=Count("pk"), seats=Sum("team_size_max"))
 
-    def first(profiles: QuerySet[StudentProfile]) -> list[User]:
+    def first(profiles: QuerySet[StudentProfile]) -> tuple[list[User], int]:
         named = profiles.select_related("user").order_by("user__display_name", "user__username", "pk")
-        return [p.user for p in named[:READINESS_NAMES]]
+        rows, count = first_and_count(named, READINESS_NAMES)
+        return [p.user for p in rows], count
 
+    without_preferences, without_preferences_count = first(without)
+    incomplete_profiles, incomplete_profiles_count = first(incomplete)
     return FormationReadiness(
         students_total=counts["total"],
-        without_preferences=first(without),
-        without_preferences_count=without.count(),
-        incomplete_profiles=first(incomplete),
-        incomplete_profiles_count=incomplete.count(),
+        without_preferences=without_preferences,
+        without_preferences_count=without_preferences_count,
+        incomplete_profiles=incomplete_profiles,
+        incomplete_profiles_count=incomplete_profiles_count,
         in_team=counts["in_team"],
         teamless=counts["total"] - counts["in_team"],
         open_assignments=seats["n"],

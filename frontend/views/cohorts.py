@@ -197,20 +197,21 @@ def _with_row_facts(cohort: Cohort, profiles: Iterable[StudentProfile]) -> list[
     return profiles
 
 
-def _names(profiles: QuerySet[StudentProfile]) -> list[str]:
-    return [p.user.get_display_name() for p in profiles.select_related("user")[:READINESS_NAMES]]
+def _names(profiles: QuerySet[StudentProfile]) -> tuple[list[str], int]:
+    rows, count = selectors.first_and_count(profiles.select_related("user"), READINESS_NAMES)
+    return [p.user.get_display_name() for p in rows], count
 
 
 def cohort_readiness(*, cohort: Cohort) -> Readiness:
     students = cohort.students.order_by("user__display_name", "user__username")
-    incomplete = students.filter(selectors.incomplete_profile_q())
-    without = students.exclude(Exists(Preference.objects.filter(student_id=OuterRef("user_id"))))
+    incomplete, incomplete_count = _names(students.filter(selectors.incomplete_profile_q()))
+    without, without_count = _names(students.exclude(Exists(Preference.objects.filter(student_id=OuterRef("user_id")))))
     return Readiness(
         students=students.count(),
-        incomplete=_names(incomplete),
-        incomplete_count=incomplete.count(),
-        without_preferences=_names(without),
-        without_preferences_count=without.count(),
+        incomplete=incomplete,
+        incomplete_count=incomplete_count,
+        without_preferences=without,
+        without_preferences_count=without_count,
     )
 
 
