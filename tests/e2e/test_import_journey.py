@@ -82,9 +82,11 @@ def test_coordinator_imports_a_csv_and_an_excel_list(new_context, e2e_server, im
     expect(phone.locator(".import-count--new strong")).to_have_text("8")
     expect(phone.locator("#rij-10")).to_contain_text("School “Hogeschool Leiden” doet niet mee in dit cohort")
     # Nothing runs off the side of the phone's screen, once the page has settled (under load the
-    # first layout, before htmx settles the swapped preview, was once measured wider).
+    # first layout, before htmx settles the swapped preview, was once measured wider). A function,
+    # not an expression: Playwright polls an expression with eval, which the CSP refuses (it failed
+    # so whenever the first check was false).
     try:
-        phone.wait_for_function("document.documentElement.scrollWidth <= 390", timeout=5000)
+        phone.wait_for_function("() => document.documentElement.scrollWidth <= 390", timeout=5000)
     except PlaywrightTimeoutError:
         width = phone.evaluate("document.documentElement.scrollWidth")
         raise AssertionError(f"the preview is {width}px wide on a 390px phone") from None
