@@ -19,7 +19,6 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from frontend.templatetags.wijklab_dates import short_date
 from supervision.models import Level
-from wijklab.models import Role
 
 register = template.Library()
 
@@ -111,8 +110,9 @@ def grid_row(context: template.Context, row: Any) -> SafeString:
         )
     else:
         last = f'<span class="muted">{parts["never"]}</span>'
-    user = context.get("user")
-    if user is not None and user.role == Role.SUPERVISOR:
+    # Whoever may write supervisor feedback (the view asks ``may_write_as_supervisor``): docenten and
+    # werkbegeleiders of either account kind.
+    if context.get("can_log"):
         log = f"{parts['log_url']}?student={student.pk}"
         last += f'\n<div><a class="small" href="{log}">{parts["give_feedback"]}</a></div>'
     flags = "".join(f'<span class="flag flag--{esc(a.code)}">{esc(a.text)}</span>' for a in row.alerts)

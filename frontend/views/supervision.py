@@ -524,6 +524,8 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
             "querystring": query,
             "csv_query": urlencode(base | {"sort": extra["sort"]}),
             "partial": partial,
+            # The feedback links (the page's and each row's): docenten and werkbegeleiders.
+            "can_log": selectors.may_write_as_supervisor(request.user),
             **extra,
         },
     )

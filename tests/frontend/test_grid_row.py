@@ -31,8 +31,9 @@ def _cells(html: str) -> list[str]:
     ]
 
 
-def _supervisor() -> User:
-    return User(pk=7, username="docent", role=Role.SUPERVISOR)
+def _supervisor() -> Context:
+    """A row as someone who may write supervisor feedback sees it."""
+    return Context({"user": User(pk=7, username="docent", role=Role.SUPERVISOR), "can_log": True})
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def student() -> User:
 
 def test_each_kind_of_cell_reads_the_same_to_the_eye_and_to_a_screen_reader(student):
     cells = [Cell(level=3, trend="up"), Cell(level=1, trend=None), Cell(applies=False), Cell()]
-    html = grid_row(Context({"user": _supervisor()}), _row(student, cells=cells))
+    html = grid_row(_supervisor(), _row(student, cells=cells))
     assert _cells(html) == [
         '<td><span class="lv lv--3">3<span class="visually-hidden"> Voldoende</span>'
         '<span class="trend--up" aria-hidden="true" title="stijgend">↑</span>'
@@ -63,10 +64,10 @@ def test_the_row_speaks_the_readers_language(student):
         alerts=[Alert(ALERT_DECLINING, "Declining", ["Samenwerken"])],
     )
     with translation.override("en"):
-        html = grid_row(Context({"user": _supervisor()}), row)
-        again = grid_row(Context({"user": _supervisor()}), row)
+        html = grid_row(_supervisor(), row)
+        again = grid_row(_supervisor(), row)
     with translation.override("nl"):
-        dutch = grid_row(Context({"user": _supervisor()}), row)
+        dutch = grid_row(_supervisor(), row)
     assert _cells(html) == [
         '<td><span class="lv lv--2">2<span class="visually-hidden"> Developing</span>'
         '<span class="trend--down" aria-hidden="true" title="falling">↓</span>'
@@ -88,7 +89,7 @@ def test_the_row_speaks_the_readers_language(student):
 
 def test_the_students_cell_links_their_progress_and_escapes_the_name(student):
     row = _row(student, team_names=["Team <Noord>", "Zuid"], last_feedback=None)
-    html = grid_row(Context({"user": _supervisor()}), row)
+    html = grid_row(_supervisor(), row)
     assert '<a href="/studenten/42/voortgang/">Sanne de &lt;b&gt;Vries&lt;/b&gt;</a>' in html
     assert "Team &lt;Noord&gt;, Zuid" in html
     assert '<span class="muted">nooit</span>' in html
@@ -102,7 +103,7 @@ def test_alerts_mark_the_row_and_each_has_its_flag(student):
         Alert(ALERT_DECLINING, "Dalende lijn", ["Samenwerken & <overleg>"]),
     ]
     row = _row(student, last_feedback=dt.date(2026, 11, 17), days_since=0, alerts=alerts)
-    html = grid_row(Context({"user": _supervisor()}), row)
+    html = grid_row(_supervisor(), row)
     assert html.startswith('<tr class="has-alert">')
     assert '<span class="badge badge--alert grid-table__count">2 signalen</span>' in html
     assert '<span class="flag flag--no_feedback">Al 20 dagen geen feedback</span>' in html
@@ -112,8 +113,8 @@ def test_alerts_mark_the_row_and_each_has_its_flag(student):
     assert "vandaag" in html
 
 
-def test_only_a_supervisor_gets_the_feedback_link(student):
+def test_only_who_may_write_feedback_gets_the_feedback_link(student):
     row = _row(student)
-    assert 'href="/feedback/geven/?student=42"' in grid_row(Context({"user": _supervisor()}), row)
+    assert 'href="/feedback/geven/?student=42"' in grid_row(_supervisor(), row)
     coordinator = User(pk=8, username="c", role=Role.COORDINATOR)
-    assert "?student=42" not in grid_row(Context({"user": coordinator}), row)
+    assert "?student=42" not in grid_row(Context({"user": coordinator, "can_log": False}), row)

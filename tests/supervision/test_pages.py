@@ -524,3 +524,20 @@ def test_the_admin_lists_feedback_with_its_scores(client, team, history, mbo_doc
         reverse("admin:supervision_sentmail_changelist"),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("person", "links"),
+    [("mbo_docent", True), ("werkbegeleider", True), ("org_contact", True), ("coordinator", False)],
+)
+def test_the_grid_offers_feedback_links_to_whoever_may_write_it(client, request, team, person, links):
+    """Docenten and werkbegeleiders of either account kind (an organisation contact linked to a team
+    writes feedback too), not coordinators: the page's button and each row's link."""
+    viewer = request.getfixturevalue(person)
+    if person == "org_contact":
+        SupervisionAssignment.objects.create(supervisor=viewer, team=team)
+    client.force_login(viewer)
+    page = client.get(reverse("supervision-overview")).content.decode()
+    student = team.memberships.first().student
+    assert (f'{reverse("supervision-log")}?student={student.pk}"' in page) is links
+    assert (f'href="{reverse("supervision-log")}"' in page) is links
