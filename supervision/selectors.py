@@ -772,15 +772,21 @@ def progress_overview(
     # Grouped by category (the grid's header groups them), in rubric order within each.
     criteria.sort(key=lambda c: c.category != Category.WERKNEMERSVAARDIGHEDEN)
     ordered, by_alerts = _order(students, criteria, sort, descending)
-    alert_count, counts, alerted = _read_flags(ordered)
+    alert_count, without_team_count, alerted = _read_flags(ordered)
     order = list(alert_count)
     if by_alerts:
         # Stable, so ties keep the database's order by name (also when reversed).
         order.sort(key=alert_count.__getitem__, reverse=not descending)
-    counts["all"] = counts["total"]
+    flagged = [pk for pk in order if alert_count[pk]]
+    counts = {
+        "all": len(order),
+        "total": len(flagged) if only_alerts else len(order),
+        "flagged": len(flagged),
+        "without_team": without_team_count,
+        **{code: len(alerted[code]) for code in ALERT_CODES},
+    }
     if only_alerts:
-        order = [pk for pk in order if alert_count[pk]]
-        counts["total"] = counts["flagged"]
+        order = flagged
     return Overview(
         criteria=criteria,
         students=students,
@@ -793,30 +799,26 @@ def progress_overview(
     )
 
 
-def _read_flags(students: QuerySet[User]) -> tuple[dict[int, int], dict[str, int], dict[str, set[int]]]:
-    """Each student's number of alerts by id (in the query's order), the counts (how many,
-    flagged, without a team and per alert) and per alert who has it: each flag read once per
-    student, in one query.
+def _read_flags(students: QuerySet[User]) -> tuple[dict[int, int], int, dict[str, set[int]]]:
+    """Each student's number of alerts by id (in the query's order), how many are in no team, and
+    per alert who has it: each flag read once per student, in one query.
 
     Counted here, not in SQL: an aggregate over the annotated query is a subquery PostgreSQL
     flattens, so every flag's subqueries ran again in the total of alerts and in each count that
     used it (15 subqueries per student instead of 7), and the page's query then computed them all
     once more to sort by the number of alerts (docs/benchmarks.md, "2026-12-07 (later)")."""
-    counts = dict.fromkeys(("total", "flagged", "without_team", *ALERT_CODES), 0)
-    alerted: dict[str, set[int]] = {code: set() for code in ALERT_CODES}
     alert_count: dict[int, int] = {}
+    without_team = 0
+    alerted: dict[str, set[int]] = {code: set() for code in ALERT_CODES}
     flags = [f"alert_{code}" for code in ALERT_CODES]
     read = students.annotate(**{f"read_{flag}": F(flag) for flag in flags})
     for pk, in_team, *raised in read.values_list("pk", "in_team", *(f"read_{flag}" for flag in flags)):
         alert_count[pk] = sum(raised)
-        counts["total"] += 1
-        counts["without_team"] += not in_team
-        counts["flagged"] += any(raised)
+        without_team += not in_team
         for code, value in zip(ALERT_CODES, raised, strict=True):
             if value:
-                counts[code] += 1
                 alerted[code].add(pk)
-    return alert_count, counts, alerted
+    return alert_count, without_team, alerted
 
 
 def _overview_rows(overview: Overview, students: list[User]) -> list[OverviewRow]:
