@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
@@ -28,6 +28,10 @@ DEFAULT_RETENTION_DAYS = 730
 _current_address: ContextVar[str | None] = ContextVar("audit_client_address", default=None)
 
 _UNSET: Any = object()
+
+# Reads of someone's progress or feedback: written on every view of a grid, a progress page or a
+# feedback list. Their commit does not wait for the disk (below); every other kind does.
+READ_KINDS = frozenset({AuditKind.PROGRESS_READ, AuditKind.FEEDBACK_READ})
 
 
 @contextmanager
@@ -87,20 +91,42 @@ def audit_record(
         if params:
             text = text % {key: str(value) for key, value in params.items()}
         text = text[:300]
+    fields = {
+        "kind": kind,
+        "actor": actor,
+        "subject_id": subject_id,
+        "cohort_id": cohort_id,
+        "object_type": object_type[:40],
+        "object_id": str(object_id)[:64],
+        "description": text,
+        "address": address,
+    }
     try:
-        return AuditEntry.objects.create(
-            kind=kind,
-            actor=actor,
-            subject_id=subject_id,
-            cohort_id=cohort_id,
-            object_type=object_type[:40],
-            object_id=str(object_id)[:64],
-            description=text,
-            address=address,
-        )
+        if kind in READ_KINDS:
+            return _create_without_waiting_for_disk(fields)
+        return AuditEntry.objects.create(**fields)
     except DatabaseError:
         logger.exception("Could not record the audit event %s", kind)
         return None
+
+
+def _create_without_waiting_for_disk(fields: dict[str, Any]) -> AuditEntry:
+    """A read event in its own transaction whose commit does not wait for the disk.
+
+    Every page that shows someone's progress or feedback records that read, and waiting for its
+    commit to reach the disk made the tail of every page when the disk was slow, also of pages that
+    write nothing (docs/benchmarks.md, "2026-12-07 (later)"). With ``synchronous_commit = off`` for
+    this one transaction, a PostgreSQL crash can lose the last fraction of a second of read events,
+    never a write and never a security event (docs/audit.md, "Durability"). Inside a caller's
+    transaction the entry commits with the caller's data, as it waits: the setting would otherwise
+    apply to that data too. Other databases have no such setting.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return AuditEntry.objects.create(**fields)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        return AuditEntry.objects.create(**fields)
 
 
 def retention_days() -> int:

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -293,3 +295,44 @@ def test_an_organisation_never_reads_the_log(logged, org_contact, cohort):
 def test_a_persons_own_entries_for_their_data_download(logged, student4, mbo_docent, outsider_student):
     assert [e.kind for e in audit_selectors.audit_entries_of_person(user=student4)] == ["sign_in"]
     assert [e.kind for e in audit_selectors.audit_entries_of_person(user=outsider_student)] == ["progress_read"]
+
+
+# --- durability ----------------------------------------------------------------------------------
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_event_alone_commits_without_waiting_for_the_disk_and_every_other_event_waits(
+    require_postgres, student4, mbo_docent
+):
+    """Reads of progress and feedback are written on every view; only their commit skips the wait
+    (docs/audit.md, "Durability"), for that one transaction, and never for a caller's data."""
+
+    def record(kind):
+        with CaptureQueriesContext(connection) as queries:
+            entry = audit_record(kind=kind, actor=mbo_docent, subject=student4, description="Gelezen.")
+        assert entry is not None
+        assert AuditEntry.objects.filter(pk=entry.pk).exists()
+        # Django logs the transaction's BEGIN and COMMIT on PostgreSQL too; the statements are what counts.
+        return [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+
+    assert _synchronous_commit() == "on"
+    for kind in (AuditKind.PROGRESS_READ, AuditKind.FEEDBACK_READ):
+        sql = record(kind)
+        assert len(sql) == 2
+        assert sql[0] == "SET LOCAL synchronous_commit = off"
+        assert sql[1].startswith("INSERT")
+        # SET LOCAL ends with its transaction: the connection waits for the disk again.
+        assert _synchronous_commit() == "on"
+    for kind in (AuditKind.SIGN_IN, AuditKind.EXPORT, AuditKind.ACCESS_REFUSED):
+        assert not any("synchronous_commit" in q for q in record(kind))
+    # Inside a caller's transaction the read commits with the caller's data, which waits.
+    with transaction.atomic():
+        sql = record(AuditKind.PROGRESS_READ)
+        assert _synchronous_commit() == "on"
+    assert not any("synchronous_commit" in q for q in sql)
