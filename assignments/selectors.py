@@ -291,6 +291,13 @@ def user_can_rank_preferences(*, user: User) -> bool:
     return user.is_authenticated and user.role == Role.STUDENT
 
 
+def has_open_preference() -> Exists:
+    """The student of the outer row (its ``user_id``) has chosen at least one open assignment: the
+    choices a team formation can use. A choice of an assignment no longer open counts for nothing,
+    so the cohort page and the formation page both list that student as still without preferences."""
+    return Exists(Preference.objects.filter(student_id=OuterRef("user_id"), assignment__status=AssignmentStatus.OPEN))
+
+
 def preferences_of(*, student: User) -> QuerySet[Preference]:
     return student.preferences.select_related(
         "assignment", "assignment__organisation", "assignment__neighbourhood"

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentStatus, Preference
+from assignments.selectors import has_open_preference
 from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
@@ -261,14 +262,17 @@ class FormationReadiness:
     def ready(self) -> bool:
         return self.students_total > 0 and self.open_assignments > 0
 
+    @property
+    def everyone_ready(self) -> bool:
+        """Every student has a complete profile and has chosen: what the cohort page reports."""
+        return self.students_total > 0 and not self.incomplete_profiles_count and not self.without_preferences_count
+
 
 def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
     """Counted in the database, with the first names of each list: reading the whole cohort's profiles
     made this the slowest part of the formation page for a regional cohort (docs/benchmarks.md)."""
     students = cohort_students(cohort=cohort)
-    without = students.exclude(
-        Exists(Preference.objects.filter(student_id=OuterRef("user_id"), assignment__status=AssignmentStatus.OPEN))
-    )
+    without = students.exclude(has_open_preference())
     incomplete = students.filter(incomplete_profile_q())
     counts = students.aggregate(
         total=Count("pk"),

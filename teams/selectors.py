@@ -8,11 +8,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentStatus, Phase, Preference
+from assignments.selectors import has_open_preference
 from teams.models import (
     Duo,
     DuoRole,
@@ -39,7 +40,7 @@ from teams.rules import (
 )
 from wijklab.ids import MAX_ID, as_id, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Cohort, Competence, Role, StudentProfile, User
-from wijklab.selectors import cohorts_managed_by, containing, viewer_sees_niveaus
+from wijklab.selectors import cohorts_managed_by, containing, viewer_sees_niveaus, with_profile_completeness
 
 
 def active_memberships() -> QuerySet[Membership]:
@@ -910,3 +911,34 @@ def search_assignments_open_for_teams(*, user: User, query: str) -> tuple[list[A
 def teams_matching(teams: QuerySet[Team], query: str) -> QuerySet[Team]:
     """The teams of a list whose name, assignment or organisation contains ``query`` (all without one)."""
     return containing(teams, query, "name", "assignment__title", "assignment__organisation__name")
+
+
+# --- the cohort page's student table ------------------------------------------------------------
+
+
+def cohort_students_by_name(*, cohort: Cohort) -> QuerySet[StudentProfile]:
+    """The cohort's students in the table's order; ``with_cohort_row_facts`` adds what each row shows."""
+    return cohort.students.select_related("user", "school").order_by("user__display_name", "user__username", "pk")
+
+
+def with_cohort_row_facts(*, cohort: Cohort, profiles: Iterable[StudentProfile]) -> list[StudentProfile]:
+    """Profile completeness, preferences (the rule of the readiness lists) and team of a page of
+    students, in one query over just that page.
+
+    Asked of the whole cohort before paging, PostgreSQL read every preference and competence of the
+    cohort for the 25 rows shown (docs/benchmarks.md).
+    """
+    profiles = list(profiles)
+    team_name = Membership.objects.filter(
+        student_id=OuterRef("user_id"), cohort_id=cohort.pk, left_at__isnull=True
+    ).values("team__name")[:1]
+    facts = {
+        row["pk"]: row
+        for row in with_profile_completeness(StudentProfile.objects.filter(pk__in=[p.pk for p in profiles]))
+        .annotate(has_preferences=has_open_preference(), team_name=Subquery(team_name))
+        .values("pk", "profile_complete", "has_preferences", "team_name")
+    }
+    for profile in profiles:
+        for name in ("profile_complete", "has_preferences", "team_name"):
+            setattr(profile, name, facts[profile.pk][name])
+    return profiles

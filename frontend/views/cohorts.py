@@ -4,15 +4,13 @@ Thin: access helper (wijklab.selectors.access_managed_cohort, 404 for anyone
 else) → form → service (wijklab.services) → render.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,20 +18,18 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assignments.models import Preference
 from frontend.access import forbidden_unless
 from frontend.navigation import nav_item, overview_panel
-from teams.models import Membership
+from teams import formation_selectors
+from teams import selectors as team_selectors
 from wijklab import selectors, services
 from wijklab.errors import RuleViolation
-from wijklab.models import Cohort, Competence, Organisation, Role, School, StudentProfile, User
+from wijklab.models import Cohort, Competence, Organisation, Role, School, User
 
 STUDENTS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 25
 # A regional cohort has hundreds of assignments; the page lists them ten at a time.
 ASSIGNMENTS_PER_PAGE = 10
-# The readiness summary names at most this many students per list; the count is always complete.
-READINESS_NAMES = 40
 
 nav_item(_("Cohorten"), "cohort-list", Role.COORDINATOR, order=5)
 
@@ -152,74 +148,13 @@ def cohort_archive(request: HttpRequest, cohort_id: int) -> HttpResponse:
 # --- the detail page -----------------------------------------------------------------------
 
 
-@dataclass
-class Readiness:
-    """Who still has work to do before team formation: counts and (the first) names."""
-
-    students: int
-    incomplete: list[str]
-    incomplete_count: int
-    without_preferences: list[str]
-    without_preferences_count: int
-
-    @property
-    def ready(self) -> bool:
-        return self.students > 0 and not self.incomplete_count and not self.without_preferences_count
-
-
-def _students_of(cohort: Cohort) -> QuerySet[StudentProfile]:
-    """The cohort's students in the table's order; ``_with_row_facts`` adds what each row shows."""
-    return cohort.students.select_related("user", "school").order_by("user__display_name", "user__username", "pk")
-
-
-def _with_row_facts(cohort: Cohort, profiles: Iterable[StudentProfile]) -> list[StudentProfile]:
-    """Profile completeness, preferences and team of a page of students, in one query over just that page.
-
-    Asked of the whole cohort before paging, PostgreSQL read every preference and competence of the
-    cohort for the 25 rows shown (docs/benchmarks.md).
-    """
-    profiles = list(profiles)
-    team_name = Membership.objects.filter(
-        student_id=OuterRef("user_id"), cohort_id=cohort.pk, left_at__isnull=True
-    ).values("team__name")[:1]
-    facts = {
-        row["pk"]: row
-        for row in selectors.with_profile_completeness(StudentProfile.objects.filter(pk__in=[p.pk for p in profiles]))
-        .annotate(
-            has_preferences=Exists(Preference.objects.filter(student_id=OuterRef("user_id"))),
-            team_name=Subquery(team_name),
-        )
-        .values("pk", "profile_complete", "has_preferences", "team_name")
-    }
-    for profile in profiles:
-        for name in ("profile_complete", "has_preferences", "team_name"):
-            setattr(profile, name, facts[profile.pk][name])
-    return profiles
-
-
-def _names(profiles: QuerySet[StudentProfile]) -> tuple[list[str], int]:
-    rows, count = selectors.first_and_count(profiles.select_related("user"), READINESS_NAMES)
-    return [p.user.get_display_name() for p in rows], count
-
-
-def cohort_readiness(*, cohort: Cohort) -> Readiness:
-    students = cohort.students.order_by("user__display_name", "user__username")
-    incomplete, incomplete_count = _names(students.filter(selectors.incomplete_profile_q()))
-    without, without_count = _names(students.exclude(Exists(Preference.objects.filter(student_id=OuterRef("user_id")))))
-    return Readiness(
-        students=students.count(),
-        incomplete=incomplete,
-        incomplete_count=incomplete_count,
-        without_preferences=without,
-        without_preferences_count=without_count,
-    )
-
-
 @require_GET
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = selectors.access_managed_cohort(user=request.user, cohort_id=cohort_id)
-    students = Paginator(_students_of(cohort), STUDENTS_PER_PAGE).get_page(request.GET.get("studenten"))
-    students.object_list = _with_row_facts(cohort, students.object_list)
+    students = Paginator(team_selectors.cohort_students_by_name(cohort=cohort), STUDENTS_PER_PAGE).get_page(
+        request.GET.get("studenten")
+    )
+    students.object_list = team_selectors.with_cohort_row_facts(cohort=cohort, profiles=students.object_list)
     supervisors = Paginator(
         cohort.supervisors.select_related("supervisor_profile__school", "supervisor_profile__organisation").order_by(
             "display_name", "username"
@@ -240,7 +175,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "assignments": Paginator(
             cohort.assignments.select_related("organisation").order_by("status", "title", "pk"), ASSIGNMENTS_PER_PAGE
         ).get_page(request.GET.get("opdrachten")),
-        "readiness": cohort_readiness(cohort=cohort),
+        "readiness": formation_selectors.formation_readiness(cohort=cohort),
     }
     return render(request, "cohorts/detail.html", context)
 

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import NoReverseMatch, reverse
 
-from assignments.models import Preference
+from assignments.models import AssignmentStatus, Preference
+from teams.formation_selectors import formation_readiness
 from tests.conftest import count_queries
 from tests.factories import AssignmentFactory, CompetenceFactory, SchoolFactory, StudentFactory
 from wijklab import services
@@ -114,6 +115,27 @@ def test_the_detail_names_who_is_not_ready_for_team_formation(
     assert "Youssef El Amrani" in ready  # complete, but no preferences
     assert "2 van 3 studenten hebben nog geen voorkeuren opgegeven" in ready
     assert "Lotte Jansen" not in ready
+
+
+def test_a_choice_of_an_assignment_no_longer_open_does_not_count_as_preferences_on_the_page_and_in_formation(
+    client, coordinator, cohort, student4, assignment, competences
+):
+    """One rule (assignments.selectors.has_open_preference) for the cohort page's summary, its rows and
+    the formation page: a student whose only choice is no longer open must choose again."""
+    _complete(student4, competences[0])
+    cancelled = AssignmentFactory(cohort=cohort, title="Geannuleerde buurtklus", status=AssignmentStatus.CANCELLED)
+    Preference.objects.create(student=student4, assignment=cancelled, rank=1)
+    client.force_login(coordinator)
+    page = client.get(reverse("cohort-detail", args=[cohort.pk])).content.decode()
+    ready = page[page.index('id="gereed"') : page.index('id="studenten"')]
+    assert student4.display_name in ready
+    row = page[page.index(f'<th scope="row">{student4.display_name}</th>') :].split("</tr>")[0]
+    assert "nog niet" in row
+    assert formation_readiness(cohort=cohort).without_preferences == [student4]
+    Preference.objects.create(student=student4, assignment=assignment, rank=2)
+    page = client.get(reverse("cohort-detail", args=[cohort.pk])).content.decode()
+    assert "<td>ja</td>" in page[page.index(f'<th scope="row">{student4.display_name}</th>') :].split("</tr>")[0]
+    assert formation_readiness(cohort=cohort).everyone_ready
 
 
 def test_each_student_row_says_profile_preferences_and_team(
