@@ -113,13 +113,13 @@ def audit_record(
 def _create_without_waiting_for_disk(fields: dict[str, Any]) -> AuditEntry:
     """A read event in its own transaction whose commit does not wait for the disk.
 
-    Every page that shows someone's progress or feedback records that read, and waiting for its
-    commit to reach the disk made the tail of every page when the disk was slow, also of pages that
-    write nothing (docs/benchmarks.md, "2026-12-07 (later)"). With ``synchronous_commit = off`` for
-    this one transaction, a PostgreSQL crash can lose the last fraction of a second of read events,
-    never a write and never a security event (docs/audit.md, "Durability"). Inside a caller's
-    transaction the entry commits with the caller's data, as it waits: the setting would otherwise
-    apply to that data too. Other databases have no such setting.
+    Every page that shows someone's progress or feedback records that read, and waited for its
+    commit to reach the disk on every view (docs/benchmarks.md, "2026-12-07 (audit reads)").
+    With ``synchronous_commit = off`` for this one transaction, a PostgreSQL crash can lose the
+    last fraction of a second of read events, never a write and never a security event
+    (docs/audit.md, "Durability"). Inside a caller's transaction the entry commits with the
+    caller's data, as it waits: the setting would otherwise apply to that data too. Other
+    databases have no such setting.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return AuditEntry.objects.create(**fields)
