@@ -117,6 +117,21 @@ def test_the_detail_names_who_is_not_ready_for_team_formation(
     assert "Lotte Jansen" not in ready
 
 
+def test_a_list_that_is_done_says_so_instead_of_counting_zero(
+    client, coordinator, cohort, student4, student5, assignment, competences
+):
+    _complete(student4, competences[0])
+    _complete(student5, competences[1])
+    Preference.objects.create(student=student4, assignment=assignment, rank=1)
+    client.force_login(coordinator)
+    page = client.get(reverse("cohort-detail", args=[cohort.pk])).content.decode()
+    ready = page[page.index('id="gereed"') : page.index('id="studenten"')]
+    assert "Iedereen heeft een volledig profiel." in ready
+    assert "0 van" not in ready
+    assert "1 van 2 studenten heeft nog geen voorkeuren opgegeven" in ready
+    assert student5.display_name in ready
+
+
 def test_a_choice_of_an_assignment_no_longer_open_does_not_count_as_preferences_on_the_page_and_in_formation(
     client, coordinator, cohort, student4, assignment, competences
 ):
