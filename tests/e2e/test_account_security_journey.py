@@ -68,7 +68,9 @@ def test_turning_on_the_second_factor_and_signing_in_with_a_code(new_context, e2
     page.goto("/profiel/")
     page.get_by_role("link", name="Tweestapsverificatie").click()
     page.get_by_role("button", name="Tweestapsverificatie instellen").click()
-    assert page.locator(".qr-code").is_visible()
+    # The form posts to the page it is on, so the URL cannot tell the answer has come: wait for the
+    # code itself (is_visible() does not wait, and failed whenever the answer was slower than it).
+    page.locator(".qr-code").wait_for(state="visible")
     secret = page.locator("#second-factor-secret").inner_text()
     screenshot(page, "account-second-factor-setup")
 
