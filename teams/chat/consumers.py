@@ -180,28 +180,51 @@ def _leave(team_id: int, user_id: int) -> bool:
 # phones, or a reconnect storm after a network blip, makes one event per
 # second per team instead of one per socket per member.
 PRESENCE_COALESCE_SECONDS = 1.0
-_announcements: dict[tuple[int, int], asyncio.Task] = {}
+
+
+class _Announcement:
+    """A team's pending presence announcement in this process."""
+
+    def __init__(self, shown: list[dict]) -> None:
+        self.shown = shown
+        self.reading = False  # it has read who is online: a later change needs another round
+        self.again = False
+        self.task: asyncio.Task | None = None
+
+
+_announcements: dict[tuple[int, int], _Announcement] = {}
 
 
 def _announce_presence_soon(layer: Any, team_id: int, shown: list[dict]) -> None:
     key = (id(asyncio.get_running_loop()), team_id)
     pending = _announcements.get(key)
-    if pending is not None and not pending.done():
+    if pending is not None:
+        pending.shown = shown
+        if pending.reading:
+            # It read who is online before this change: it announces once more afterwards,
+            # or the others would not hear of this person until the next change.
+            pending.again = True
         return
+    state = _announcements[key] = _Announcement(shown)
 
     async def announce() -> None:
         try:
-            await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
-            online = await db(_online)(team_id, shown)
-            await layer.group_send(
-                services.team_group(team_id), services.event_message({"type": "presence", "online": online})
-            )
+            while True:
+                await asyncio.sleep(PRESENCE_COALESCE_SECONDS)
+                state.reading, state.again = True, False
+                online = await db(_online)(team_id, state.shown)
+                await layer.group_send(
+                    services.team_group(team_id), services.event_message({"type": "presence", "online": online})
+                )
+                if not state.again:
+                    break
+                state.reading = False
         except Exception:
             logger.exception("chat: presence announcement for team %s failed", team_id)
         finally:
             _announcements.pop(key, None)
 
-    _announcements[key] = asyncio.create_task(announce())
+    state.task = asyncio.create_task(announce())
 
 
 def _touch(team_id: int, user_id: int) -> None:

@@ -592,6 +592,34 @@ async def test_a_burst_of_arrivals_is_announced_once_per_team(
         await socket.disconnect()
 
 
+async def test_someone_who_arrives_while_an_announcement_is_under_way_is_announced_too(
+    student4, student5, team, monkeypatch
+):
+    """Sanne's own announcement has read who is online (only her) and is still sending when Youssef
+    arrives: it must not swallow his, or Sanne sees "1 online" until the next change (seen once in
+    the chat journey under load)."""
+    layer = get_channel_layer()
+    send = layer.group_send
+    under_way = asyncio.Event()
+
+    async def slow_presence(group, message):
+        if '"type":"presence"' in message.get("text", ""):
+            under_way.set()
+            await asyncio.sleep(0.5)  # read, not yet sent: a slow moment of Redis or the machine
+        await send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", slow_presence)
+    sanne, _, _ = await open_socket(student4, team.pk)
+    await receive(sanne, "presence")
+    await asyncio.wait_for(under_way.wait(), timeout=3)
+    youssef, _, _ = await open_socket(student5, team.pk)
+    events = [e for e in await drain(sanne, 2.0) if e["type"] == "presence"]
+    assert events, "no presence event reached Sanne"
+    assert sorted(p["id"] for p in events[-1]["online"]) == sorted([student4.pk, student5.pk])
+    for socket in (sanne, youssef):
+        await socket.disconnect()
+
+
 async def test_when_the_layer_fails_the_message_is_stored_and_the_sender_still_hears_back(student4, team, monkeypatch):
     socket, _, _ = await open_socket(student4, team.pk)
     await drain(socket)
