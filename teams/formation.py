@@ -746,27 +746,42 @@ class _Model:
                     m.add(size <= 2 + (a.size_max - 2) * big3)
                     team_xs = list(xs.values())
                     self._derive(big3, lambda v, xl=team_xs: int(sum(v[x] for x in xl) >= 3))
-                groups: dict[object, list[int]] = defaultdict(list)
+                by_school: dict[object, list[int]] = defaultdict(list)
+                by_niveau: dict[int, list[int]] = defaultdict(list)
                 for si in members:
                     s = c.students[si]
                     if s.school:
-                        groups[("school", s.school)].append(si)
-                    groups[("niveau", s.niveau)].append(si)
-                # One indicator per possible member: isolated when placed here,
-                # in a team of three or more, with nobody else of the group.
-                for group in groups.values():
-                    for si in group:
-                        iso = m.new_bool_var("")
+                        by_school[s.school].append(si)
+                    by_niveau[s.niveau].append(si)
+                # One indicator per possible member, counted once (the only one of their school,
+                # or of their niveau, or both, is one isolated member): isolated when placed here,
+                # in a team of three or more, with nobody else of one of their groups.
+                for si in members:
+                    s = c.students[si]
+                    # Alone of one's school is implied by alone of one's niveau when the school's
+                    # candidates here are all of that niveau (the usual case): then the school's row
+                    # is the only one needed.
+                    school = set(by_school[s.school]) if s.school else None
+                    groups = [] if school is None else [by_school[s.school]]
+                    if school is None or not school <= set(by_niveau[s.niveau]):
+                        groups.append(by_niveau[s.niveau])
+                    iso = m.new_bool_var("")
+                    alone_of = []
+                    for group in groups:
                         others = [xs[o] for o in group if o != si]
+                        alone_of.append(others)
                         if big3 is y:
                             # Placed here implies formed: the tighter row for the LP.
                             m.add(iso >= xs[si] - sum(others))
                         else:
                             m.add(iso >= xs[si] + big3 - 1 - sum(others))
-                        self._derive(
-                            iso, lambda v, me=xs[si], b=big3, o=others: int(v[me] and v[b] and not any(v[x] for x in o))
-                        )
-                        add(w["isolation"], iso)
+                    self._derive(
+                        iso,
+                        lambda v, me=xs[si], b=big3, groups=alone_of: int(
+                            v[me] and v[b] and any(not any(v[x] for x in o) for o in groups)
+                        ),
+                    )
+                    add(w["isolation"], iso)
             # A mixed-level duo: a niveau 4 student with a niveau 5/6 student.
             if not (a.min_per_niveau[4] and (a.min_per_niveau[5] or a.min_per_niveau[6])) and w["mixed_duo"]:
                 n4 = [xs[si] for si in members if c.students[si].niveau == 4]

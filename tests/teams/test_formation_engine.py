@@ -320,6 +320,39 @@ def test_the_soft_goals_cover_the_competences_an_assignment_asks_for():
     assert team["explanation"] == "2 eerste keuzes; dekt 1 van de 1 gevraagde competenties; niveaus 4 en 6"
 
 
+def test_the_soft_goals_keep_school_mates_together_so_nobody_is_the_only_one_of_their_school():
+    # Everyone ranks A1 first and A2 second, so every split into two teams of four costs the same
+    # in preferences; only the composition decides.
+    schools = {"S1": "albeda", "S2": "albeda", "S3": "zadkine", "S4": "zadkine"}
+    schools |= {"S5": "hr", "S6": "hr", "S7": "inholland", "S8": "inholland"}
+    data = cohort(
+        [assignment("A1", size=(4, 4)), assignment("A2", size=(4, 4))],
+        [student(sid, 4 if int(sid[1]) <= 4 else 6, ["A1", "A2"], school=school) for sid, school in schools.items()],
+    )
+    proposal = solve(data)
+    assert proposal["placed"] == 8
+    for team in proposal["teams"]:
+        for sid in team["members"]:
+            mates = [o for o in team["members"] if o != sid and schools[o] == schools[sid]]
+            assert mates, (sid, team["members"])
+    assert proposal["stages"][2]["objective"] == 0
+
+
+def test_a_member_alone_of_both_their_school_and_their_niveau_counts_once():
+    data = cohort(
+        [assignment("A1", size=(3, 3))],
+        [
+            student("S1", 4, ["A1"], school="albeda"),
+            student("S2", 4, ["A1"], school="albeda"),
+            student("S3", 6, ["A1"], school="hr"),
+        ],
+    )
+    proposal = solve(data)
+    assert proposal["placed"] == 3
+    # S3 is the only niveau 6 student and the only one of the hr: one isolated member, 20 points.
+    assert proposal["stages"][2]["objective"] == formation.SOFT_POINTS["isolation"]
+
+
 def test_weights_must_be_known_numbers():
     data = cohort([assignment("A1")], [student("S1", 4, ["A1"])])
     with pytest.raises(formation.CohortFileError) as error:
@@ -675,3 +708,102 @@ def test_a_lock_naming_an_unknown_student_names_the_field():
     with pytest.raises(formation.CohortFileError) as error:
         formation.solve(data, locked=[{"assignment": "A1", "members": ["S1", "S7"]}])
     assert error.value.field == "locked[0].members[1]"
+
+
+# --- the whole objective against brute force ------------------------------------
+
+
+def _soft_points(data: dict, teams: list[dict]) -> float:
+    """The soft penalty as docs/formation.md defines it, written independently of the model."""
+    by_id = {a["id"]: a for a in data["assignments"]}
+    studs = {s["id"]: s for s in data["students"]}
+    points = 0.0
+    scores = []
+    for team in teams:
+        a = by_id[team["assignment"]]
+        members = [studs[m] for m in team["members"]]
+        required = a.get("competences", {})
+        if required:
+            total = sum(required.values())
+            score, given = 0, 0
+            for j, (comp, importance) in enumerate(sorted(required.items())):
+                pct = 100 - given if j == len(required) - 1 else (100 * importance) // total
+                given += pct
+                if any(comp in m.get("competences", []) for m in members):
+                    score += pct
+                else:
+                    points += 10 * importance
+            scores.append(score)
+        if len(members) >= 3:
+            for m in members:
+                others = [o for o in members if o is not m]
+                if not any(o["school"] == m["school"] for o in others) or not any(
+                    o["niveau"] == m["niveau"] for o in others
+                ):
+                    points += 20
+        forced = a["min_niveau_4"] and (a["min_niveau_5"] or a["min_niveau_6"])
+        duo = any(m["niveau"] == 4 for m in members) and any(m["niveau"] != 4 for m in members)
+        if not forced and not duo:
+            points += 20
+    if scores:
+        points += 2 * (100 - min(scores))
+    return points
+
+
+def _best_by_brute_force(data: dict) -> tuple[int, int, float]:
+    """(unplaced, rank cost, soft penalty), lexicographically least over every valid team list
+    (one team per assignment: each student in one of the assignments or in none)."""
+    import itertools
+
+    ids = [s["id"] for s in data["students"]]
+    choices = [None] + [a["id"] for a in data["assignments"]]
+    best = None
+    for combo in itertools.product(choices, repeat=len(ids)):
+        teams = [
+            {"assignment": aid, "members": [sid for sid, c in zip(ids, combo, strict=True) if c == aid]}
+            for aid in choices[1:]
+        ]
+        teams = [t for t in teams if t["members"]]
+        if formation.violations(data, teams):
+            continue
+        unplaced = combo.count(None)
+        ranks = sum(s["preferences"].index(c) for s, c in zip(data["students"], combo, strict=True) if c is not None)
+        key = (unplaced, ranks, _soft_points(data, teams))
+        if best is None or key < best:
+            best = key
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_engine_reaches_the_brute_force_optimum_of_small_cohorts(seed):
+    # Seven students, two assignments: every hard rule, the order of the stages and each soft goal
+    # (the isolation rows and the cuts on them included) against an independent enumeration.
+    rng = random.Random(seed)
+    comps = ["C1", "C2", "C3"]
+    assignments = [
+        assignment(
+            aid,
+            size=(rng.choice([2, 3]), rng.choice([3, 4])),
+            n4=rng.choice([0, 1]),
+            n5=rng.choice([0, 0, 1]),
+            n6=rng.choice([0, 1, 1]),
+            competences={c: rng.randint(1, 3) for c in rng.sample(comps, 2)},
+        )
+        for aid in ("A1", "A2")
+    ]
+    students = [
+        student(
+            f"S{i}",
+            rng.choice([4, 4, 5, 6, 6]),
+            rng.sample(["A1", "A2"], 2),
+            school=rng.choice(["albeda", "zadkine", "hr"]),
+            competences=rng.sample(comps, 1),
+        )
+        for i in range(7)
+    ]
+    data = cohort(assignments, students)
+    proposal = solve(data, time_limit=10)
+    assert proposal["status"] == "optimal"
+    unplaced, ranks, soft = _best_by_brute_force(data)
+    assert (len(students) - proposal["placed"], proposal["stages"][1]["objective"]) == (unplaced, ranks)
+    assert proposal["stages"][2]["objective"] == pytest.approx(soft)
