@@ -437,6 +437,27 @@ def preference_profile(cohort: dict | Cohort, teams: list[dict]) -> dict:
 # ---------------------------------------------------------------------------
 
 
+def isolated_members(c: Cohort, members: Iterable[str]) -> dict[str, str]:
+    """Who the soft goal "nobody isolated" counts in one team: in a team of three or more, each member
+    who is the only one of their niveau (``"niveau"``) or else of their school (``"school"``).
+
+    What the board shows beside the members; the model's penalty (``_Model.add_soft``) counts the
+    same members, once each (the brute-force test in tests/teams/test_formation_engine.py holds both
+    to one definition).
+    """
+    studs = [c.students[c.student_index[sid]] for sid in members]
+    if len(studs) < 3:
+        return {}
+    found: dict[str, str] = {}
+    for s in studs:
+        others = [o for o in studs if o is not s]
+        if not any(o.niveau == s.niveau for o in others):
+            found[s.id] = "niveau"
+        elif s.school and not any(o.school == s.school for o in others):
+            found[s.id] = "school"
+    return found
+
+
 def _rank_cost(c: Cohort, s: Student, a: Assignment) -> int:
     r = c.rank(s, a.id)
     if r is not None:
@@ -1640,6 +1661,7 @@ def build_proposal(
                 "explanation": explanation_text(why),
                 "why": why,
                 "coverage": coverage,
+                "isolated": isolated_members(c, members),
             }
         )
     students_out, unplaced = [], []

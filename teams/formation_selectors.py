@@ -318,6 +318,10 @@ class MemberCard:
     locked: bool  # fixed by the coordinator
     existing: bool  # already in this team in the database
     explanation: str
+    # The soft goal "nobody isolated": "niveau" (the only one of their niveau in a team of three or
+    # more), "school" (else the only one of their school), "" (neither). Drafts made before the
+    # engine named these have no marks.
+    isolated: str = ""
 
 
 @dataclass
@@ -550,7 +554,7 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
     problems = named(draft_violations(run), data=data) if run.status in DRAFT_SHOWN else []
     board.problems = [{"code": p["code"], "detail": p["detail"]} for p in problems]
 
-    def card(sid: str, aid: str) -> MemberCard:
+    def card(sid: str, aid: str, isolated: dict[str, str]) -> MemberCard:
         user = users[int(sid)]
         profile = user.student_profile
         choices = prefs.get(sid, [])
@@ -563,6 +567,7 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
             locked=sid in locks,
             existing=sid in existing_members,
             explanation=student_explanation(entries.get(sid, {})),
+            isolated=isolated.get(sid, ""),
         )
 
     per_assignment: dict[int, list[BoardTeam]] = defaultdict(list)
@@ -571,7 +576,7 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
         assignment = assignments.get(int(aid))
         if assignment is None:
             continue
-        members = [card(sid, aid) for sid in team["members"] if int(sid) in users]
+        members = [card(sid, aid, team.get("isolated") or {}) for sid in team["members"] if int(sid) in users]
         held = {c.pk for m in members for c in m.competences}
         db_team = db_teams.get(team.get("db_team"))
         member_set = set(team["members"])

@@ -170,6 +170,11 @@ def test_a_finished_run_replaces_the_progress_bar_by_the_board(coordinator_clien
     assert "niveau 4" in card.group(1)
     assert anna.student_profile.school.name in card.group(1)
     assert "e keuze" in card.group(1)
+    # Bram is the only niveau 6 student of his team (Ouderen needs one; Finn chose only Jongeren).
+    bram = small.students["bram"]
+    card = re.search(rf'<li class="member[^"]*" id="student-{bram.pk}">(.*?)</li>\s*(?=<li|</ul>)', partial, re.S)
+    assert card, "Bram has a card on the board"
+    assert "enige van niveau 6" in card.group(1)
 
 
 def test_the_board_of_an_infeasible_run_lists_the_conflicts(coordinator_client, small, coordinator):

@@ -713,6 +713,17 @@ def test_a_lock_naming_an_unknown_student_names_the_field():
 # --- the whole objective against brute force ------------------------------------
 
 
+def _isolated(members: list[dict]) -> set[str]:
+    if len(members) < 3:
+        return set()
+    return {
+        m["id"]
+        for m in members
+        if not any(o["school"] == m["school"] for o in members if o is not m)
+        or not any(o["niveau"] == m["niveau"] for o in members if o is not m)
+    }
+
+
 def _soft_points(data: dict, teams: list[dict]) -> float:
     """The soft penalty as docs/formation.md defines it, written independently of the model."""
     by_id = {a["id"]: a for a in data["assignments"]}
@@ -734,13 +745,7 @@ def _soft_points(data: dict, teams: list[dict]) -> float:
                 else:
                     points += 10 * importance
             scores.append(score)
-        if len(members) >= 3:
-            for m in members:
-                others = [o for o in members if o is not m]
-                if not any(o["school"] == m["school"] for o in others) or not any(
-                    o["niveau"] == m["niveau"] for o in others
-                ):
-                    points += 20
+        points += 20 * len(_isolated(members))
         forced = a["min_niveau_4"] and (a["min_niveau_5"] or a["min_niveau_6"])
         duo = any(m["niveau"] == 4 for m in members) and any(m["niveau"] != 4 for m in members)
         if not forced and not duo:
@@ -807,3 +812,7 @@ def test_the_engine_reaches_the_brute_force_optimum_of_small_cohorts(seed):
     unplaced, ranks, soft = _best_by_brute_force(data)
     assert (len(students) - proposal["placed"], proposal["stages"][1]["objective"]) == (unplaced, ranks)
     assert proposal["stages"][2]["objective"] == pytest.approx(soft)
+    # The board's marks name the members the penalty counted.
+    studs = {s["id"]: s for s in students}
+    for team in proposal["teams"]:
+        assert set(team["isolated"]) == _isolated([studs[m] for m in team["members"]])

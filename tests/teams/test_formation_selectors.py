@@ -191,6 +191,26 @@ def test_the_board_shows_members_with_rank_coverage_profile_and_gap(small, run_o
     assert board.problems == []
 
 
+def test_the_board_marks_who_is_the_only_one_of_their_niveau_or_school(small, run_of, coordinator):
+    run = run_of(small.cohort)
+    board = selectors.formation_board(run=run, viewer=coordinator)
+    marks = []
+    for assignment in board.assignments:
+        for team in assignment.teams:
+            for m in team.members:
+                others = [o for o in team.members if o is not m]
+                expected = ""
+                if len(team.members) >= 3:
+                    if not any(o.niveau == m.niveau for o in others):
+                        expected = "niveau"
+                    elif not any(o.school == m.school for o in others):
+                        expected = "school"
+                assert m.isolated == expected, (m.user.username, [o.user.username for o in others])
+                marks.append(m.isolated)
+    # Ouderen needs a niveau 6 student and only Bram ranked it with niveau 6: he is the only one.
+    assert "niveau" in marks
+
+
 def test_an_existing_team_member_who_never_ranked_its_assignment_breaks_no_rule_on_the_board(
     small, run_of, coordinator
 ):
