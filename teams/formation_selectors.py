@@ -487,6 +487,40 @@ def named(problems: list[dict], *, data: dict) -> list[dict]:
     return out
 
 
+def isolation_notes(entries: list[dict]) -> list[str]:
+    """``formation_move_isolation``'s entries as sentences for the coordinator (names, niveau, school,
+    assignment title): what a move costs the soft goal "nobody isolated"."""
+    if not entries:
+        return []
+    users = {
+        str(u.pk): u
+        for u in User.objects.filter(pk__in=[int(e["student"]) for e in entries]).select_related(
+            "student_profile__school"
+        )
+    }
+    titles = {
+        str(pk): title
+        for pk, title in Assignment.objects.filter(pk__in=[int(e["assignment"]) for e in entries]).values_list(
+            "pk", "title"
+        )
+    }
+    notes = []
+    for e in entries:
+        user = users.get(str(e["student"]))
+        profile = getattr(user, "student_profile", None)
+        if profile is None:
+            continue
+        params = {"name": user.get_display_name(), "title": titles.get(str(e["assignment"]), "")}
+        if e["kind"] == "niveau":
+            text = _("%(name)s is dan de enige van niveau %(niveau)s in het team van ‘%(title)s’.")
+            params["niveau"] = profile.niveau
+        else:
+            text = _("%(name)s is dan de enige van %(school)s in het team van ‘%(title)s’.")
+            params["school"] = profile.school.name
+        notes.append(text % params)
+    return notes
+
+
 def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 

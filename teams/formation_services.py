@@ -278,6 +278,33 @@ def formation_move_check(
     return _new_problems(run, teams, after, fs.exempt_from_ranking(run))
 
 
+def formation_move_isolation(
+    *, run: FormationRun, student_id: int, to_assignment_id: int | None, to_team: int | None = None
+) -> list[dict]:
+    """Who the move would leave the only one of their niveau or school in their team, and was not
+    before: [{"student", "assignment", "kind"}] (kind "niveau" or "school"). A soft goal, never a
+    reason to refuse: the coordinator hears it before moving, as the board shows it after."""
+    sid, aid = _move_args(run, student_id, to_assignment_id)
+    teams = fs.draft_teams(run)
+    after = _moved(teams, sid, aid, to_team)
+    eng = fs.engine()
+    cohort = eng.parse_cohort(fs.engine_cohort(run.parameters["input"]))
+
+    def isolated(draft: list[dict]) -> dict[str, tuple[str, str]]:
+        return {
+            member: (team["assignment"], kind)
+            for team in draft
+            for member, kind in eng.isolated_members(cohort, team["members"]).items()
+        }
+
+    was = isolated(teams)
+    return [
+        {"student": member, "assignment": assignment, "kind": kind}
+        for member, (assignment, kind) in isolated(after).items()
+        if member not in was
+    ]
+
+
 def _rank(run: FormationRun, sid: str, aid: str) -> int | None:
     student = next(s for s in run.parameters["input"]["students"] if s["id"] == sid)
     return student["preferences"].index(aid) + 1 if aid in student["preferences"] else None

@@ -189,9 +189,12 @@ def _check(run: FormationRun, student_id: int | None, target: str) -> dict | Non
         problems = services.formation_move_check(
             run=run, student_id=student_id, to_assignment_id=assignment_id, to_team=team_index
         )
+        isolated = services.formation_move_isolation(
+            run=run, student_id=student_id, to_assignment_id=assignment_id, to_team=team_index
+        )
     except ValidationError as exc:
         return {"checked": False, "problems": [], "errors": _errors(exc)}
-    return {"checked": True, "problems": problems, "errors": []}
+    return {"checked": True, "problems": problems, "errors": [], "notes": selectors.isolation_notes(isolated)}
 
 
 def _run_context(request: HttpRequest, run: FormationRun, **extra: object) -> dict:

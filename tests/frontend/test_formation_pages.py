@@ -268,6 +268,16 @@ def test_a_valid_move_says_so_and_goes_through(coordinator_client, run):
     raise AssertionError(f"no move keeps every rule in {where}")
 
 
+def test_the_check_says_who_a_move_would_leave_the_only_one_of_their_niveau(coordinator_client, run, small):
+    dina = small.students["dina"]
+    assert placement(run)[str(dina.pk)] == str(small.ouderen.pk)
+    check = coordinator_client.get(
+        reverse("formation-run-check", args=[run.pk]), {"student": dina.pk, "to": "uit"}, headers=HTMX
+    ).content.decode()
+    assert "Geen regel, wel een doel:" in check
+    assert "Anna is dan de enige van niveau 4 in het team van ‘Ouderen’." in check
+
+
 def test_a_move_to_nowhere_in_particular_is_a_clear_error(coordinator_client, run):
     response = coordinator_client.post(reverse("formation-run-move", args=[run.pk]), {"student": "", "to": "x:1"})
     assert response.status_code == 302

@@ -211,6 +211,29 @@ def _move_target(run, small):
     raise AssertionError("no rule-breaking move in this draft")
 
 
+def test_the_check_names_who_a_move_would_leave_the_only_one_of_their_niveau(small, start):
+    run = start(small.cohort)
+    s = small.students
+    # Everyone on their first choice: Cem and Finn chose only one assignment each.
+    ouderen = {s[n].pk for n in ("anna", "bram", "cem", "dina")}
+    assert placement(run) == {pk: small.ouderen.pk for pk in ouderen} | {
+        s[n].pk: small.jongeren.pk for n in ("eva", "finn", "gijs")
+    }
+    # Dina out: Anna stays as the only niveau 4 student of Ouderen (Bram and Cem already were the
+    # only ones of theirs, so they are not news).
+    assert services.formation_move_isolation(run=run, student_id=s["dina"].pk, to_assignment_id=None) == [
+        {"student": str(s["anna"].pk), "assignment": str(small.ouderen.pk), "kind": "niveau"}
+    ]
+    # Dina to Jongeren instead: Anna as before, and Eva is no longer alone (not listed: only news).
+    entries = services.formation_move_isolation(run=run, student_id=s["dina"].pk, to_assignment_id=small.jongeren.pk)
+    assert [e["student"] for e in entries] == [str(s["anna"].pk)]
+    # A move nobody pays for says nothing; the check never changes the draft.
+    before = run.proposal
+    assert services.formation_move_isolation(run=run, student_id=s["cem"].pk, to_assignment_id=None) == []
+    run.refresh_from_db()
+    assert run.proposal == before
+
+
 def test_a_move_that_breaks_a_hard_rule_is_refused_with_its_code(small, start, coordinator):
     run = start(small.cohort)
     student, other, problems = _move_target(run, small)
