@@ -29,6 +29,7 @@ from assignments.validators import (
     values_of,
 )
 from wijklab.models import Cohort, Competence, Neighbourhood, Organisation, Role, SupervisorKind, User
+from wijklab.names import by_name
 
 IMPORTANCE_CHOICES = AssignmentCompetence.Importance.choices
 DEFAULT_IMPORTANCE = AssignmentCompetence.Importance.IMPORTANT
@@ -186,7 +187,7 @@ class AssignmentForm(forms.Form):
                     supervisor_profile__organisation__isnull=False,
                 ),
                 is_active=True,
-            ).order_by("display_name", "username")
+            ).order_by(by_name("display_name"), by_name("username"))
         contact = self.fields["contact_person"]
         contact.show_organisation = organisation is None
         contact.queryset = people.select_related("organisation", "supervisor_profile__organisation")

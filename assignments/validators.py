@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentCompetence, Phase, Preference
 from wijklab.models import Competence, Neighbourhood, Organisation, Role, SupervisorKind, User
+from wijklab.names import by_name
 
 TEAM_SIZE_LIMITS = (2, 15)
 HOURS_LIMITS = (1, 40)
@@ -133,7 +134,7 @@ def allowed_contact_people(*, organisation: Organisation) -> QuerySet[User]:
             supervisor_profile__organisation=organisation,
         ),
         is_active=True,
-    ).order_by("display_name", "username")
+    ).order_by(by_name("display_name"), by_name("username"))
 
 
 def defaults() -> dict[str, Any]:

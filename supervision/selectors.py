@@ -31,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.functions import Coalesce, Collate, Concat, NullIf, Trim
 from django.db.models.lookups import LessThanOrEqual
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -52,6 +52,7 @@ from teams.models import Membership, SupervisionAssignment, Team
 from teams.selectors import students_sharing_team_with, students_supervised_by, teams_visible_to
 from wijklab.ids import MAX_ID, as_id  # noqa: F401 - re-exported for the supervision modules
 from wijklab.models import Role, StudentProfile, SupervisorKind, User
+from wijklab.names import by_name
 from wijklab.selectors import containing, is_of_organisation, viewer_sees_niveaus
 
 # The chart series, in legend order. Peer ratings are in the API, not in the chart.
@@ -162,7 +163,7 @@ def students_for_feedback_by(*, author: User) -> QuerySet[User]:
     return (
         User.objects.filter(pk__in=students_supervised_by(supervisor=author).values("pk"), role=Role.STUDENT)
         .annotate(team_name=Subquery(team_name[:1]))
-        .order_by("team_name", "display_name", "username")
+        .order_by(by_name("team_name"), by_name("display_name"), by_name("username"))
     )
 
 
@@ -173,7 +174,7 @@ def peers_of(*, student: User) -> QuerySet[User]:
     return (
         User.objects.filter(pk__in=students_sharing_team_with(user=student).values("pk"), role=Role.STUDENT)
         .exclude(pk=student.pk)
-        .order_by("display_name", "username")
+        .order_by(by_name("display_name"), by_name("username"))
     )
 
 
@@ -539,7 +540,7 @@ def supervisors_of(*, student: User) -> list[SupervisionAssignment]:
     links = (
         SupervisionAssignment.objects.filter(Q(student=student) | Q(team__in=team_ids))
         .select_related("supervisor", "supervisor__supervisor_profile", "team")
-        .order_by("supervisor__display_name", "id")
+        .order_by(by_name("supervisor__display_name"), "id")
     )
     seen: set[int] = set()
     result = []
@@ -633,10 +634,10 @@ def standings_visible_to(*, viewer: User) -> QuerySet[CriterionStanding]:
     return standings
 
 
-def _name_key() -> Lower:
-    """``User.get_display_name`` in SQL, lower-cased: the grid's order by name."""
+def _name_key() -> Collate:
+    """``User.get_display_name`` in SQL, in the order of names (``wijklab.names``): the grid's order by name."""
     full = Trim(Concat("first_name", Value(" "), "last_name"))
-    return Lower(Coalesce(NullIf("display_name", Value("")), NullIf(full, Value("")), "username"))
+    return by_name(Coalesce(NullIf("display_name", Value("")), NullIf(full, Value("")), "username"))
 
 
 # The grid's search: at most this many characters of a name (a longer one matches nobody anyway).
@@ -719,7 +720,8 @@ def _order(
         return ordered, False
     if sort == "team":
         # Students without a team last (first when descending).
-        key = Lower("first_team").desc(nulls_first=True) if descending else Lower("first_team").asc(nulls_last=True)
+        team = by_name("first_team")
+        key = team.desc(nulls_first=True) if descending else team.asc(nulls_last=True)
     elif sort == "last":
         # Never any feedback counts as the longest ago.
         key = F("last_feedback").desc(nulls_last=True) if descending else F("last_feedback").asc(nulls_first=True)
@@ -961,7 +963,7 @@ def student_assignments_for_coordination(*, coordinator: User) -> QuerySet[Super
             student__student_profile__cohort__in=coordinator.coordinated_cohorts.values("pk")
         )
         .select_related("supervisor", "supervisor__supervisor_profile", "student")
-        .order_by("student__display_name", "id")
+        .order_by(by_name("student__display_name"), "id")
     )
 
 
@@ -983,7 +985,7 @@ def assignable_supervisors() -> QuerySet[User]:
     return (
         User.objects.filter(role__in=[Role.SUPERVISOR, Role.ORGANISATION], is_active=True)
         .select_related("supervisor_profile", "organisation")
-        .order_by("role", "display_name", "username")
+        .order_by("role", by_name("display_name"), by_name("username"))
     )
 
 
@@ -1004,7 +1006,7 @@ def supervisor_choices(*, team: Team | None) -> QuerySet[User]:
 
 
 def cohort_students(*, coordinator: User) -> QuerySet[User]:
-    return students_in_scope(viewer=coordinator).order_by("display_name", "username")
+    return students_in_scope(viewer=coordinator).order_by(by_name("display_name"), by_name("username"))
 
 
 STUDENT_SEARCH_LIMIT = 20

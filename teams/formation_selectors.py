@@ -23,6 +23,7 @@ from assignments.selectors import has_open_preference
 from teams.models import FormationMove, FormationRun, Membership, Team, TeamStatus
 from wijklab.ids import is_id
 from wijklab.models import Cohort, Competence, Role, School, StudentProfile, User
+from wijklab.names import by_name
 from wijklab.selectors import (
     access_managed_cohort,
     cohorts_managed_by,
@@ -284,7 +285,7 @@ def formation_readiness(*, cohort: Cohort) -> FormationReadiness:
     seats = open_assignments_of(cohort=cohort).aggregate(n=Count("pk"), seats=Sum("team_size_max"))
 
     def first(profiles: QuerySet[StudentProfile]) -> tuple[list[User], int]:
-        named = profiles.select_related("user").order_by("user__display_name", "user__username", "pk")
+        named = profiles.select_related("user").order_by(by_name("user__display_name"), by_name("user__username"), "pk")
         rows, count = first_and_count(named, READINESS_NAMES)
         return [p.user for p in rows], count
 

@@ -40,6 +40,7 @@ from teams.rules import (
 )
 from wijklab.ids import MAX_ID, as_id, is_id  # noqa: F401 - re-exported for the teams modules
 from wijklab.models import Cohort, Competence, Role, StudentProfile, User
+from wijklab.names import by_name, name_key
 from wijklab.selectors import cohorts_managed_by, containing, viewer_sees_niveaus, with_profile_completeness
 
 
@@ -627,7 +628,7 @@ def team_overview(*, team: Team, viewer: User) -> TeamOverview:
     supervisors = list(
         SupervisionAssignment.objects.filter(team=team)
         .select_related("supervisor", "supervisor__supervisor_profile")
-        .order_by("supervisor__display_name", "pk")
+        .order_by(by_name("supervisor__display_name"), "pk")
     )
     req = Requirements.of(assignment)
     counts = Counts.of([n for n in real_niveau.values() if n is not None])
@@ -839,7 +840,7 @@ def _candidates(team: Team, students: list[User], *, current: dict[int, Team]) -
         for s in students
     ]
     # Ranked first (first choice on top), then everyone else by name.
-    found.sort(key=lambda c: (c.rank is None, c.rank or 0, c.user.get_display_name().lower(), c.user.pk))
+    found.sort(key=lambda c: (c.rank is None, c.rank or 0, name_key(c.user.get_display_name()), c.user.pk))
     return found
 
 
@@ -918,7 +919,9 @@ def teams_matching(teams: QuerySet[Team], query: str) -> QuerySet[Team]:
 
 def cohort_students_by_name(*, cohort: Cohort) -> QuerySet[StudentProfile]:
     """The cohort's students in the table's order; ``with_cohort_row_facts`` adds what each row shows."""
-    return cohort.students.select_related("user", "school").order_by("user__display_name", "user__username", "pk")
+    return cohort.students.select_related("user", "school").order_by(
+        by_name("user__display_name"), by_name("user__username"), "pk"
+    )
 
 
 def with_cohort_row_facts(*, cohort: Cohort, profiles: Iterable[StudentProfile]) -> list[StudentProfile]:

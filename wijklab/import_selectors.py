@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from wijklab.ids import as_id
 from wijklab.models import Cohort, ImportColumnMapping, Niveau, Role, School, StudentImport, StudentProfile, User
+from wijklab.names import by_name
 from wijklab.selectors import access_managed_cohort
 
 # Our fields, in the order the mapping screen shows them. Either "name", or
@@ -121,7 +122,11 @@ def imports_of(*, cohort: Cohort) -> QuerySet[StudentImport]:
 def imported_students(*, student_import: StudentImport) -> QuerySet[User]:
     """The students a confirmed import created, updated or found unchanged, by name."""
     ids = (student_import.summary or {}).get("student_ids", [])
-    return User.objects.filter(pk__in=ids).select_related("student_profile__school").order_by("display_name", "pk")
+    return (
+        User.objects.filter(pk__in=ids)
+        .select_related("student_profile__school")
+        .order_by(by_name("display_name"), "pk")
+    )
 
 
 def import_schools(*, cohort: Cohort) -> list[School]:

@@ -25,6 +25,7 @@ from teams import selectors as team_selectors
 from wijklab import selectors, services
 from wijklab.errors import RuleViolation
 from wijklab.models import Cohort, Competence, Organisation, Role, School, User
+from wijklab.names import by_name
 
 STUDENTS_PER_PAGE = 25
 PEOPLE_PER_PAGE = 25
@@ -169,7 +170,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "students": students,
         "supervisors": supervisors,
         "organisations": organisations,
-        "coordinators": cohort.coordinators.order_by("display_name", "username"),
+        "coordinators": cohort.coordinators.order_by(by_name("display_name"), by_name("username")),
         "schools": cohort.schools.all(),
         "competences": cohort.competences.all(),
         "assignments": Paginator(

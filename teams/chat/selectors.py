@@ -30,6 +30,7 @@ from teams.models import Attachment, Membership, Message, ReadMarker, Supervisio
 from wijklab.errors import REDIS_UNREACHABLE as CACHE_UNREACHABLE
 from wijklab.ids import is_id
 from wijklab.models import Role, User
+from wijklab.names import name_key
 from wijklab.text import render_chat
 
 logger = logging.getLogger(__name__)
@@ -343,7 +344,7 @@ def chat_readers(*, team: Team) -> list[Reader]:
                 shows_presence=presence_is_shown(user=user),
             )
         )
-    readers.sort(key=lambda r: (order[r.group], r.display_name.lower()))
+    readers.sort(key=lambda r: (order[r.group], name_key(r.display_name)))
     return readers
 
 

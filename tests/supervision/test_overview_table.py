@@ -215,3 +215,16 @@ def test_an_odd_search_finds_nobody_or_something_and_never_a_500(client, team, c
 def test_a_docent_searches_only_their_own_students(client, team, loner, mbo_docent):
     assert "Ali Alleen" not in _page(client, mbo_docent, q="alleen")
     assert "Sanne de Vries" in _page(client, mbo_docent, q="sanne")
+
+
+# --- the order of names --------------------------------------------------------------------
+
+
+def test_the_grid_sorts_names_with_accents_among_their_letters(client, cohort, coordinator, today):
+    """A byte order put Özdemir and every lower-case name after Zwart (wijklab/names.py)."""
+    for username, name in [("zwart", "Pieter Zwart"), ("ozdemir", "Özlem Özdemir"), ("bakker", "bram Bakker")]:
+        StudentFactory(username=username, display_name=name, profile__cohort=cohort)
+    names = [r.student.username for r in selectors.progress_overview(viewer=coordinator, today=today, sort="name").rows]
+    assert [n for n in names if n in {"zwart", "ozdemir", "bakker"}] == ["bakker", "ozdemir", "zwart"]
+    page = _page(client, coordinator, sort="name", dir="desc")
+    assert page.index("Pieter Zwart") < page.index("Özlem Özdemir") < page.index("bram Bakker")

@@ -1,0 +1,39 @@
+"""People's names in the order a Dutch reader expects: Ayşe before Bakker, Özdemir among the O's.
+
+Both databases compared names byte by byte (PostgreSQL's "C" collation, SQLite's BINARY), so every
+name that starts with a lower-case or accented letter (Özdemir, Şahin, Çelik, émile: common in
+Rotterdam) came after Zwart. One collation, ``wijklab_names``, orders them instead: on PostgreSQL an
+ICU collation for Dutch, created by migration 0011; on SQLite the same order in Python, registered
+on every connection (``register_sqlite_collation``, connected in ``WijklabConfig.ready``).
+``by_name()`` is that order in a query, ``name_key()`` in Python."""
+
+import unicodedata
+from typing import Any
+
+from django.db.models import Expression, F
+from django.db.models.functions import Collate
+
+NAME_COLLATION = "wijklab_names"
+
+
+def name_key(text: str) -> tuple[str, str, str]:
+    """Letters without accents and case first (Ö with the O's), then accents, then case with lower
+    case first, as ICU's Dutch collation does."""
+    folded = text.casefold()
+    base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return (base, folded, text.swapcase())
+
+
+def by_name(expression: str | Expression) -> Collate:
+    """A name field or expression, ordered as names (``order_by(by_name("display_name"))``)."""
+    return Collate(F(expression) if isinstance(expression, str) else expression, NAME_COLLATION)
+
+
+def _compare(a: str, b: str) -> int:
+    ka, kb = name_key(a), name_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+def register_sqlite_collation(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(NAME_COLLATION, _compare)
