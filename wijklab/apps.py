@@ -9,10 +9,11 @@ class WijklabConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from wijklab.names import register_sqlite_collation
+        from wijklab.names import register_sqlite_functions
 
-        # The order of people's names on SQLite (wijklab/names.py; a migration creates it on PostgreSQL).
-        connection_created.connect(register_sqlite_collation, dispatch_uid="wijklab_names")
+        # The order of names and the search without accents on SQLite (wijklab/names.py; migrations
+        # create both on PostgreSQL).
+        connection_created.connect(register_sqlite_functions, dispatch_uid="wijklab_names")
         # Sign-ins and failed sign-ins into the audit log.
         # Connects the sign-in receiver that starts a session's absolute time limit.
         # Which sessions each person is signed in with (a password change ends the others).

@@ -5,24 +5,28 @@ import hashlib
 from typing import Any
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.lookups import IContains
 from django.http import Http404
 
 from wijklab.ids import as_id
 from wijklab.models import ApiToken, Cohort, Competence, Role, StudentProfile, SupervisorKind, User
+from wijklab.names import fold, unaccented
 
 
 def containing(queryset: QuerySet, query: str, *fields: str) -> QuerySet:
-    """The rows of ``queryset`` where any of ``fields`` contains ``query`` (any case); all rows for an
-    empty query. The one search of the lists and pickers. No text holds a NUL (PostgreSQL text cannot
-    store one): such a query finds nothing, never a 500."""
+    """The rows of ``queryset`` where any of ``fields`` contains ``query``, whatever the case and the
+    accents ("ozdemir" finds Özdemir, wijklab/names.py); all rows for an empty query. The one search
+    of the lists and pickers. No text holds a NUL (PostgreSQL text cannot store one): such a query
+    finds nothing, never a 500."""
     query = query.strip()
     if not query:
         return queryset
     if "\x00" in query:
         return queryset.none()
+    folded = fold(query)
     condition = Q()
     for name in fields:
-        condition |= Q(**{f"{name}__icontains": query})
+        condition |= Q(IContains(unaccented(name), folded))
     return queryset.filter(condition)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import StudentFactory
 from wijklab.models import User
-from wijklab.names import by_name, name_key
+from wijklab.names import by_name, fold, name_key
 
 NAMES = ["Zwart", "Özdemir", "ayşe", "Bakker", "Şahin", "Émile Visser", "Ömer Çelik", "Okke"]
 EXPECTED = ["ayşe", "Bakker", "Émile Visser", "Okke", "Ömer Çelik", "Özdemir", "Şahin", "Zwart"]
@@ -25,3 +25,7 @@ def test_the_database_orders_names_as_python_does(cohort):
     assert list(people.order_by(by_name("display_name")).values_list("display_name", flat=True)) == EXPECTED
     descending = people.order_by(by_name("display_name").desc()).values_list("display_name", flat=True)
     assert list(descending) == EXPECTED[::-1]
+
+
+def test_fold_removes_accents_as_unaccent_does():
+    assert fold("Özlem Özdemir, Ayşe Yılmaz, Çelik, Straße, Ærø") == "Ozlem Ozdemir, Ayse Yilmaz, Celik, Strasse, AEro"
