@@ -7,8 +7,8 @@ ICU collation for Dutch, created by migration 0011; on SQLite the same order in 
 on every connection (``register_sqlite_functions``, connected in ``WijklabConfig.ready``).
 ``by_name()`` is that order in a query, ``name_key()`` in Python.
 
-Searching works the same way: ``unaccented()`` is PostgreSQL's ``unaccent`` (the extension migration
-0012 creates), and on SQLite a function of the same name that ``fold()`` implements, so "ozdemir"
+Searching works the same way: ``unaccented()`` is PostgreSQL's ``unaccent`` (an extension that migration
+0011 creates too), and on SQLite a function of the same name that ``fold()`` implements, so "ozdemir"
 finds Özdemir and "yilmaz" Yılmaz (``wijklab.selectors.containing``)."""
 
 import unicodedata
