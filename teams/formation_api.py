@@ -60,6 +60,15 @@ class RunStartIn(serializers.Serializer):
         return value
 
 
+class RerunIn(serializers.Serializer):
+    time_limit_s = serializers.IntegerField(
+        min_value=1,
+        max_value=services.TIME_LIMIT_MAX,
+        required=False,
+        help_text="Computing time of the new run; without it, the same as this run's.",
+    )
+
+
 class MoveIn(serializers.Serializer):
     student = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     to_assignment = serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True)
@@ -256,11 +265,13 @@ class RunLockView(APIView):
 
 
 class RunRerunView(APIView):
-    @extend_schema(request=None, responses={202: RunCreatedOut})
+    @extend_schema(request=RerunIn, responses={202: RunCreatedOut})
     def post(self, request: Request, run_id: int) -> Response:
-        """A new run with the same settings, around the locked students."""
+        """A new run with the same settings, around the locked students; ``time_limit_s`` gives it
+        more (or less) computing time, as "Langer zoeken" on the board does."""
         run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
-        new = services.formation_rerun(run=run, by=request.user)
+        data = _valid(RerunIn, request)
+        new = services.formation_rerun(run=run, by=request.user, time_limit=data.get("time_limit_s"))
         new.refresh_from_db(fields=["status"])
         return Response(RunCreatedOut(new).data, status=status.HTTP_202_ACCEPTED)
 

@@ -44,7 +44,7 @@ from wijklab.mail import send_notification_mail
 from wijklab.models import AuditKind, Cohort, Notification, Role, User
 from wijklab.services import audit_record, ensure_cohort_writable, notify_each
 
-TIME_LIMIT_MAX = 300
+TIME_LIMIT_MAX = fs.TIME_LIMIT_MAX
 REASON_MAX = 1000
 # A queued or running run younger than this blocks a new one (an older one was lost by its worker).
 RUN_STALE_AFTER = datetime.timedelta(minutes=10)
@@ -187,13 +187,14 @@ def formation_run_start(
     return run
 
 
-def formation_rerun(*, run: FormationRun, by: User) -> FormationRun:
-    """A new run with the same settings, around the students locked in ``run``."""
+def formation_rerun(*, run: FormationRun, by: User, time_limit: object = None) -> FormationRun:
+    """A new run with the same settings, around the students locked in ``run``; with ``time_limit``
+    (seconds), that much computing time instead of the same."""
     params = run.parameters
     return formation_run_start(
         cohort=run.cohort,
         by=by,
-        time_limit=params.get("time_limit", 10),
+        time_limit=params.get("time_limit", 10) if time_limit is None else time_limit,
         seed=params.get("seed", 1),
         weights=params.get("weights") or None,
         rules=params.get("rules") or None,

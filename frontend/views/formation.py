@@ -211,6 +211,7 @@ def _run_context(request: HttpRequest, run: FormationRun, **extra: object) -> di
         "check": _check(run, selected, selected_to) if board.can_edit else None,
         "summary": _publish_summary(board),
         "locked_count": len(run.locks),
+        "longer": selectors.longer_time_limit(run=run),
         "out": OUT,
     }
     context.update(extra)
@@ -319,7 +320,11 @@ def formation_lock(request: HttpRequest, run_id: int) -> HttpResponse:
 def formation_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.access_formation_run_by_id(user=request.user, run_id=run_id)
     try:
-        new = services.formation_rerun(run=run, by=request.user)
+        # "Langer zoeken" sends a computing time; text that is no number reaches the service as it
+        # is, which refuses it with its message.
+        longer = request.POST.get("time_limit")
+        time_limit = None if longer is None else (_int(longer) if _int(longer) is not None else longer)
+        new = services.formation_rerun(run=run, by=request.user, time_limit=time_limit)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
         return _back_to_board(run)

@@ -308,6 +308,48 @@ def test_lock_unlock_and_recalculate_around_the_locks(
     assert new.locks == {}
 
 
+def _not_proven(run: FormationRun, time_limit: int = 2) -> None:
+    """As a run cut short looks: a proposal with a gap left to its bound."""
+    run.proposal = {
+        **run.proposal,
+        "status": "feasible",
+        "gap": 0.077,
+        "gap_text": "hooguit 7,7 % onder het best haalbare",
+    }
+    run.parameters = {**run.parameters, "time_limit": time_limit}
+    run.save(update_fields=["proposal", "parameters"])
+
+
+def test_a_proposal_not_proven_the_best_offers_a_longer_search(
+    coordinator_client, run, django_capture_on_commit_callbacks
+):
+    board = reverse("formation-run", args=[run.pk])
+    assert run.proposal["status"] == "optimal"
+    assert "Langer zoeken" not in coordinator_client.get(board).content.decode()
+    _not_proven(run)
+    html = coordinator_client.get(board).content.decode()
+    assert "Hoe goed: hooguit 7,7 % onder het best haalbare" in html
+    assert "Langer zoeken (60 seconden)" in html
+    assert '<input type="hidden" name="time_limit" value="60">' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(reverse("formation-run-rerun", args=[run.pk]), {"time_limit": "60"})
+    new = FormationRun.objects.latest("pk")
+    assert response.url == reverse("formation-run", args=[new.pk])
+    new.refresh_from_db()
+    assert new.parameters["time_limit"] == 60
+    assert new.parameters["seed"] == run.parameters["seed"]
+    assert new.status == FormationRun.Status.DONE, new.error
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "301", ""])
+def test_a_longer_search_with_a_bad_time_is_refused_in_words(coordinator_client, run, value):
+    before = FormationRun.objects.count()
+    response = coordinator_client.post(reverse("formation-run-rerun", args=[run.pk]), {"time_limit": value})
+    assert response.status_code == 302
+    assert "Geef een rekentijd van 1 tot en met 300 seconden." in coordinator_client.get(response.url).content.decode()
+    assert FormationRun.objects.count() == before
+
+
 # --- publishing once --------------------------------------------------------------------------------
 
 

@@ -182,6 +182,19 @@ def test_lock_and_rerun_endpoints(small, started, as_coordinator, django_capture
     assert again["locked"] == locked.json()["locked"]
 
 
+def test_rerun_may_ask_for_more_computing_time(small, started, as_coordinator, django_capture_on_commit_callbacks):
+    url = f"/api/formation-runs/{started.pk}/rerun/"
+    for bad in (0, 301, "lang", True):
+        refused = as_coordinator.post(url, {"time_limit_s": bad}, format="json")
+        assert refused.status_code == 400, bad
+        assert "time_limit_s" in refused.json()
+    assert FormationRun.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = as_coordinator.post(url, {"time_limit_s": 60}, format="json")
+    assert rerun.status_code == 202
+    assert FormationRun.objects.get(pk=rerun.json()["id"]).parameters["time_limit"] == 60
+
+
 def test_publishing_creates_the_teams_once(small, started, as_coordinator, django_capture_on_commit_callbacks):
     url = f"/api/formation-runs/{started.pk}/publish/"
     with django_capture_on_commit_callbacks(execute=True):

@@ -280,3 +280,35 @@ def test_a_placed_student_reads_why_after_publishing(small, run_of, coordinator)
     with CaptureQueriesContext(connection) as given:
         assert selectors.placement_explanation_for(student=anna, membership=membership) == text
     assert len(given) == len(without) - 1
+
+
+@pytest.mark.parametrize(("previous", "offered"), [(2, 60), (10, 60), (30, 120), (100, 300), (299, 300), (300, None)])
+def test_a_longer_search_is_offered_while_the_best_is_not_proven(small, run_of, previous, offered):
+    run = run_of(small.cohort)
+    assert run.proposal["status"] == "optimal"
+    assert selectors.longer_time_limit(run=run) is None
+    run.proposal = {**run.proposal, "status": "feasible", "gap": 0.05}
+    run.parameters = {**run.parameters, "time_limit": previous}
+    assert selectors.longer_time_limit(run=run) == offered
+    run.status = FormationRun.Status.PUBLISHED  # nothing to search for once published
+    assert selectors.longer_time_limit(run=run) is None
+
+
+def test_the_gap_is_said_in_the_readers_language(small, run_of, coordinator):
+    from django.utils import translation
+
+    run = run_of(small.cohort)
+    run.proposal = {
+        **run.proposal,
+        "status": "feasible",
+        "gap": 0.077,
+        "gap_text": "hooguit 7,7 % onder het best haalbare",
+    }
+    with translation.override("en"):
+        assert (
+            selectors.formation_board(run=run, viewer=coordinator).gap_text == "at most 7,7 % below the best possible"
+        )
+    with translation.override("nl"):
+        assert (
+            selectors.formation_board(run=run, viewer=coordinator).gap_text == "hooguit 7,7 % onder het best haalbare"
+        )
