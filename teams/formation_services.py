@@ -42,6 +42,7 @@ from wijklab.errors import RuleViolation
 from wijklab.ids import is_id
 from wijklab.mail import send_notification_mail
 from wijklab.models import AuditKind, Cohort, Notification, Role, User
+from wijklab.names import name_key
 from wijklab.services import audit_record, ensure_cohort_writable, notify_each
 
 TIME_LIMIT_MAX = fs.TIME_LIMIT_MAX
@@ -618,7 +619,10 @@ def _announce(*, run: FormationRun, changes: list[MembershipChange], by: User) -
     for m in stayers:
         team = changed_teams[m.team_id]
         title, body = notifications.formation_for_teammate(
-            team, arrived=sorted(arrived[team.pk]), left=sorted(left[team.pk]), roster=names[team.pk]
+            team,
+            arrived=sorted(arrived[team.pk], key=name_key),
+            left=sorted(left[team.pk], key=name_key),
+            roster=names[team.pk],
         )
         rows.append((m.student, title, body, team_url(team)))
     # Supervisors and the organisation's contacts: one notification each, listing their teams.
@@ -641,7 +645,7 @@ def _names_by_team(teams: dict[int, Team]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {t: [] for t in teams}
     for m in Membership.objects.filter(team_id__in=teams, left_at__isnull=True).select_related("student"):
         names[m.team_id].append(m.student.get_display_name())
-    return {t: sorted(v) for t, v in names.items()}
+    return {t: sorted(v, key=name_key) for t, v in names.items()}
 
 
 # --- running a run (the task run_formation) ------------------------------------------

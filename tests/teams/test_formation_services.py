@@ -487,3 +487,10 @@ def test_publishing_is_one_audit_entry_in_the_cohort(small, start, coordinator):
     entry = AuditEntry.objects.get(kind=AuditKind.MEMBERSHIP, object_type="formation_run")
     assert (entry.actor, entry.cohort, entry.object_id) == (coordinator, small.cohort, str(run.pk))
     assert "Teamindeling gepubliceerd" in entry.description
+
+
+def test_the_rosters_in_the_publish_notifications_list_names_as_a_dutch_reader_expects(assignment):
+    team = TeamFactory(assignment=assignment)
+    for i, name in enumerate(["Pieter Zwart", "Özlem Özdemir", "ayşe Kaya"]):
+        add_member(team, StudentFactory(username=f"roster{i}", display_name=name, profile__cohort=assignment.cohort))
+    assert services._names_by_team({team.pk: team}) == {team.pk: ["ayşe Kaya", "Özlem Özdemir", "Pieter Zwart"]}
