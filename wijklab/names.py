@@ -20,14 +20,6 @@ from django.db.models.functions import Collate
 NAME_COLLATION = "wijklab_names"
 
 
-def name_key(text: str) -> tuple[str, str, str]:
-    """Letters without accents and case first (Ö with the O's), then accents, then case with lower
-    case first, as ICU's Dutch collation does."""
-    folded = text.casefold()
-    base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
-    return (base, folded, text.swapcase())
-
-
 def by_name(expression: str | Expression) -> Collate:
     """A name field or expression, ordered as names (``order_by(by_name("display_name"))``)."""
     return Collate(F(expression) if isinstance(expression, str) else expression, NAME_COLLATION)
@@ -57,6 +49,13 @@ def fold(text: str) -> str:
     """``text`` without accents (Özdemir → Ozdemir, Yılmaz → Yilmaz), case kept: unaccent's result."""
     stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped.translate(_UNDECOMPOSED))
+
+
+def name_key(text: str) -> tuple[str, str, str]:
+    """Letters without accents and case first (Ö with the O's), then accents, then case with lower
+    case first, as ICU's Dutch collation does."""
+    folded = text.casefold()
+    return (fold(folded), folded, text.swapcase())
 
 
 class Unaccent(Func):
