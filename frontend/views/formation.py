@@ -323,7 +323,8 @@ def formation_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
         # "Langer zoeken" sends a computing time; text that is no number reaches the service as it
         # is, which refuses it with its message.
         longer = request.POST.get("time_limit")
-        time_limit = None if longer is None else (_int(longer) if _int(longer) is not None else longer)
+        parsed = _int(longer)
+        time_limit = longer if parsed is None else parsed
         new = services.formation_rerun(run=run, by=request.user, time_limit=time_limit)
     except ValidationError as exc:
         messages.error(request, " ".join(_errors(exc)))
