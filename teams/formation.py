@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from ortools.sat.python import cp_model
@@ -939,8 +940,10 @@ def _run(
 
 
 def _format_pct(fraction: float) -> str:
-    text = f"{fraction * 100:.1f}".replace(".", ",")
-    return text[:-2] if text.endswith(",0") else text
+    """A percentage with one decimal in the active language's notation (1,4 in Dutch, 1.4 in
+    English), without a trailing zero decimal."""
+    value = round(fraction * 100, 1)
+    return number_format(value, decimal_pos=0 if value == int(value) else 1)
 
 
 def gap_text(gap: float | None, status: str) -> str:

@@ -1,6 +1,7 @@
 """``manage.py formation_solve``: the engine on a file, with the exit codes of the API contract."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,8 @@ def test_a_valid_cohort_gives_exit_0_and_a_proposal_file(tmp_path, capsys):
     }
     summary = capsys.readouterr().err
     assert summary.startswith("3 van 4 studenten geplaatst, status optimal,")
+    # The wall time in the command's language: a Dutch decimal comma.
+    assert re.search(r", \d+,\d s, bewezen het best haalbare", summary), summary
 
 
 def test_without_output_the_proposal_goes_to_stdout(tmp_path, capsys):

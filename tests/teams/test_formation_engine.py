@@ -407,7 +407,16 @@ def test_progress_is_reported_between_zero_and_one():
 
 def test_gap_text_uses_a_dutch_decimal_comma():
     assert formation.gap_text(0.014, "feasible") == "hooguit 1,4 % onder het best haalbare"
+    assert formation.gap_text(0.07, "feasible") == "hooguit 7 % onder het best haalbare"
     assert formation.gap_text(0.0, "optimal") == "bewezen het best haalbare"
+
+
+def test_gap_text_uses_the_readers_decimal_point_in_english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert formation.gap_text(0.014, "feasible") == "at most 1.4 % below the best possible"
+        assert formation.gap_text(0.1234, "feasible") == "at most 12.3 % below the best possible"
 
 
 # --- locks ----------------------------------------------------------------------

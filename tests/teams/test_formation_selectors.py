@@ -306,7 +306,7 @@ def test_the_gap_is_said_in_the_readers_language(small, run_of, coordinator):
     }
     with translation.override("en"):
         assert (
-            selectors.formation_board(run=run, viewer=coordinator).gap_text == "at most 7,7 % below the best possible"
+            selectors.formation_board(run=run, viewer=coordinator).gap_text == "at most 7.7 % below the best possible"
         )
     with translation.override("nl"):
         assert (

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from teams import formation
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             "placed": placed,
             "total": len(cohort.students),
             "status": proposal["status"],
-            "wall": f"{proposal['wall_s']:.1f}".replace(".", ","),
+            "wall": number_format(proposal["wall_s"], decimal_pos=1),
             "gap": proposal["gap_text"],
         }
         sys.stderr.write(summary + "\n")
