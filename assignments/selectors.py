@@ -268,11 +268,17 @@ def with_details(qs: QuerySet[Assignment], *, user: User) -> QuerySet[Assignment
     return qs
 
 
+def _best_fit_first() -> list[Any]:
+    """A student's order of assignments (their list, the matches on their home page): the best
+    importance-weighted fit first (``with_fit``), then the most matched competences, the start."""
+    return [F("fit_score").desc(nulls_last=True), "-fit_matched", "starts_on", "title", "pk"]
+
+
 def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
     """The visible assignments with everything a list shows; students get the best fit first."""
     qs = with_details(assignments_visible_to(user=user), user=user)
     if user.role == Role.STUDENT:
-        return qs.order_by(F("fit_score").desc(nulls_last=True), "-fit_matched", "starts_on", "title", "pk")
+        return qs.order_by(*_best_fit_first())
     if user.role == Role.ORGANISATION:
         # Own work first (drafts on top: they still need doing), then other organisations' open ones.
         own = Q(organisation_id=user.organisation_id or 0)
@@ -281,6 +287,20 @@ def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
             sort_draft=ExpressionWrapper(Q(status=AssignmentStatus.DRAFT), output_field=BooleanField()),
         ).order_by("-sort_own", "-sort_draft", "starts_on", "title", "pk")
     return qs.order_by("starts_on", "title", "pk")
+
+
+def best_matches_for(*, student: User, limit: int = 3) -> QuerySet[Assignment]:
+    """The open assignments a student may see and has not chosen yet, best fit first as on their
+    list: only what the home page's panel shows (title, organisation, fit). Half the cost of the
+    list's query with its details (docs/benchmarks.md, 2026-12-07, sixth session)."""
+    chosen = Preference.objects.filter(student=student).values("assignment_id")
+    qs = assignments_visible_to(user=student).filter(status=AssignmentStatus.OPEN).exclude(pk__in=chosen)
+    return (
+        with_fit(qs, student=student)
+        .select_related("organisation")
+        .only("pk", "title", "organisation__name")
+        .order_by(*_best_fit_first())[:limit]
+    )
 
 
 # --- preferences --------------------------------------------------------------

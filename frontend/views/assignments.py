@@ -495,20 +495,9 @@ def student_preferences_panel(request: HttpRequest) -> str:
 
 @overview_panel(Role.STUDENT, order=21)
 def student_matches_panel(request: HttpRequest) -> str:
-    student = request.user
-    ranks = selectors.preference_ranks_of(student=student)
-    matches = (
-        selectors.assignments_for_list(user=student)
-        .filter(status=AssignmentStatus.OPEN)
-        .exclude(pk__in=list(ranks))[:3]
-    )
     return render_to_string(
         "assignments/panels/student_matches.html",
-        {
-            "matches": matches,
-            "is_student": True,
-            "my_competence_ids": set(selectors.student_competence_ids(user=student)),
-        },
+        {"matches": selectors.best_matches_for(student=request.user)},
         request=request,
     )
 

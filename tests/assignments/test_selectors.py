@@ -9,6 +9,7 @@ from assignments.selectors import (
     access_assignment_by_id,
     assignments_for_list,
     assignments_visible_to,
+    best_matches_for,
     cohort_summaries,
     user_can_edit_assignment,
     user_can_rank_preferences,
@@ -160,6 +161,25 @@ def test_students_see_the_best_fit_first(cohort, organisation, neighbourhood, co
     assert [a.title for a in listed] == ["Past goed", "Past slecht"]
     assert (listed[0].fit_matched, listed[0].fit_required) == (2, 3)
     assert (listed[1].fit_matched, listed[1].fit_required) == (1, 2)
+
+
+def test_the_home_pages_matches_are_the_lists_best_fits_not_yet_chosen(
+    world, many_assignments, competences, student4, django_assert_num_queries
+):
+    """The matches are the student's list in its own order (best fit first), open ones only, without
+    what the student already chose; three, with the fit the panel shows, in one query."""
+    many_assignments(12)
+    student4.student_profile.competences.set(competences[:2])
+    best_first = [a for a in assignments_for_list(user=student4) if a.status == AssignmentStatus.OPEN]
+    Preference.objects.create(student=student4, assignment=best_first[1], rank=1)
+    with django_assert_num_queries(1):
+        matches = [
+            (a.pk, a.title, a.organisation.name, a.fit_matched, a.fit_required)
+            for a in best_matches_for(student=student4)
+        ]
+    expected = [a for a in best_first if a.pk != best_first[1].pk][:3]
+    assert matches == [(a.pk, a.title, a.organisation.name, a.fit_matched, a.fit_required) for a in expected]
+    assert len({a.fit_score for a in best_first}) > 2, "the order must be tested on different fits"
 
 
 def test_only_students_rank_preferences(student4, org_contact, coordinator, hbo_docent, werkbegeleider):
