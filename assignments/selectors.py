@@ -44,6 +44,7 @@ from django.http import Http404
 
 from assignments.models import Assignment, AssignmentCompetence, AssignmentRevision, AssignmentStatus, Preference
 from wijklab.models import Cohort, Organisation, Role, StudentProfile, SupervisorKind, SupervisorProfile, User
+from wijklab.names import by_name
 from wijklab.selectors import cohorts_managed_by, may_manage_cohorts
 
 PUBLISHED = ~Q(status=AssignmentStatus.DRAFT)
@@ -271,7 +272,7 @@ def with_details(qs: QuerySet[Assignment], *, user: User) -> QuerySet[Assignment
 def _best_fit_first() -> list[Any]:
     """A student's order of assignments (their list, the matches on their home page): the best
     importance-weighted fit first (``with_fit``), then the most matched competences, the start."""
-    return [F("fit_score").desc(nulls_last=True), "-fit_matched", "starts_on", "title", "pk"]
+    return [F("fit_score").desc(nulls_last=True), "-fit_matched", "starts_on", by_name("title"), "pk"]
 
 
 def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
@@ -285,8 +286,9 @@ def assignments_for_list(*, user: User) -> QuerySet[Assignment]:
         return qs.annotate(
             sort_own=ExpressionWrapper(own, output_field=BooleanField()),
             sort_draft=ExpressionWrapper(Q(status=AssignmentStatus.DRAFT), output_field=BooleanField()),
-        ).order_by("-sort_own", "-sort_draft", "starts_on", "title", "pk")
-    return qs.order_by("starts_on", "title", "pk")
+        ).order_by("-sort_own", "-sort_draft", "starts_on", by_name("title"), "pk")
+    # Titles in the order of names (wijklab.names), as every list of names: "buurtmoestuin" among the b's.
+    return qs.order_by("starts_on", by_name("title"), "pk")
 
 
 def best_matches_for(*, student: User, limit: int = 3) -> QuerySet[Assignment]:

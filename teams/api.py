@@ -358,10 +358,8 @@ class TeamListView(GenericAPIView):
         responses=TeamSummaryOut(many=True),
     )
     def get(self, request: Request) -> Response:
-        teams = (
-            selectors.teams_visible_to(user=request.user)
-            .select_related("assignment", "assignment__organisation")
-            .order_by("assignment__title", "name", "pk")
+        teams = selectors.in_list_order(
+            selectors.teams_visible_to(user=request.user).select_related("assignment", "assignment__organisation")
         )
         assignment = request.query_params.get("assignment")
         if assignment:

@@ -76,7 +76,13 @@ def assignment_ids_involving(user: User) -> QuerySet:
 
 def teams_with_seats() -> QuerySet[Team]:
     seats = Count("memberships", filter=Q(memberships__left_at__isnull=True))
-    return Team.objects.annotate(seats_taken=seats).order_by("name", "id")
+    return Team.objects.annotate(seats_taken=seats).order_by(by_name("name"), "id")
+
+
+def in_list_order(teams: QuerySet[Team]) -> QuerySet[Team]:
+    """Teams as every list of teams shows them: by their assignment's title, then by name, both in the
+    order of names (``wijklab.names``: "buurtmoestuin Charlois" among the b's, not after the Z)."""
+    return teams.order_by(by_name("assignment__title"), by_name("name"), "pk")
 
 
 def active_student_ids(*, assignment: Assignment | None = None, cohort: Cohort | None = None) -> QuerySet:
@@ -444,7 +450,7 @@ def already_in_team_refusal(*, team_id: int, current_team_id: int | None) -> Ref
 
 def open_teams_for(*, student: User) -> QuerySet[Team]:
     """The open teams a student may look at, ready for ``with_join_checks`` (no niveau of anyone)."""
-    return (
+    return in_list_order(
         with_niveau_counts(teams_open_to_join(student=student))
         .select_related("assignment", "assignment__organisation", "assignment__cohort")
         .prefetch_related(
@@ -454,7 +460,6 @@ def open_teams_for(*, student: User) -> QuerySet[Team]:
                 to_attr="active_memberships",
             )
         )
-        .order_by("assignment__title", "name", "pk")
     )
 
 
@@ -892,7 +897,11 @@ def user_may_open_team(*, user: User, assignment: Assignment) -> bool:
 
 def assignments_open_for_teams(*, user: User) -> QuerySet[Assignment]:
     """Open assignments on which ``user`` may open a team."""
-    return assignments_teams_may_be_opened_on_by(user=user).filter(status=AssignmentStatus.OPEN).order_by("title", "pk")
+    return (
+        assignments_teams_may_be_opened_on_by(user=user)
+        .filter(status=AssignmentStatus.OPEN)
+        .order_by(by_name("title"), "pk")
+    )
 
 
 # How many open assignments the "new team" picker offers at once: a region has hundreds.

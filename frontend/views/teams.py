@@ -64,8 +64,8 @@ def team_list(request: HttpRequest) -> HttpResponse:
     )
     if assignment is not None:
         teams = teams.filter(assignment=assignment)
-    teams = teams.select_related("assignment", "assignment__organisation", "assignment__cohort").order_by(
-        "assignment__title", "name", "pk"
+    teams = selectors.in_list_order(
+        teams.select_related("assignment", "assignment__organisation", "assignment__cohort")
     )
     page = Paginator(teams, 25).get_page(request.GET.get("page"))
     rows = [
@@ -510,9 +510,9 @@ def student_team_panel(request: HttpRequest) -> str:
 @overview_panel(Role.ORGANISATION, Role.SUPERVISOR, Role.COORDINATOR, order=30)
 def teams_panel(request: HttpRequest) -> str:
     teams = selectors.with_niveau_counts_for(
-        selectors.teams_visible_to(user=request.user)
-        .select_related("assignment", "assignment__organisation")
-        .order_by("assignment__title", "name", "pk")[:6]
+        selectors.in_list_order(
+            selectors.teams_visible_to(user=request.user).select_related("assignment", "assignment__organisation")
+        )[:6]
     )
     total = selectors.teams_visible_to(user=request.user).count()
     rows = [(team, selectors.team_completeness_for(team, viewer=request.user)) for team in teams]

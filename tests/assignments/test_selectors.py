@@ -202,3 +202,15 @@ def test_cohort_summaries_count_each_student_once_however_many_assignments_they_
     (summary,) = cohort_summaries(user=coordinator)
     assert (summary.cohort, summary.students, summary.students_with_preferences) == (cohort, 3, 2)
     assert (summary.open_assignments, summary.draft_assignments) == (1, 1)
+
+
+def test_assignments_starting_the_same_day_are_listed_by_title_in_the_order_of_names(
+    cohort, organisation, neighbourhood, coordinator, org_contact
+):
+    for title in ["Zwerfafval", "buurtmoestuin", "Één keer koken", "Avondwandeling"]:
+        AssignmentFactory(
+            cohort=cohort, organisation=organisation, neighbourhood=neighbourhood, created_by=coordinator, title=title
+        )
+    expected = ["Avondwandeling", "buurtmoestuin", "Één keer koken", "Zwerfafval"]
+    for user in (coordinator, org_contact):
+        assert [a.title for a in assignments_for_list(user=user) if a.title in expected] == expected

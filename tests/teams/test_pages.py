@@ -793,3 +793,34 @@ def test_the_team_list_asks_a_constant_number_of_queries(client, coordinator, co
     for _ in range(4):
         grow()
     assert queries_of_get(client, url) == before
+
+
+# --- the order of lists -------------------------------------------------------------------
+
+
+def test_teams_are_listed_by_title_and_name_in_the_order_of_names(
+    client, coordinator, cohort, organisation, neighbourhood
+):
+    """Titles and names as people type them: lower case and accents sort with their letter, not after Z
+    (byte order put "buurtmoestuin" and "Één keer per week" after "Zwerfafval"), on the page, in the
+    API and in the home page's panel alike (teams.selectors.in_list_order)."""
+    titles = ["Zwerfafval Oosterflank", "buurtmoestuin Charlois", "Één keer per week koken", "Avondwandeling"]
+    for title in titles:
+        assignment = small_assignment(cohort, organisation, neighbourhood, coordinator, title=title)
+        open_team(assignment, name="team oost")
+        open_team(assignment, name="Team Noord")
+    expected = [
+        (title, name)
+        for title in ["Avondwandeling", "buurtmoestuin Charlois", "Één keer per week koken", "Zwerfafval Oosterflank"]
+        for name in ["Team Noord", "team oost"]
+    ]
+    client.force_login(coordinator)
+    listed = client.get("/api/teams/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [(row["assignment"]["title"], row["name"]) for row in rows] == expected
+    page = client.get(reverse("team-list")).content.decode()
+    positions = [page.index(title) for title in ["Avondwandeling", "buurtmoestuin", "Één keer", "Zwerfafval"]]
+    assert positions == sorted(positions)
+    home = client.get(reverse("home")).content.decode()
+    panel = home[home.index("Avondwandeling") :]
+    assert panel.index("buurtmoestuin") < panel.index("Één keer")
