@@ -127,3 +127,17 @@ def grid_row(context: template.Context, row: Any) -> SafeString:
     )
     # Every piece is a fixed tag, a number, a URL or an escaped text.
     return mark_safe(html)
+
+
+@register.simple_tag
+def team_options(teams: Iterable[tuple[int, str]], selected: object) -> SafeString:
+    """The team menu's options, ``(id, name)`` each, the selected one marked: a regional cohort has
+    some 250 teams, and three template nodes per option took 2.9 ms of the coordinator's grid, this
+    0.4 ms this way (docs/benchmarks.md, 2026-12-07, sixth session)."""
+    # Safe: the ids are integers, the names escaped.
+    return mark_safe(
+        "".join(
+            f'<option value="{int(pk)}"{" selected" if selected == pk else ""}>{conditional_escape(name)}</option>'
+            for pk, name in teams
+        )
+    )

@@ -7,7 +7,7 @@ import pytest
 from django.template import Context
 from django.utils import translation
 
-from frontend.templatetags.wijklab_grid import grid_row
+from frontend.templatetags.wijklab_grid import grid_row, team_options
 from supervision.analysis import ALERT_DECLINING, ALERT_NO_FEEDBACK, Alert
 from supervision.selectors import Cell, OverviewRow
 from wijklab.models import Role, User
@@ -118,3 +118,12 @@ def test_only_who_may_write_feedback_gets_the_feedback_link(student):
     assert 'href="/feedback/geven/?student=42"' in grid_row(_supervisor(), row)
     coordinator = User(pk=8, username="c", role=Role.COORDINATOR)
     assert "?student=42" not in grid_row(Context({"user": coordinator, "can_log": False}), row)
+
+
+def test_the_team_menu_marks_the_chosen_team_and_escapes_names():
+    teams = [(3, "Team <Kaap> & Co"), (7, "Team Noord")]
+    assert str(team_options(teams, 7)) == (
+        '<option value="3">Team &lt;Kaap&gt; &amp; Co</option><option value="7" selected>Team Noord</option>'
+    )
+    # "Zonder team" (or nothing) chosen: no team is.
+    assert "selected" not in str(team_options(teams, "zonder")) + str(team_options(teams, None))
