@@ -132,8 +132,8 @@ def grid_row(context: template.Context, row: Any) -> SafeString:
 @register.simple_tag
 def team_options(teams: Iterable[tuple[int, str]], selected: object) -> SafeString:
     """The team menu's options, ``(id, name)`` each, the selected one marked: a regional cohort has
-    some 250 teams, and three template nodes per option took 2.9 ms of the coordinator's grid, this
-    0.4 ms this way (docs/benchmarks.md, 2026-12-07, sixth session)."""
+    some 250 teams, and three template nodes per option took 2.9 ms of the coordinator's grid;
+    written here, 0.4 ms (docs/benchmarks.md, 2026-12-07, sixth session)."""
     # Safe: the ids are integers, the names escaped.
     return mark_safe(
         "".join(
