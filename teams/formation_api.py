@@ -161,7 +161,7 @@ class RunOut(RunSummaryOut):
         return run.proposal or {}
 
     def get_gap_text(self, run: FormationRun) -> str:
-        return str(self._proposal(run).get("gap_text", ""))
+        return selectors.gap_text_for(self._proposal(run))
 
     @extend_schema_field(RunTeamOut(many=True))
     def get_teams(self, run: FormationRun) -> list[dict]:

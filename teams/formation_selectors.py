@@ -541,9 +541,9 @@ def student_explanation(entry: dict) -> str:
     return str(entry.get("explanation") or entry.get("reason") or "")
 
 
-def _gap_text(proposal: dict) -> str:
+def gap_text_for(proposal: dict) -> str:
     """How far from the best the proposal may be, in the reader's language (the stored text is in
-    the language the run was started in)."""
+    the language the run was started in): the board's and the API's words."""
     if "status" in proposal and "gap" in proposal:
         return str(engine().gap_text(proposal["gap"], proposal["status"]))
     return str(proposal.get("gap_text", ""))
@@ -576,7 +576,7 @@ def formation_board(*, run: FormationRun, viewer: User) -> FormationBoard:
         status_label=str(run.get_status_display()),
         progress=run.progress,
         progress_message=run.progress_message,
-        gap_text=_gap_text(proposal),
+        gap_text=gap_text_for(proposal),
         conflicts=[
             {"code": c.get("code", ""), "detail": c.get("detail", "")}
             for c in named(proposal.get("conflicts", []), data=data)

@@ -72,6 +72,17 @@ def test_a_run_reads_as_api_md_says_with_integer_ids(small, started, as_coordina
     assert data["conflicts"] == []
 
 
+def test_the_gap_is_said_in_the_readers_language_as_on_the_board(started, as_coordinator, coordinator):
+    """A run started in Dutch, read by someone who chose English: the API's words are the board's."""
+    started.proposal = {**started.proposal, "status": "feasible", "gap": 0.077, "gap_text": "hooguit 7,7 %"}
+    started.save(update_fields=["proposal"])
+    coordinator.language = "en"
+    coordinator.save(update_fields=["language"])
+    assert as_coordinator.get(f"/api/formation-runs/{started.pk}/").json()["gap_text"] == (
+        "at most 7.7 % below the best possible"
+    )
+
+
 def _breaking_move(data, small):
     placed = {s["student"]: s["assignment"] for s in data["students"]}
     for student, assignment in placed.items():
