@@ -15,7 +15,15 @@ that only measures the queue). The ceiling is ``/livez``, a trivial Django view 
 middleware stack on the same server (no database, no Redis).
 
 Per URL: requests/s, p50/p95/p99, errors and the ratio of its p95 to ``/livez``'s p95; as a
-table and as JSON in ``var/bench/http-results.json``.
+table and as JSON in ``var/bench/http-results.json``. Below it, how many URLs miss the targets
+(100 ms p95, 3x the ceiling) and how busy the machine and each server process were during the
+measured seconds (from ``/proc``): under load a page's p95 is its own cost times how often it
+shares its process's GIL with another request, so a run is read beside how busy the server was.
+
+One run of a minute says where the targets stand, not whether a change of 10 % helped: a URL that
+gets 15 requests a minute has its slowest one as p95. ``--rounds N`` runs it N times (with
+``--start`` each on a fresh server) and reports each URL's median over the rounds, with one line
+per round.
 
     # a server of its own: uvicorn, 2 workers, DEBUG=false, on PostgreSQL seeded with seed_scale
     .venv/bin/python bench/http_load.py --start --database-url postgres://postgres@127.0.0.1:5432/wijklab_scale \\
@@ -43,6 +51,7 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
@@ -55,6 +64,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 CEILING = "/livez"
 CEILING_LABEL = "ceiling: /livez (trivial view)"
+# Issue 18's targets for every page and list: p95 under this many ms, and within this many times the ceiling's.
+TARGET_MS = 100
+TARGET_RATIO = 3.0
 # How many accounts of each role the virtual users are spread over (in this order, round robin).
 ROLE_MIX = ["student", "student", "student", "docent", "organisation", "coordinator"]
 
@@ -354,6 +366,67 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- where the CPU went (Linux /proc; figures are None elsewhere) ---------------------------------
+
+
+def _ticks_of(pid: int) -> int | None:
+    """User + system CPU time of one process, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
+def _family(root: int) -> list[int]:
+    """``root`` and every process below it (uvicorn's worker processes)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    family, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        family.append(pid)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return sorted(family)
+
+
+def cpu_snapshot(server_pid: int | None) -> dict | None:
+    """The machine's busy and total ticks and each server process's ticks, to subtract later."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = values[3] + values[4]  # idle + iowait
+    processes = {pid: _ticks_of(pid) for pid in _family(server_pid)} if server_pid else {}
+    return {"busy": sum(values) - idle, "total": sum(values), "processes": processes}
+
+
+def cpu_used(before: dict | None, after: dict | None, seconds: float) -> dict | None:
+    """How busy the machine was (all cores together, 0–100 %) and each server process (% of one core):
+    the tail of a page under load is its cost times how often it shares a process's GIL with another
+    request, so a run is only read right beside how busy the server was."""
+    if not before or not after or not seconds:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    total = after["total"] - before["total"]
+    per_process = []
+    for pid, ticks in before["processes"].items():
+        later = after["processes"].get(pid)
+        if ticks is not None and later is not None and later > ticks:
+            per_process.append(round(100 * (later - ticks) / hz / seconds, 1))
+    return {
+        "machine_busy_percent": round(100 * (after["busy"] - before["busy"]) / total, 1) if total else None,
+        "server_processes_percent_of_a_core": sorted(per_process, reverse=True),
+    }
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 
@@ -409,6 +482,12 @@ def main() -> None:
     parser.add_argument("--url", help="a running server (else --start)")
     parser.add_argument("--start", action="store_true", help="start uvicorn with --workers on a free port")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run it this many times (with --start each on a fresh server) and report each URL's median",
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
     parser.add_argument("--prefix", default="wijklab-bench-http", help="cache and channel-layer key prefix")
@@ -420,6 +499,8 @@ def main() -> None:
         return
     if not 1 <= args.users <= 500 or not 0 < args.duration <= 300:
         raise SystemExit("refusing: keep it to 1–500 users and ≤ 300 s")
+    if not 1 <= args.rounds <= 10:
+        raise SystemExit("refusing: keep it to 1–10 rounds")
     think = tuple(float(x) for x in args.think.split(","))
     if len(think) != 2 or not 0 <= think[0] <= think[1] <= 60:
         raise SystemExit("--think is MIN,MAX seconds, 0 ≤ MIN ≤ MAX ≤ 60")
@@ -448,48 +529,120 @@ def main() -> None:
         [sys.executable, __file__, "--_prepare", str(args.users), str(sessions)], cwd=ROOT, env=env, check=True
     )
     rows = json.loads(sessions.read_text())
-    process = None
-    if args.start:
-        process, base = start_server(env, args.workers)
-    else:
-        base = args.url
-    try:
-        load_before = os.getloadavg()
-        if args.warmup:
-            asyncio.run(run_load(rows, base, args.warmup, think))
-        results, seconds = asyncio.run(run_load(rows, base, args.duration, think))
-        load_after = os.getloadavg()
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-    measured = report(results, seconds)
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        process = None
+        if args.start:
+            # A fresh server each round: one round's connections, caches and imports do not carry over.
+            process, base = start_server(env, args.workers)
+        else:
+            base = args.url
+        try:
+            load_before = os.getloadavg()
+            if args.warmup:
+                asyncio.run(run_load(rows, base, args.warmup, think))
+            cpu_before = cpu_snapshot(process.pid if process else None)
+            results, seconds = asyncio.run(run_load(rows, base, args.duration, think))
+            cpu = cpu_used(cpu_before, cpu_snapshot(process.pid if process else None), seconds)
+            load_after = os.getloadavg()
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        measured = report(results, seconds)
+        rounds.append(
+            {
+                "round": number,
+                "duration_s": round(seconds, 1),
+                "loadavg_before": [round(x, 2) for x in load_before],
+                "loadavg_after": [round(x, 2) for x in load_after],
+                "cpu": cpu,
+                "requests": sum(r["requests"] for r in measured),
+                "errors": sum(r["errors"] for r in measured),
+                "error_examples": results.examples,
+                "urls": measured,
+            }
+        )
+        if args.rounds > 1:
+            print(f"round {number}: {summary(measured)}; {describe_cpu(cpu)}", flush=True)
+    measured = rounds[0]["urls"] if len(rounds) == 1 else median_of(rounds)
     document = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "command": " ".join(sys.argv),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in load_after],
+            "loadavg_before": rounds[0]["loadavg_before"],
+            "loadavg_after": rounds[-1]["loadavg_after"],
         },
         "users": args.users,
         "think_s": list(think),
-        "duration_s": round(seconds, 1),
+        "duration_s": sum(r["duration_s"] for r in rounds),
         "workers": args.workers if args.start else None,
         "db_pool_max_size": env.get("DB_POOL_MAX_SIZE", "settings default"),
-        "requests": sum(r["requests"] for r in measured),
-        "errors": sum(r["errors"] for r in measured),
-        "error_examples": results.examples,
+        "requests": sum(r["requests"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "error_examples": [e for r in rounds for e in r["error_examples"]][:10],
+        # With --rounds > 1: per URL the median over the rounds of each figure (p95 / ceiling the
+        # median of each round's ratio); every round in full under "rounds".
         "urls": measured,
+        "rounds": rounds,
     }
     (OUT / "http-results.json").write_text(json.dumps(document, indent=1))
+    if len(rounds) > 1:
+        print(f"\nMedian of {len(rounds)} rounds per URL:")
     print(table(measured))
+    seconds = document["duration_s"]
     print(
         f"\n{document['requests']} requests in {seconds:.1f} s, {document['errors']} errors; "
         f"load average before {document['machine']['loadavg_before']}, after {document['machine']['loadavg_after']}"
     )
+    if len(rounds) == 1:
+        print(f"{summary(measured)}; {describe_cpu(rounds[0]['cpu'])}")
+    else:
+        print(f"the medians: {summary(measured)}")
     print(f"full results: {OUT / 'http-results.json'}")
+
+
+def summary(measured: list[dict]) -> str:
+    """The two targets of issue 18 in one line: URLs over 100 ms p95 and over 3x the ceiling's p95."""
+    pages = [r for r in measured if r["url"] != CEILING_LABEL]
+    over_ms = sum(1 for r in pages if r["p95_ms"] > TARGET_MS)
+    over_ratio = sum(1 for r in pages if r["p95_ratio"] > TARGET_RATIO)
+    p95s = sorted(r["p95_ms"] for r in pages)
+    middle = p95s[len(p95s) // 2] if p95s else float("nan")
+    return (
+        f"{over_ms} of {len(pages)} URLs over {TARGET_MS} ms p95, {over_ratio} over {TARGET_RATIO:g}x the ceiling, "
+        f"median p95 {middle} ms"
+    )
+
+
+def describe_cpu(cpu: dict | None) -> str:
+    if not cpu:
+        return "CPU use not measured"
+    processes = ", ".join(f"{p} %" for p in cpu["server_processes_percent_of_a_core"]) or "–"
+    return f"machine {cpu['machine_busy_percent']} % busy, server processes {processes} of a core"
+
+
+def median_of(rounds: list[dict]) -> list[dict]:
+    by_url: dict[str, list[dict]] = {}
+    for one in rounds:
+        for row in one["urls"]:
+            by_url.setdefault(row["url"], []).append(row)
+    merged = []
+    for url, rows in sorted(by_url.items()):
+        merged.append(
+            {
+                "url": url,
+                "requests": sum(r["requests"] for r in rows),
+                **{
+                    key: round(statistics.median(r[key] for r in rows), 2 if key == "p95_ratio" else 1)
+                    for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "p95_ratio")
+                },
+                "errors": sum(r["errors"] for r in rows),
+            }
+        )
+    return merged
 
 
 if __name__ == "__main__":
