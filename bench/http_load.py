@@ -64,6 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 CEILING = "/livez"
 CEILING_LABEL = "ceiling: /livez (trivial view)"
+HEALTH_LABEL = "/healthz (database + Redis check)"
 # Issue 18's targets for every page and list: p95 under this many ms, and within this many times the ceiling's.
 TARGET_MS = 100
 TARGET_RATIO = 3.0
@@ -204,7 +205,7 @@ def prepare(users: int, out: Path) -> None:
                 "username": user.username,
                 "role": role,
                 "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "urls": [*urls, ("/healthz (database + Redis check)", "/healthz"), (CEILING_LABEL, CEILING)],
+                "urls": [*urls, (HEALTH_LABEL, "/healthz"), (CEILING_LABEL, CEILING)],
             }
         )
     out.write_text(json.dumps(rows, indent=1))
@@ -605,8 +606,9 @@ def main() -> None:
 
 
 def summary(measured: list[dict]) -> str:
-    """The two targets of issue 18 in one line: URLs over 100 ms p95 and over 3x the ceiling's p95."""
-    pages = [r for r in measured if r["url"] != CEILING_LABEL]
+    """The two targets of issue 18 in one line, over the pages and API lists (not the two health checks):
+    how many are over 100 ms p95 and over 3x the ceiling's p95."""
+    pages = [r for r in measured if r["url"] not in {CEILING_LABEL, HEALTH_LABEL}]
     over_ms = sum(1 for r in pages if r["p95_ms"] > TARGET_MS)
     over_ratio = sum(1 for r in pages if r["p95_ratio"] > TARGET_RATIO)
     p95s = sorted(r["p95_ms"] for r in pages)
