@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments.services import preferences_erase_for
-from supervision.models import CriterionStanding, FeedbackEntry, SentMail
+from supervision.models import AlertSummary, CriterionStanding, FeedbackEntry, SentMail
 from supervision.privacy_selectors import students_erasable_by
 from teams.chat.services import chat_erase_traces_of
 from teams.models import SupervisionAssignment
@@ -71,6 +71,7 @@ def _erase(student: User) -> Erasure:
     # a teammate is the teammate's and stays, under the anonymous account.
     feedback, _by_model = FeedbackEntry.objects.filter(student=student).delete()
     CriterionStanding.objects.filter(student=student).delete()
+    AlertSummary.objects.filter(student=student).delete()
     SentMail.objects.filter(recipient=student).delete()
     SupervisionAssignment.objects.filter(student=student).delete()
     account_erase(user=student)

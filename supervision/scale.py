@@ -6,7 +6,7 @@ student's self-assessments and peer feedback from a teammate, over the last eigh
 import datetime as dt
 
 from supervision import services
-from supervision.models import Criterion, CriterionStanding, FeedbackEntry, FeedbackKind, Score
+from supervision.models import AlertSummary, Criterion, CriterionStanding, FeedbackEntry, FeedbackKind, Score
 from wijklab.models import SupervisorKind
 from wijklab.scale import ScaleContext, bulk, dutch_count, scale_cohorts
 
@@ -119,3 +119,4 @@ def reset(ctx: ScaleContext) -> None:
     Score.objects.filter(entry__in=entries).delete()
     entries.delete()
     CriterionStanding.objects.filter(student__student_profile__cohort__in=scale_cohorts()).delete()
+    AlertSummary.objects.filter(student__student_profile__cohort__in=scale_cohorts()).delete()

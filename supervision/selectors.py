@@ -665,8 +665,10 @@ def overview_students(
     pages without reading anyone's history (``tests/supervision/test_standings.py`` checks
     both agree on every student)."""
     students = _overview_scope(viewer=viewer, team_id=team_id, without_team=without_team, query=query)
-    standings = standings_visible_to(viewer=viewer).filter(student=OuterRef("pk"))
     cutoff = today - dt.timedelta(days=analysis.NO_FEEDBACK_DAYS)
+    # Read from each student's stored summary (``AlertSummary``, kept with the standings): the
+    # standings a werkbegeleider may see leave out a programme's criteria (``standings_visible_to``).
+    summary = "alert_summary__" if viewer_sees_niveaus(viewer=viewer) else "alert_summary__shared_"
 
     def flag(condition: Q | Exists) -> Case:
         return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -675,11 +677,7 @@ def overview_students(
         User.objects.filter(pk__in=students.values("pk"))
         .select_related("student_profile")
         .annotate(
-            last_feedback=Subquery(
-                FeedbackEntry.objects.filter(student=OuterRef("pk"), kind=FeedbackKind.SUPERVISOR)
-                .order_by("-date")
-                .values("date")[:1]
-            ),
+            last_feedback=F("alert_summary__last_supervisor_feedback"),
             in_team=Exists(Membership.objects.filter(student=OuterRef("pk"), left_at__isnull=True)),
             linked=Exists(SupervisionAssignment.objects.filter(student=OuterRef("pk"))),
             first_team=Subquery(
@@ -691,15 +689,14 @@ def overview_students(
         # Aliases, not columns: the sort, the filters and the counts read them, the rows do not
         # (their alerts come from the standings), so the page's rows do not compute them again.
         .alias(
-            # Never any feedback counts as long ago: one reading of the last feedback, not two
-            # (each reading is a subquery per student, and the flag is read three times per query).
+            # Never any supervisor feedback counts as long ago.
             alert_no_feedback=flag(
                 (Q(in_team=True) | Q(linked=True))
                 & LessThanOrEqual(Coalesce("last_feedback", Value(dt.date.min)), Value(cutoff))
             ),
-            alert_declining=flag(Exists(standings.filter(declining=True))),
-            alert_self_above=flag(Exists(standings.filter(self_side__gt=0))),
-            alert_self_below=flag(Exists(standings.filter(self_side__lt=0))),
+            alert_declining=flag(Q(**{f"{summary}declining": True})),
+            alert_self_above=flag(Q(**{f"{summary}self_above": True})),
+            alert_self_below=flag(Q(**{f"{summary}self_below": True})),
         )
         .alias(
             alert_count=F("alert_no_feedback") + F("alert_declining") + F("alert_self_above") + F("alert_self_below")

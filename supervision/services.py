@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from supervision import analysis, selectors
 from supervision.defaults import CATEGORY_OFFSET
 from supervision.models import (
+    AlertSummary,
     Category,
     Criterion,
     CriterionStanding,
@@ -353,6 +354,9 @@ def feedback_create(
     Score.objects.bulk_create(_score(entry, criterion, level) for criterion, level in cleaned)
     if cleaned and kind in {FeedbackKind.SUPERVISOR, FeedbackKind.SELF}:
         standings_refresh(student_ids=[student.pk])
+    elif kind == FeedbackKind.SUPERVISOR:
+        # No ratings, so no standing changes, but it is their latest supervisor feedback.
+        alert_summary_refresh(student_ids=[student.pk])
     if kind != FeedbackKind.SELF:
         _notify_student(entry)
     return entry
@@ -394,7 +398,47 @@ def standings_refresh(*, student_ids: Iterable[int]) -> int:
             standings = [CriterionStanding(**fields) for fields in analysis.standings_from_scores(scores)]
             CriterionStanding.objects.filter(student__in=batch).delete()
             written += len(CriterionStanding.objects.bulk_create(standings, batch_size=2000))
+            alert_summary_refresh(student_ids=batch)
     return written
+
+
+def alert_summary_refresh(*, student_ids: Iterable[int]) -> None:
+    """Rewrite these students' ``AlertSummary`` from their supervisor feedback and their standings.
+
+    Called in the transaction that changed either (``standings_refresh`` does, after writing the
+    standings; ``feedback_create`` for supervisor feedback without ratings). The rules of the alerts
+    themselves stay in ``analysis.alerts_from_standings``; this keeps only what they are read from."""
+    ids = sorted(set(student_ids))
+    last = dict(
+        FeedbackEntry.objects.filter(student__in=ids, kind=FeedbackKind.SUPERVISOR)
+        .values("student")
+        .annotate(last=Max("date"))
+        .values_list("student", "last")
+    )
+    rows: dict[int, AlertSummary] = {
+        pk: AlertSummary(student_id=pk, last_supervisor_feedback=day) for pk, day in last.items()
+    }
+    raising = (
+        CriterionStanding.objects.filter(student__in=ids)
+        .filter(Q(declining=True) | ~Q(self_side=0))
+        .values_list("student_id", "declining", "self_side", "criterion__programme")
+    )
+    for pk, declining, self_side, programme in raising:
+        row = rows.setdefault(pk, AlertSummary(student_id=pk))
+        # What a werkbegeleider sees: no programme's criteria (a removed criterion's standing stays).
+        shared = not programme
+        if declining:
+            row.declining = True
+            row.shared_declining = row.shared_declining or shared
+        if self_side > 0:
+            row.self_above = True
+            row.shared_self_above = row.shared_self_above or shared
+        if self_side < 0:
+            row.self_below = True
+            row.shared_self_below = row.shared_self_below or shared
+    with transaction.atomic():
+        AlertSummary.objects.filter(student__in=ids).delete()
+        AlertSummary.objects.bulk_create(rows.values(), batch_size=2000)
 
 
 def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:

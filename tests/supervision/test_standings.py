@@ -6,6 +6,7 @@ student of the demo and for each kind of viewer; the database's alert flags agai
 in Python; and a refresh after concurrent feedback on PostgreSQL.
 """
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
@@ -19,7 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supervision import privacy_services, selectors, services
-from supervision.models import CriterionStanding, FeedbackKind
+from supervision.models import (
+    AlertSummary,
+    Category,
+    Criterion,
+    CriterionStanding,
+    FeedbackKind,
+    Level,
+    LevelDescriptor,
+)
 from teams.models import SupervisionAssignment
 from tests.factories import SupervisorFactory
 from tests.teams.racing import _room_in_the_pool
@@ -118,12 +127,30 @@ def test_a_comment_without_ratings_leaves_the_standings_alone(team, mbo_docent, 
     assert _standings() == before
 
 
+def test_a_comment_without_ratings_is_still_their_latest_supervisor_feedback(team, mbo_docent, student4, today):
+    """The grid reads the last supervisor feedback from the stored summary: a comment alone must
+    update it, or the "no feedback" alert would stay."""
+    overview = selectors.progress_overview(viewer=mbo_docent, today=today)
+    assert student4.pk in overview.alerted["no_feedback"]
+    services.feedback_create(author=mbo_docent, student_id=student4.pk, comment="Goed gesprek gehad.")
+    overview = selectors.progress_overview(viewer=mbo_docent, today=today)
+    assert student4.pk not in overview.alerted["no_feedback"]
+    [row] = overview.rows_for([student4.pk])
+    assert row.last_feedback == today
+    assert row.alerts == []
+    # A student's own comment on themself is no supervisor feedback.
+    services.feedback_create(author=student4, student_id=student4.pk, kind=FeedbackKind.SELF, comment="Ging goed.")
+    assert AlertSummary.objects.get(student=student4).last_supervisor_feedback == today
+
+
 def test_erasing_a_student_removes_their_standings(team, history, mbo_docent, coordinator, student4, student5):
     history(student=student4, author=mbo_docent, levels={"Samenwerken": 2})
     history(student=student5, author=mbo_docent, levels={"Samenwerken": 3})
     privacy_services.student_erase(student=student4, by=coordinator, confirmation=student4.get_display_name())
     assert not CriterionStanding.objects.filter(student_id=student4.pk).exists()
+    assert not AlertSummary.objects.filter(student_id=student4.pk).exists()
     assert CriterionStanding.objects.filter(student=student5).count() == 1
+    assert AlertSummary.objects.filter(student=student5).exists()
 
 
 def test_only_alerts_pages_the_flagged_students_with_their_count(client, team, history, mbo_docent, student4, today):
@@ -189,3 +216,56 @@ def test_the_migration_fills_the_standings_an_existing_database_needs(team, hist
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes("supervision"))
     assert _standings() == expected
+
+
+def _summaries() -> list[tuple]:
+    return sorted(
+        AlertSummary.objects.values_list(
+            "student_id",
+            "last_supervisor_feedback",
+            "declining",
+            "self_above",
+            "self_below",
+            "shared_declining",
+            "shared_self_above",
+            "shared_self_below",
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_summaries_an_existing_database_needs(
+    team, history, mbo_docent, student4, student5, student6, criteria
+):
+    """The summaries the migration writes (in SQL) are those the service writes: a decline, a
+    self-rating above the supervisors', a comment alone, a programme's criterion (not for
+    werkbegeleiders) and a removed one (for them too, as they see its standing)."""
+    rubric = criteria["Samenwerken"].rubric
+    for name, programme in (("Methodiek", "Social Work"), ("Oud criterium", "")):
+        criterion = Criterion.objects.create(
+            rubric=rubric, category=Category.WERKNEMERSVAARDIGHEDEN, name=name, programme=programme
+        )
+        for level in Level.values:
+            LevelDescriptor.objects.create(criterion=criterion, level=level, text=f"Niveau {level}")
+        criteria[name] = criterion
+    for days_ago, level in ((9, 3), (5, 2), (2, 1)):
+        history(student=student4, author=mbo_docent, levels={"Samenwerken": level}, days_ago=days_ago)
+        history(student=student5, author=mbo_docent, levels={"Oud criterium": level}, days_ago=days_ago)
+        history(student=student6, author=mbo_docent, levels={"Methodiek": level}, days_ago=days_ago + 1)
+    history(student=student4, author=student4, kind=FeedbackKind.SELF, levels={"Samenwerken": 4}, days_ago=1)
+    history(student=student6, author=mbo_docent, comment="Alleen een gesprek.", days_ago=0)
+    criteria["Oud criterium"].delete()
+    services.alert_summary_refresh(student_ids=[student4.pk, student5.pk, student6.pk])
+    expected = _summaries()
+    today = timezone.localdate()
+    assert expected == [
+        (student4.pk, today - dt.timedelta(days=2), True, True, False, True, True, False),
+        (student5.pk, today - dt.timedelta(days=2), True, False, False, True, False, False),
+        (student6.pk, today, True, False, False, False, False, False),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.migrate([("supervision", "0007_feedback_newest_first")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("supervision"))
+    assert _summaries() == expected

@@ -111,6 +111,34 @@ def test_werkbegeleiders_rate_and_read_the_general_rubric_only(both, hbo_docent,
             )
 
 
+def test_a_programme_criterion_raises_no_alert_on_a_werkbegeleiders_grid(
+    both, hbo_docent, student6, programme_criterion
+):
+    """The grid's flags come from each student's stored summary, which keeps the standings a
+    werkbegeleider may see apart: a self-rating far above the docent's on a programme's criterion
+    is the docent's alert only."""
+    services.feedback_create(
+        author=hbo_docent, student_id=student6.pk, scores=[{"criterion": programme_criterion.pk, "level": 1}]
+    )
+    services.feedback_create(
+        author=student6,
+        student_id=student6.pk,
+        kind=FeedbackKind.SELF,
+        scores=[{"criterion": programme_criterion.pk, "level": 4}],
+    )
+    today = timezone.localdate()
+    docent = selectors.progress_overview(viewer=hbo_docent, today=today)
+    assert student6.pk in docent.alerted["self_above"]
+    [row] = docent.rows_for([student6.pk])
+    assert "self_above" in row.alert_codes
+    for person in both:
+        overview = selectors.progress_overview(viewer=person, today=today)
+        assert student6.pk in overview.order
+        assert student6.pk not in overview.alerted["self_above"], person.username
+        [row] = overview.rows_for([student6.pk])
+        assert "self_above" not in row.alert_codes
+
+
 def test_overview_csv_and_pdf_carry_no_niveau_or_programme_for_werkbegeleiders(both, student6, coordinator):
     today = timezone.localdate()
     for person in both:
