@@ -210,12 +210,17 @@ def test_the_migration_fills_the_standings_an_existing_database_needs(team, hist
     history(student=student5, author=student5, kind=FeedbackKind.SELF, levels={"Samenwerken": 4}, days_ago=1)
     expected = _standings()
     assert len(expected) == 3
+    _migrate_back_and_forth(to="0005_move_supervisionassignment")
+    assert _standings() == expected
+
+
+def _migrate_back_and_forth(*, to: str) -> None:
+    """Migrate supervision back to ``to`` and forward again, as an existing database upgrades."""
     executor = MigrationExecutor(connection)
-    executor.migrate([("supervision", "0005_move_supervisionassignment")])
+    executor.migrate([("supervision", to)])
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes("supervision"))
-    assert _standings() == expected
 
 
 def _summaries() -> list[tuple]:
@@ -263,9 +268,34 @@ def test_the_migration_fills_the_summaries_an_existing_database_needs(
         (student5.pk, today - dt.timedelta(days=2), True, False, False, True, False, False),
         (student6.pk, today, True, False, False, False, False, False),
     ]
-    executor = MigrationExecutor(connection)
-    executor.migrate([("supervision", "0007_feedback_newest_first")])
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes("supervision"))
+    _migrate_back_and_forth(to="0007_feedback_newest_first")
     assert _summaries() == expected
+
+
+def test_removing_a_criterion_updates_the_summaries_of_its_students(
+    team, history, mbo_docent, werkbegeleider, student4, criteria, django_capture_on_commit_callbacks
+):
+    """A programme's criterion removed: its standings stay without a criterion, which a werkbegeleider
+    sees, so their grid's flags (from the stored summary) must follow, as the rows do."""
+    methodiek = Criterion.objects.create(
+        rubric=criteria["Samenwerken"].rubric,
+        category=Category.WERKNEMERSVAARDIGHEDEN,
+        name="Methodiek",
+        programme="Social Work",
+    )
+    for level in Level.values:
+        LevelDescriptor.objects.create(criterion=methodiek, level=level, text=f"Niveau {level}")
+    criteria["Methodiek"] = methodiek
+    for days_ago, level in ((9, 3), (5, 2), (2, 1)):
+        history(student=student4, author=mbo_docent, levels={"Methodiek": level}, days_ago=days_ago)
+    today = timezone.localdate()
+
+    def flagged_and_shown() -> tuple[bool, bool]:
+        overview = selectors.progress_overview(viewer=werkbegeleider, today=today)
+        [row] = overview.rows_for([student4.pk])
+        return student4.pk in overview.alerted["declining"], "declining" in row.alert_codes
+
+    assert flagged_and_shown() == (False, False)
+    with django_capture_on_commit_callbacks(execute=True):
+        methodiek.delete()
+    assert flagged_and_shown() == (True, True)
