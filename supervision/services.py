@@ -380,14 +380,7 @@ def standings_refresh(*, student_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), STANDINGS_BATCH):
         batch = ids[start : start + STANDINGS_BATCH]
         with transaction.atomic():
-            # NO KEY UPDATE: serialises the refreshes of one student without holding up what merely
-            # points at them (a foreign key's check takes KEY SHARE, which FOR UPDATE would block).
-            list(
-                User.objects.select_for_update(no_key=True)
-                .filter(pk__in=batch)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+            _lock_students(batch)
             scores = (
                 Score.objects.filter(
                     entry__student__in=batch, entry__kind__in=[FeedbackKind.SUPERVISOR, FeedbackKind.SELF]
@@ -402,6 +395,14 @@ def standings_refresh(*, student_ids: Iterable[int]) -> int:
     return written
 
 
+def _lock_students(ids: Sequence[int]) -> None:
+    """Lock these students' rows until the transaction ends, in one order: two refreshes of one student
+    (two entries written at once) then run one after the other, each reading what the other wrote.
+    NO KEY UPDATE: without holding up what merely points at them (a foreign key's check takes KEY
+    SHARE, which FOR UPDATE would block)."""
+    list(User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def alert_summary_refresh(*, student_ids: Iterable[int]) -> None:
     """Rewrite these students' ``AlertSummary`` from their supervisor feedback and their standings.
 
@@ -409,6 +410,14 @@ def alert_summary_refresh(*, student_ids: Iterable[int]) -> None:
     standings; ``feedback_create`` for supervisor feedback without ratings). The rules of the alerts
     themselves stay in ``analysis.alerts_from_standings``; this keeps only what they are read from."""
     ids = sorted(set(student_ids))
+    with transaction.atomic():
+        _lock_students(ids)
+        rows = _alert_summaries(ids)
+        AlertSummary.objects.filter(student__in=ids).delete()
+        AlertSummary.objects.bulk_create(rows, batch_size=2000)
+
+
+def _alert_summaries(ids: Sequence[int]) -> list[AlertSummary]:
     last = dict(
         FeedbackEntry.objects.filter(student__in=ids, kind=FeedbackKind.SUPERVISOR)
         .values("student")
@@ -436,9 +445,7 @@ def alert_summary_refresh(*, student_ids: Iterable[int]) -> None:
         if self_side < 0:
             row.self_below = True
             row.shared_self_below = row.shared_self_below or shared
-    with transaction.atomic():
-        AlertSummary.objects.filter(student__in=ids).delete()
-        AlertSummary.objects.bulk_create(rows.values(), batch_size=2000)
+    return list(rows.values())
 
 
 def _score(entry: FeedbackEntry, criterion: Criterion, level: int) -> Score:

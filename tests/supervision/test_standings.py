@@ -167,9 +167,11 @@ def test_only_alerts_pages_the_flagged_students_with_their_count(client, team, h
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_feedback_written_at_once_leaves_the_standings_of_all_of_it(require_postgres, team, criteria, student4):
-    """Six supervisors rate one student on one criterion at the same moment, each on their own
-    connection: no deadlock, no duplicate standing, and the standing is that of all six ratings."""
+@pytest.mark.parametrize("rated", [True, False], ids=["ratings", "comments"])
+def test_feedback_written_at_once_leaves_the_standings_of_all_of_it(require_postgres, team, criteria, student4, rated):
+    """Six supervisors rate one student on one criterion (or only comment) at the same moment, each
+    on their own connection: no deadlock, no duplicate standing or summary, and the standing is that
+    of all six ratings."""
     samenwerken = criteria["Samenwerken"]
     authors = []
     for i in range(6):
@@ -182,10 +184,9 @@ def test_feedback_written_at_once_leaves_the_standings_of_all_of_it(require_post
         try:
             author = User.objects.select_related("supervisor_profile").get(pk=author_id)
             barrier.wait(timeout=60)
+            scores = [{"criterion": samenwerken.pk, "level": 1 + author_id % 4}] if rated else []
             services.feedback_create(
-                author=author,
-                student_id=student4.pk,
-                scores=[{"criterion": samenwerken.pk, "level": 1 + author_id % 4}],
+                author=author, student_id=student4.pk, scores=scores, comment="" if rated else "Gesprek."
             )
             return "ok"
         except Exception as exc:
@@ -197,7 +198,8 @@ def test_feedback_written_at_once_leaves_the_standings_of_all_of_it(require_post
         outcomes = list(pool.map(write, authors))
     assert outcomes == ["ok"] * len(authors)
     stored = _standings()
-    assert len(stored) == 1
+    assert len(stored) == (1 if rated else 0)
+    assert AlertSummary.objects.filter(student=student4).count() == 1
     services.standings_refresh(student_ids=[student4.pk])
     assert _standings() == stored
 
