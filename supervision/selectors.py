@@ -628,10 +628,15 @@ class Overview:
 def standings_visible_to(*, viewer: User) -> QuerySet[CriterionStanding]:
     """Standings as ``viewer`` may read them: as ``scores_visible_to``, without a programme's criteria for
     people of an organisation."""
-    standings = CriterionStanding.objects.all()
     if not viewer_sees_niveaus(viewer=viewer):
-        standings = standings.exclude(criterion__programme__gt="")
-    return standings
+        return standings_shared_with_organisations()
+    return CriterionStanding.objects.all()
+
+
+def standings_shared_with_organisations() -> QuerySet[CriterionStanding]:
+    """The standings people of an organisation may read: none of a programme's own criteria (a removed
+    criterion's standing, kept without one, stays)."""
+    return CriterionStanding.objects.exclude(criterion__programme__gt="")
 
 
 def _name_key() -> Collate:

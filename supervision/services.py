@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -430,12 +430,12 @@ def _alert_summaries(ids: Sequence[int]) -> list[AlertSummary]:
     raising = (
         CriterionStanding.objects.filter(student__in=ids)
         .filter(Q(declining=True) | ~Q(self_side=0))
-        .values_list("student_id", "declining", "self_side", "criterion__programme")
+        # Whether a werkbegeleider may read it: the rule of ``standings_visible_to``.
+        .annotate(shared=Exists(selectors.standings_shared_with_organisations().filter(pk=OuterRef("pk"))))
+        .values_list("student_id", "declining", "self_side", "shared")
     )
-    for pk, declining, self_side, programme in raising:
+    for pk, declining, self_side, shared in raising:
         row = rows.setdefault(pk, AlertSummary(student_id=pk))
-        # What a werkbegeleider sees: no programme's criteria (a removed criterion's standing stays).
-        shared = not programme
         if declining:
             row.declining = True
             row.shared_declining = row.shared_declining or shared
