@@ -187,15 +187,6 @@ if DATABASE_URL:
         # options: DB_JIT=true sends none, README).
         if not env_bool("DB_JIT", False):
             _db["OPTIONS"].setdefault("options", "-c jit=off")
-        # Prepared statements: the parameters go to the server apart from the query (Django's
-        # server_side_binding), and psycopg prepares a query once a connection of the pool has run
-        # it five times, so PostgreSQL stops parsing and planning it anew on every request. Pages
-        # here run 5 to 20 such queries: every page and list cost 5–10 % less (docs/benchmarks.md).
-        # Off (DB_PREPARED_STATEMENTS=false) behind a pooler that cannot keep them (PgBouncer in
-        # transaction mode before 1.21).
-        if env_bool("DB_PREPARED_STATEMENTS", True):
-            _db["OPTIONS"].setdefault("server_side_binding", True)
-            _db["OPTIONS"].setdefault("prepare_threshold", 5)
         # psycopg's connection pool, one per process: a request (or a chat database call)
         # borrows a connection and gives it back when it ends, so a process never holds more
         # than DB_POOL_MAX_SIZE. Size it so processes × DB_POOL_MAX_SIZE stays below the

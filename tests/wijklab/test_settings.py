@@ -64,7 +64,6 @@ def _database_settings(**env: str) -> dict:
         "o = d.get('OPTIONS', {}); r = {'CONN_MAX_AGE': d['CONN_MAX_AGE'], 'pool': o.get('pool')}; "
         "r.update({'connect_timeout': o['connect_timeout']} if 'connect_timeout' in o else {}); "
         "r.update({'options': o['options']} if 'options' in o else {}); "
-        "r.update({k: o[k] for k in ('server_side_binding', 'prepare_threshold') if k in o}); "
         "print(json.dumps(r))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
@@ -79,8 +78,6 @@ def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connect
         "pool": {"min_size": 2, "max_size": 10, "timeout": 10, "reconnect_timeout": 10},
         "connect_timeout": 5,
         "options": "-c jit=off",
-        "server_side_binding": True,
-        "prepare_threshold": 5,
     }
     sized = _database_settings(
         DATABASE_URL=url,
@@ -98,8 +95,6 @@ def test_postgresql_uses_a_connection_pool_per_process_and_no_persistent_connect
         "pool": None,
         "connect_timeout": 5,
         "options": "-c jit=off",
-        "server_side_binding": True,
-        "prepare_threshold": 5,
     }
     assert _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3", DB_CONN_MAX_AGE="5")["CONN_MAX_AGE"] == 5
 
@@ -110,17 +105,6 @@ def test_postgresql_runs_without_jit_unless_asked_or_the_url_says_otherwise():
     own = _database_settings(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")
     assert own["options"] == "-c statement_timeout=5000"
     assert "options" not in _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3")
-
-
-def test_postgresql_prepares_statements_unless_turned_off_for_a_pooler():
-    url = "postgres://postgres@127.0.0.1:5432/x"
-    off = _database_settings(DATABASE_URL=url, DB_PREPARED_STATEMENTS="false")
-    # Django's defaults then: parameters filled in by psycopg on the client, nothing prepared.
-    assert "server_side_binding" not in off
-    assert "prepare_threshold" not in off
-    sqlite = _database_settings(DATABASE_URL="sqlite:////tmp/x.sqlite3")
-    assert "server_side_binding" not in sqlite
-    assert "prepare_threshold" not in sqlite
 
 
 def test_channel_layer_backend_picks_one_of_the_measured_redis_layers():
