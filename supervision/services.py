@@ -391,7 +391,8 @@ def standings_refresh(*, student_ids: Iterable[int]) -> int:
             standings = [CriterionStanding(**fields) for fields in analysis.standings_from_scores(scores)]
             CriterionStanding.objects.filter(student__in=batch).delete()
             written += len(CriterionStanding.objects.bulk_create(standings, batch_size=2000))
-            alert_summary_refresh(student_ids=batch)
+            # The students are locked already (above): the summary is rewritten under that lock.
+            _rewrite_alert_summaries(batch)
     return written
 
 
@@ -412,9 +413,14 @@ def alert_summary_refresh(*, student_ids: Iterable[int]) -> None:
     ids = sorted(set(student_ids))
     with transaction.atomic():
         _lock_students(ids)
-        rows = _alert_summaries(ids)
-        AlertSummary.objects.filter(student__in=ids).delete()
-        AlertSummary.objects.bulk_create(rows, batch_size=2000)
+        _rewrite_alert_summaries(ids)
+
+
+def _rewrite_alert_summaries(ids: Sequence[int]) -> None:
+    """``alert_summary_refresh`` for students the caller's transaction has locked (``_lock_students``)."""
+    rows = _alert_summaries(ids)
+    AlertSummary.objects.filter(student__in=ids).delete()
+    AlertSummary.objects.bulk_create(rows, batch_size=2000)
 
 
 def _alert_summaries(ids: Sequence[int]) -> list[AlertSummary]:
